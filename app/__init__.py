@@ -1,0 +1,1 @@
+"""News corpus service: ingest articles, extract quotes and entities, serve them over HTTP."""

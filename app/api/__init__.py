@@ -1,0 +1,11 @@
+"""All resource routers gathered under ``/api/v1``."""
+
+from fastapi import APIRouter
+
+from app.api import articles, entities, quotes, search
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(articles.router)
+api_router.include_router(quotes.router)
+api_router.include_router(entities.router)
+api_router.include_router(search.router)

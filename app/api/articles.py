@@ -1,0 +1,105 @@
+"""Article endpoints: list with filters, one article, its quotes and its entities."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.api.params import ArticleId, problem_responses
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import Article, ArticleDetail, ArticleEntity, ArticleSummary, QuotePublic
+from app.pagination import Page, PageDep
+from app.queries import articles as queries
+from app.queries.articles import ArticleSort
+
+router = APIRouter(prefix="/articles", tags=["articles"], responses=problem_responses(422))
+
+
+def _get_or_404(session: SessionDep, article_id: int) -> Article:
+    article = queries.get_article(session, article_id=article_id)
+    if article is None:
+        raise NotFound(f"No article with id {article_id}.")
+    return article
+
+
+@router.get("", response_model=Page[ArticleSummary])
+def list_articles(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    source: Annotated[
+        str | None, Query(description="Only this source (exact).", examples=["Wikinews"])
+    ] = None,
+    author: Annotated[str | None, Query(description="Only this author (exact).")] = None,
+    published_from: Annotated[
+        date | None, Query(description="Published on or after this date.", examples=["2020-01-01"])
+    ] = None,
+    published_to: Annotated[
+        date | None, Query(description="Published on or before this date.", examples=["2020-12-31"])
+    ] = None,
+    entity_id: Annotated[
+        int | None, Query(ge=1, description="Only articles that mention this entity.")
+    ] = None,
+    sort: Annotated[
+        ArticleSort, Query(description="Order; `-` means descending. Undated articles last.")
+    ] = ArticleSort.published_desc,
+) -> Page[ArticleSummary]:
+    """List articles, newest first."""
+    items, total = queries.list_articles(
+        session,
+        source=source,
+        author=author,
+        published_from=published_from,
+        published_to=published_to,
+        entity_id=entity_id,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    summaries = [ArticleSummary.model_validate(item) for item in items]
+    return Page[ArticleSummary].build(request, page, summaries, total)
+
+
+@router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))
+def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
+    """Get one article with its body, entities and quotes."""
+    article = _get_or_404(session, article_id)
+    quotes, _ = queries.article_quotes(session, article_id=article_id)
+    return ArticleDetail.model_validate(
+        article,
+        update={
+            "entities": queries.article_entities(session, article_id=article_id),
+            "quotes": [QuotePublic.model_validate(quote) for quote in quotes],
+        },
+    )
+
+
+@router.get(
+    "/{article_id}/quotes", response_model=Page[QuotePublic], responses=problem_responses(404)
+)
+def list_article_quotes(
+    request: Request, session: SessionDep, page: PageDep, article_id: ArticleId
+) -> Page[QuotePublic]:
+    """List the quotes in one article, in body order."""
+    _get_or_404(session, article_id)
+    items, total = queries.article_quotes(
+        session, article_id=article_id, limit=page.limit, offset=page.offset
+    )
+    quotes = [QuotePublic.model_validate(item) for item in items]
+    return Page[QuotePublic].build(request, page, quotes, total)
+
+
+@router.get(
+    "/{article_id}/entities",
+    response_model=Page[ArticleEntity],
+    responses=problem_responses(404),
+)
+def list_article_entities(
+    request: Request, session: SessionDep, page: PageDep, article_id: ArticleId
+) -> Page[ArticleEntity]:
+    """List the entities one article mentions, most mentioned first, with their offsets."""
+    _get_or_404(session, article_id)
+    entities = queries.article_entities(session, article_id=article_id)
+    window = entities[page.offset : page.offset + page.limit]
+    return Page[ArticleEntity].build(request, page, window, len(entities))

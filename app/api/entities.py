@@ -1,0 +1,105 @@
+"""Entity endpoints: list by type and name, one entity, the articles that mention it, its quotes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.api.params import EntityId, problem_responses
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import ArticleSummary, Entity, EntityPublic, QuotePublic
+from app.pagination import Page, PageDep
+from app.queries import articles as article_queries
+from app.queries import entities as queries
+from app.queries import quotes as quote_queries
+from app.queries.articles import ArticleSort
+from app.queries.entities import EntitySort
+
+router = APIRouter(prefix="/entities", tags=["entities"], responses=problem_responses(422))
+
+
+def _get_or_404(session: SessionDep, entity_id: int) -> Entity:
+    entity = queries.get_entity(session, entity_id=entity_id)
+    if entity is None:
+        raise NotFound(f"No entity with id {entity_id}.")
+    return entity
+
+
+@router.get("", response_model=Page[EntityPublic])
+def list_entities(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    entity_type: Annotated[
+        str | None,
+        Query(
+            alias="type",
+            pattern=r"^[A-Za-z_]{2,20}$",
+            description="Only this spaCy label, e.g. PERSON, ORG, GPE, LOC, NORP.",
+            examples=["PERSON"],
+        ),
+    ] = None,
+    name_prefix: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Names starting with this (ASCII case ignored).",
+            examples=["Ren"],
+        ),
+    ] = None,
+    sort: Annotated[EntitySort, Query(description="Order; `-` means descending.")] = (
+        EntitySort.mentions_desc
+    ),
+) -> Page[EntityPublic]:
+    """List entities, most mentioned first."""
+    items, total = queries.list_entities(
+        session,
+        entity_type=entity_type,
+        name_prefix=name_prefix,
+        sort=sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    entities = [EntityPublic.model_validate(item) for item in items]
+    return Page[EntityPublic].build(request, page, entities, total)
+
+
+@router.get("/{entity_id}", response_model=EntityPublic, responses=problem_responses(404))
+def get_entity(session: SessionDep, entity_id: EntityId) -> EntityPublic:
+    """Get one entity with its aliases and counts."""
+    return EntityPublic.model_validate(_get_or_404(session, entity_id))
+
+
+@router.get(
+    "/{entity_id}/articles", response_model=Page[ArticleSummary], responses=problem_responses(404)
+)
+def list_entity_articles(
+    request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
+) -> Page[ArticleSummary]:
+    """List the articles that mention one entity, newest first."""
+    _get_or_404(session, entity_id)
+    items, total = article_queries.list_articles(
+        session,
+        entity_id=entity_id,
+        sort=ArticleSort.published_desc,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    articles = [ArticleSummary.model_validate(item) for item in items]
+    return Page[ArticleSummary].build(request, page, articles, total)
+
+
+@router.get(
+    "/{entity_id}/quotes", response_model=Page[QuotePublic], responses=problem_responses(404)
+)
+def list_entity_quotes(
+    request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
+) -> Page[QuotePublic]:
+    """List what one entity said: the quotes attributed to it."""
+    _get_or_404(session, entity_id)
+    items, total = quote_queries.list_quotes(
+        session, speaker_entity_id=entity_id, limit=page.limit, offset=page.offset
+    )
+    quotes = [QuotePublic.model_validate(item) for item in items]
+    return Page[QuotePublic].build(request, page, quotes, total)

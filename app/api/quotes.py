@@ -1,0 +1,69 @@
+"""Quote endpoints: list with filters and full-text search, one quote."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.api.params import QuoteId, problem_responses
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import QuoteKind, QuotePublic
+from app.pagination import Page, PageDep
+from app.queries import quotes as queries
+from app.search import validate_query
+
+router = APIRouter(prefix="/quotes", tags=["quotes"], responses=problem_responses(422))
+
+
+@router.get("", response_model=Page[QuotePublic], responses=problem_responses(400, 503))
+def list_quotes(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    speaker_entity_id: Annotated[
+        int | None, Query(ge=1, description="Only quotes by this speaker entity.")
+    ] = None,
+    speaker: Annotated[
+        str | None,
+        Query(
+            description="Only quotes whose resolved or written speaker is this name (any case).",
+            examples=["Ren Zhengfei"],
+        ),
+    ] = None,
+    article_id: Annotated[
+        int | None, Query(ge=1, description="Only quotes in this article.")
+    ] = None,
+    kind: Annotated[QuoteKind | None, Query(description="Only quotes of this kind.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description='Full-text search in the quote text: every word or \\"phrase\\" must '
+            "match; stemmed, case-insensitive.",
+            examples=["trade"],
+        ),
+    ] = None,
+) -> Page[QuotePublic]:
+    """List quotes, optionally searched and filtered by speaker."""
+    settings = request.app.state.settings
+    expression = validate_query(q, settings.MAX_QUERY_LENGTH) if q is not None else None
+    items, total = queries.list_quotes(
+        session,
+        speaker_entity_id=speaker_entity_id,
+        speaker=speaker,
+        article_id=article_id,
+        kind=kind,
+        expression=expression,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    quotes = [QuotePublic.model_validate(item) for item in items]
+    return Page[QuotePublic].build(request, page, quotes, total)
+
+
+@router.get("/{quote_id}", response_model=QuotePublic, responses=problem_responses(404))
+def get_quote(session: SessionDep, quote_id: QuoteId) -> QuotePublic:
+    """Get one quote."""
+    quote = queries.get_quote(session, quote_id=quote_id)
+    if quote is None:
+        raise NotFound(f"No quote with id {quote_id}.")
+    return QuotePublic.model_validate(quote)

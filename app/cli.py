@@ -1,0 +1,133 @@
+"""The ``corpus`` command: ``migrate`` the database, ``ingest`` files, ``serve`` the API."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from app.config import get_settings
+
+app = typer.Typer(
+    help="News corpus: ingest articles, extract quotes and entities, serve the API.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+err = Console(stderr=True, soft_wrap=True)
+
+
+def run_migrations(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    settings = get_settings()
+    run_migrations(settings.DATABASE_URL)
+    err.print(f"database at {settings.DATABASE_URL} is up to date")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Articles per transaction [default: 64].")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad record.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option(help="Do nothing when the database already holds articles.")
+    ] = False,
+) -> None:
+    """Ingest .txt/.md/.json/.jsonl/.ndjson/.csv files; re-running is a no-op."""
+    from sqlmodel import Session, func, select
+
+    from app.db import create_db_engine
+    from app.ingest.pipeline import IngestAborted
+    from app.ingest.pipeline import ingest as run_ingest
+    from app.ingest.sources import count_documents, iter_files
+    from app.models import Article
+
+    settings = get_settings()
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]error:[/] no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(2)
+    engine = create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
+    if if_empty:
+        with Session(engine) as session:
+            if session.exec(select(func.count()).select_from(Article)).one():
+                err.print("database already holds articles; nothing to do")
+                return
+    total = sum(count_documents(path) for path, _ in iter_files(paths))
+    progress = Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    )
+    task = progress.add_task("ingest", total=total)
+    try:
+        with progress:
+            report = run_ingest(
+                paths,
+                engine=engine,
+                model=settings.SPACY_MODEL,
+                batch_size=batch_size or settings.INGEST_BATCH_SIZE,
+                strict=strict,
+                on_record=lambda: progress.advance(task),
+            )
+    except IngestAborted as exc:
+        err.print(f"[red]error:[/] {exc} (--strict: stopped; the current batch was not stored)")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for error in report.errors:
+        err.print(f"[red]failed:[/] {error}")
+    for duplicate in report.duplicates:
+        err.print(f"[yellow]duplicate:[/] {duplicate}")
+    err.print(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the API (Swagger UI at /docs)."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

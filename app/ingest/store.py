@@ -1,0 +1,156 @@
+"""Writes annotated articles: upsert by source id, get-or-create entities, replace mentions and
+quotes, refresh entity counts. The caller owns the transaction (one per batch)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, col, select
+
+from app.ingest.sources import RawArticle
+from app.models import Article, Entity, Mention, Quote
+from app.nlp import Annotation
+from app.nlp.entities import EntityMention
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """A parsed record after cleaning, ready to be compared with what is stored."""
+
+    raw: RawArticle
+    title: str
+    body: str
+    content_hash: str
+    word_count: int
+
+
+class EntityCache:
+    """Entity ids by (name, label) for one batch, so each entity is looked up once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.ids: dict[tuple[str, str], int] = {}
+        self.touched: set[int] = set()
+
+    def id_for(self, mention: EntityMention) -> int:
+        key = (mention.name, mention.label)
+        if key not in self.ids:
+            entity = self.session.exec(
+                select(Entity).where(Entity.name == mention.name, Entity.type == mention.label)
+            ).first()
+            if entity is None:
+                entity = Entity(name=mention.name, type=mention.label, aliases=[])
+                self.session.add(entity)
+                self.session.flush()
+            assert entity.id is not None
+            self.ids[key] = entity.id
+        entity_id = self.ids[key]
+        self.touched.add(entity_id)
+        return entity_id
+
+
+def save_article(
+    session: Session,
+    item: PreparedArticle,
+    annotation: Annotation,
+    existing: Article | None,
+    entities: EntityCache,
+) -> Article:
+    """Insert a new article, or replace an existing one's text and everything extracted from it."""
+    raw = item.raw
+    fields = {
+        "source_id": raw.source_id,
+        "title": item.title,
+        "body": item.body,
+        "published": raw.published,
+        "source": raw.source,
+        "url": raw.url,
+        "author": raw.author,
+        "word_count": item.word_count,
+        "content_hash": item.content_hash,
+        "ingested_at": datetime.now(UTC),
+    }
+    if existing is None:
+        article = Article.model_validate(fields)
+    else:
+        entities.touched.update(
+            session.exec(select(Mention.entity_id).where(Mention.article_id == existing.id))
+        )
+        session.execute(delete(Quote).where(col(Quote.article_id) == existing.id))
+        session.execute(delete(Mention).where(col(Mention.article_id) == existing.id))
+        article = existing
+        for key, value in fields.items():
+            setattr(article, key, value)
+    session.add(article)
+    session.flush()
+    assert article.id is not None
+
+    mention_rows = [
+        {
+            "article_id": article.id,
+            "entity_id": entities.id_for(m),
+            "text": m.text,
+            "start": m.start,
+            "end": m.end,
+        }
+        for m in annotation.entities
+    ]
+    _add_aliases(
+        session, {(entities.id_for(m), m.text) for m in annotation.entities if m.text != m.name}
+    )
+    quote_rows = [
+        {
+            "article_id": article.id,
+            "text": q.text,
+            "start": q.start,
+            "end": q.end,
+            "kind": q.kind,
+            "cue": q.cue,
+            "speaker": q.speaker.name if q.speaker else None,
+            "speaker_text": q.speaker_text,
+            "speaker_start": q.speaker_start,
+            "speaker_end": q.speaker_end,
+            "speaker_entity_id": entities.id_for(q.speaker) if q.speaker else None,
+        }
+        for q in annotation.quotes
+    ]
+    if mention_rows:
+        session.execute(insert(Mention), mention_rows)
+    if quote_rows:
+        session.execute(insert(Quote), quote_rows)
+    return article
+
+
+def _add_aliases(session: Session, pairs: Iterable[tuple[int, str]]) -> None:
+    by_entity: dict[int, set[str]] = {}
+    for entity_id, alias in pairs:
+        by_entity.setdefault(entity_id, set()).add(alias)
+    for entity_id, aliases in by_entity.items():
+        entity = session.get(Entity, entity_id)
+        assert entity is not None
+        new = sorted(set(entity.aliases) | aliases)
+        if new != entity.aliases:
+            entity.aliases = new
+            session.add(entity)
+
+
+def refresh_entity_counts(session: Session, entity_ids: set[int]) -> None:
+    """Recount mentions and articles for the touched entities and drop the ones left unused."""
+    if not entity_ids:
+        return
+    session.flush()
+    ids = list(entity_ids)
+    mentions = select(func.count()).where(Mention.entity_id == Entity.id).scalar_subquery()
+    articles = (
+        select(func.count(func.distinct(Mention.article_id)))
+        .where(Mention.entity_id == Entity.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Entity)
+        .where(col(Entity.id).in_(ids))
+        .values(mention_count=mentions, article_count=articles)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(Entity).where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0))

@@ -1,0 +1,61 @@
+"""The FastAPI application factory: settings in; engine, routers and problem+json errors wired."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.api import api_router, health
+from app.config import Settings, get_settings
+from app.db import create_db_engine
+from app.errors import register_error_handlers
+
+DESCRIPTION = """
+Articles, the quotes in them (who said what) and the people, organisations and places they
+mention, with ranked full-text search. Every list shares one envelope
+(`items`, `total`, `limit`, `offset`, `next`); every error is `application/problem+json`
+(RFC 9457). Offsets (`start`, `end`) index the article's `body`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_db_engine(
+            settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS, read_only=True
+        )
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="News Corpus API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {"name": "articles", "description": "Stored articles and their metadata."},
+            {
+                "name": "quotes",
+                "description": "Who said what: direct, block, partial and reported quotes.",
+            },
+            {
+                "name": "entities",
+                "description": "People, organisations, places and other named things.",
+            },
+            {"name": "search", "description": "Ranked full-text search over titles and bodies."},
+            {"name": "system", "description": "Health and status."},
+        ],
+    )
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    return app

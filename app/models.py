@@ -1,0 +1,157 @@
+"""SQLModel tables (created only by Alembic migrations) and the public response schemas."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class QuoteKind(StrEnum):
+    direct = "direct"
+    block = "block"
+    partial = "partial"
+    indirect = "indirect"
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(unique=True, index=True)
+    title: str
+    body: str
+    published: date | None = Field(default=None, index=True)
+    source: str | None = Field(default=None, index=True)
+    url: str | None = None
+    author: str | None = Field(default=None, index=True)
+    word_count: int
+    content_hash: str = Field(unique=True)
+    ingested_at: datetime
+
+
+class Entity(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("name", "type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    type: str = Field(index=True)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # denormalised so that listing and sorting entities needs no aggregate; refreshed by ingestion
+    article_count: int = Field(default=0)
+    mention_count: int = Field(default=0, index=True)
+
+
+class Mention(SQLModel, table=True):
+    __table_args__ = (Index("ix_mention_entity_article", "entity_id", "article_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    entity_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("entity.id", ondelete="CASCADE"), nullable=False)
+    )
+    text: str
+    start: int
+    end: int
+
+
+class Quote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    speaker: str | None = Field(default=None, index=True)
+    speaker_text: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_entity_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"), index=True),
+    )
+
+
+# --- public schemas ---------------------------------------------------------------------------
+
+
+class ArticleSummary(SQLModel):
+    id: int = Field(description="Internal article id.")
+    source_id: str = Field(description="The record's own id, or the file path it came from.")
+    title: str = Field(description="Headline (derived from the lead sentence when absent).")
+    published: date | None = Field(description="Publication date, when known.")
+    source: str | None = Field(description="Publisher, e.g. `Wikinews`.")
+    url: str | None = Field(description="Canonical URL, when known.")
+    author: str | None = Field(description="Byline, when known.")
+    word_count: int = Field(description="Number of words in the body.")
+
+
+class ArticlePublic(ArticleSummary):
+    body: str = Field(description="Cleaned body text; every offset in the API indexes this string.")
+
+
+class MentionPublic(SQLModel):
+    text: str = Field(description="The mention as written.")
+    start: int = Field(description="Start offset in the article body.")
+    end: int = Field(description="End offset (exclusive) in the article body.")
+
+
+class EntityPublic(SQLModel):
+    id: int = Field(description="Internal entity id.")
+    name: str = Field(description="Canonical name, e.g. `United States` for `US` and `U.S.`.")
+    type: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, …")
+    aliases: list[str] = Field(description="Other names this entity was written as.")
+    article_count: int = Field(description="Number of articles that mention it.")
+    mention_count: int = Field(description="Number of mentions across the corpus.")
+
+
+class ArticleEntity(EntityPublic):
+    mentions: list[MentionPublic] = Field(description="Where the entity occurs in this article.")
+
+
+class QuotePublic(SQLModel):
+    id: int = Field(description="Internal quote id.")
+    article_id: int = Field(description="The article the quote appears in.")
+    text: str = Field(description="The quoted words, without quotation marks.")
+    start: int = Field(description="Start offset of `text` in the article body.")
+    end: int = Field(description="End offset (exclusive) of `text` in the article body.")
+    kind: QuoteKind = Field(
+        description="`direct` (in quotation marks), `block` (paragraph introduced by a speech "
+        "verb), `partial` (a quoted phrase inside a sentence) or `indirect` (reported speech)."
+    )
+    cue: str | None = Field(description="The speech verb, e.g. `said`, `added`.")
+    speaker: str | None = Field(description="Resolved speaker name, or null when unknown.")
+    speaker_text: str | None = Field(description="The speaker as written, e.g. `he`.")
+    speaker_start: int | None = Field(description="Start offset of `speaker_text`.")
+    speaker_end: int | None = Field(description="End offset (exclusive) of `speaker_text`.")
+    speaker_entity_id: int | None = Field(description="Entity id of the resolved speaker.")
+
+
+class ArticleDetail(ArticlePublic):
+    entities: list[ArticleEntity] = Field(description="Entities mentioned, most mentioned first.")
+    quotes: list[QuotePublic] = Field(description="Quotes in body order.")
+
+
+class SearchHit(ArticleSummary):
+    snippet: str = Field(
+        description="HTML-escaped excerpt around the best match, matches wrapped in `<mark>`."
+    )
+    score: float = Field(description="bm25 relevance (lower is better, as in SQLite FTS5).")
+
+
+class HealthStatus(SQLModel):
+    status: str = Field(description="`ok` when the database answers.")
+    database: str = Field(description="`reachable` or `unreachable`.")
+    articles: int = Field(description="Number of articles stored.")
+    quotes: int = Field(description="Number of quotes stored.")
+    entities: int = Field(description="Number of entities stored.")

@@ -1,0 +1,107 @@
+"""Named-entity mentions from a spaCy ``Doc``, canonicalised: one real thing is one entity."""
+
+import re
+from dataclasses import dataclass, replace
+
+from spacy.tokens import Doc, Span
+
+# spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
+ENTITY_LABELS = frozenset(
+    {
+        "PERSON",
+        "NORP",
+        "FAC",
+        "ORG",
+        "GPE",
+        "LOC",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+    }
+)
+
+# (canonical name, forced label) for well-known variants, keyed by the casefolded written form
+_KNOWN_NAMES: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(
+        ["us", "u.s.", "u.s", "usa", "u.s.a.", "united states", "united states of america"],
+        ("United States", "GPE"),
+    ),
+    **dict.fromkeys(
+        ["uk", "u.k.", "united kingdom", "britain", "great britain"], ("United Kingdom", "GPE")
+    ),
+    **dict.fromkeys(["eu", "e.u.", "european union"], ("European Union", "ORG")),
+    **dict.fromkeys(["un", "u.n.", "united nations"], ("United Nations", "ORG")),
+}
+_possessive_re = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
+_edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],.;:!?-]+$")
+_space_re = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    text: str  # as written, trimmed of "the" and possessives
+    start: int
+    end: int
+    label: str
+    name: str  # canonical name; mentions with the same (name, label) are one entity
+
+
+def _trimmed_bounds(span: Span) -> tuple[int, int]:
+    """Character bounds of ``span`` without a leading "the", a possessive or edge punctuation."""
+    start, end = span.start_char, span.end_char
+    text = span.text
+    while True:
+        before = (start, end)
+        if m := _leading_the_re.match(text):
+            start += m.end()
+            text = text[m.end() :]
+        if m := _possessive_re.search(text):
+            end -= len(m.group())
+            text = text[: m.start()]
+        if m := _edge_punct_re.match(text):
+            start += m.end()
+            text = text[m.end() :]
+        if m := _edge_punct_re.search(text):
+            end -= len(m.group())
+            text = text[: m.start()]
+        if (start, end) == before:
+            return start, end
+
+
+def canonical(text: str, label: str) -> tuple[str, str]:
+    """Canonical (name, label) for a trimmed mention text."""
+    name = _space_re.sub(" ", text).strip()
+    return _KNOWN_NAMES.get(name.casefold(), (name, label))
+
+
+def extract_entities(doc: Doc) -> list[EntityMention]:
+    """Entity mentions in text order; a lone surname joins the full name used in the same doc."""
+    mentions: list[EntityMention] = []
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        start, end = _trimmed_bounds(ent)
+        text = doc.text[start:end]
+        if not any(ch.isalpha() for ch in text):
+            continue
+        name, label = canonical(text, ent.label_)
+        mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
+    return _link_partial_names(mentions)
+
+
+def _link_partial_names(mentions: list[EntityMention]) -> list[EntityMention]:
+    """Give "Zhengfei" the name "Ren Zhengfei" when exactly one full name in the doc contains it."""
+    full_names = {m.name for m in mentions if m.label == "PERSON" and " " in m.name}
+    linked = []
+    for mention in mentions:
+        if mention.label == "PERSON" and " " not in mention.name:
+            last = [n for n in full_names if n.split()[-1] == mention.name]
+            anywhere = [n for n in full_names if mention.name in n.split()]
+            candidates = last or anywhere
+            if len(candidates) == 1:
+                mention = replace(mention, name=candidates[0])
+        linked.append(mention)
+    return linked

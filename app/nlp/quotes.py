@@ -1,0 +1,342 @@
+"""Quotations and their speakers from a spaCy ``Doc``: direct, block, partial and indirect.
+
+Attribution (a speech verb and its subject, resolved to an entity) lives in ``_attribute``.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from app.nlp.entities import EntityMention
+
+SPEECH_VERBS = frozenset(
+    """say tell add state stress warn argue insist explain write claim note announce declare
+    reply respond ask comment acknowledge admit confirm deny suggest report tweet urge agree
+    elaborate recall predict concede reiterate emphasise emphasize assert maintain complain
+    remark observe caution testify vow promise answer announce describe continue conclude
+    """.split()
+)
+_IRREGULAR = {
+    "said": "say",
+    "says": "say",
+    "told": "tell",
+    "tells": "tell",
+    "wrote": "write",
+    "writes": "write",
+    "written": "write",
+}
+# verbs that take a reported clause without "that" ("he said the plan failed")
+_BARE_CLAUSE_VERBS = frozenset({"say", "tell", "add", "write", "claim", "insist", "warn", "argue"})
+_PRONOUNS = frozenset({"he", "she"})
+_PERSON_NOUNS = frozenset(
+    """executive spokesman spokeswoman spokesperson minister president chairman chairwoman chair
+    director official leader founder chief ceo boss manager secretary senator governor mayor
+    minister prime premier officer analyst expert coach captain player star actor actress singer
+    author lawyer attorney judge professor scientist researcher doctor economist businessman
+    businesswoman owner head commissioner ambassador diplomat general commander politician
+    mp lawmaker legislator candidate""".split()
+)
+_ORG_NOUNS = frozenset(
+    "company firm group ministry department agency government organisation organization "
+    "union club party bank council committee board regulator team corporation".split()
+)
+_SPEAKER_DEPS = ("nsubj", "nsubjpass")
+_SPEAKER_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+
+# a quotation inside one paragraph: curly or straight double quotes
+_quote_re = re.compile(r"“([^”\n]+)”|\"([^\"\n]+)\"")
+# a line that introduces a block quote: "… said;" or "… told reporters:"
+_block_intro_re = re.compile(r"\b(\w+)(?:\s+\w+)?\s*[:;]\s*$")
+_QUOTE_MARKS = '"“”'
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    text: str
+    start: int
+    end: int
+    kind: str
+    cue: str | None = None
+    speaker_text: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker: EntityMention | None = None  # the mention the speaker resolves to
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    cue: str
+    speaker_text: str | None
+    speaker_start: int | None
+    speaker_end: int | None
+    speaker: EntityMention | None
+
+
+def verb_lemma(word: str) -> str | None:
+    """The speech-verb lemma of an inflected form (said → say, stressed → stress), or None."""
+    word = word.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    candidates = [word, word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e"]
+    return next((c for c in candidates if c in SPEECH_VERBS), None)
+
+
+def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
+    """All quotes in ``doc`` in text order, attributed where the text names or implies a speaker."""
+    marked = _marked_quotes(doc, mentions)
+    inside = [(q.start - 1, q.end + 1) for q in marked]
+    blocks = _block_quotes(doc, mentions, inside)
+    # reported speech may contain a quoted phrase, but never restates a direct or block quote
+    statements = [(q.start - 1, q.end + 1) for q in marked if q.kind == "direct"]
+    statements += [(q.start, q.end) for q in blocks]
+    indirect = _indirect_quotes(doc, mentions, statements)
+    return sorted(marked + blocks + indirect, key=lambda q: (q.start, q.end))
+
+
+def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
+    spans = [
+        (m.start(1) if m.group(1) else m.start(2), m.end() - 1)
+        for m in _quote_re.finditer(doc.text)
+    ]
+    marks = [(start - 1, end + 1) for start, end in spans]
+    quotes: list[QuoteSpan] = []
+    previous: QuoteSpan | None = None
+    for start, end in spans:
+        text = doc.text[start:end]
+        if not text.strip():
+            continue
+        context = doc.char_span(start - 1, end + 1, alignment_mode="expand")
+        if context is None:
+            continue
+        sentences = _sentences(context)
+        kind = "direct" if _is_full_quote(doc, start, end, sentences) else "partial"
+        attribution = _attribute_near(doc, sentences, marks, mentions)
+        if attribution is None and kind == "direct":
+            attribution = _attribute_continuation(doc, sentences, previous, mentions, marks)
+        if attribution is None and kind == "partial":
+            continue  # scare quotes, titles and nicknames: no one is said to say them
+        quote = _make_quote(text, start, end, kind, attribution)
+        quotes.append(quote)
+        previous = quote
+    return quotes
+
+
+def _sentences(span: Span) -> list[Span]:
+    first, last = span[0].sent, span[-1].sent
+    return [s for s in span.doc.sents if first.start <= s.start <= last.start]
+
+
+def _is_full_quote(doc: Doc, start: int, end: int, sentences: list[Span]) -> bool:
+    """A whole statement rather than a phrase: it closes on punctuation or stands as a sentence."""
+    text = doc.text[start:end].rstrip()
+    if text and text[-1] in ".,!?…:;":
+        return True
+    sentence_start = sentences[0].start_char
+    before = doc.text[sentence_start : start - 1].strip()
+    return not before or before.endswith((":", ","))
+
+
+def _inside(offset: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+def _attribute_near(
+    doc: Doc,
+    sentences: list[Span],
+    quoted: list[tuple[int, int]],
+    mentions: Sequence[EntityMention],
+) -> _Attribution | None:
+    """A speech verb outside the quotes in the quote's sentences, else one ending the sentence
+    before it with a colon ("He said:")."""
+    for sentence in sentences:
+        for token in sentence:
+            if (
+                not _inside(token.idx, quoted)
+                and verb_lemma(token.text)
+                and token.pos_ in ("VERB", "AUX")
+            ):
+                return _attribute(token, mentions, quoted)
+            if (
+                token.lower_ == "according"
+                and token.i + 1 < len(doc)
+                and doc[token.i + 1].lower_ == "to"
+            ):
+                if not _inside(token.idx, quoted):
+                    return _attribute(token, mentions, quoted)
+    first = sentences[0]
+    if first.start > 0:
+        prior = doc[first.start - 1].sent
+        if prior.text.rstrip().endswith(":"):
+            for token in reversed(prior):
+                if verb_lemma(token.text) and not _inside(token.idx, quoted):
+                    return _attribute(token, mentions, quoted)
+    return None
+
+
+def _attribute_continuation(
+    doc: Doc,
+    sentences: list[Span],
+    previous: QuoteSpan | None,
+    mentions: Sequence[EntityMention],
+    quoted: list[tuple[int, int]],
+) -> _Attribution | None:
+    """A quote with no verb of its own continues the previous quote's speaker in the same
+    paragraph ("Trade benefits all sides," he said. "It's a win-win.")."""
+    if previous is None or previous.cue is None:
+        return None
+    between = doc.text[previous.end : sentences[0].start_char]
+    if "\n" in between:
+        return None
+    return _Attribution(
+        cue=previous.cue,
+        speaker_text=previous.speaker_text,
+        speaker_start=previous.speaker_start,
+        speaker_end=previous.speaker_end,
+        speaker=previous.speaker,
+    )
+
+
+def _block_quotes(
+    doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
+) -> list[QuoteSpan]:
+    """A paragraph without quotation marks introduced by a line ending in "said:" or "said;"."""
+    quotes = []
+    lines = list(_lines(doc.text))
+    for (intro_start, intro_end), (start, end) in zip(lines, lines[1:], strict=False):
+        intro = doc.text[intro_start:intro_end]
+        match = _block_intro_re.search(intro)
+        if not match or not verb_lemma(match.group(1)):
+            continue
+        text = doc.text[start:end]
+        if text[0] in _QUOTE_MARKS or _inside(start, quoted):
+            continue
+        verb = doc.char_span(intro_start + match.start(1), intro_start + match.end(1))
+        attribution = _attribute(verb[0], mentions, quoted) if verb is not None else None
+        quotes.append(_make_quote(text, start, end, "block", attribution))
+    return quotes
+
+
+def _lines(text: str) -> Iterable[tuple[int, int]]:
+    """(start, end) of each non-blank line, without surrounding whitespace."""
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group()
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            yield match.start() + lead, match.start() + len(line.rstrip())
+
+
+def _indirect_quotes(
+    doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
+) -> list[QuoteSpan]:
+    """Reported speech: a speech verb with a clausal complement ("stressed that Huawei is open")."""
+    quotes = []
+    for token in doc:
+        lemma = verb_lemma(token.text)
+        if not lemma or token.pos_ != "VERB" or _inside(token.idx, quoted):
+            continue
+        for clause in token.children:
+            if clause.dep_ != "ccomp" or clause.i < token.i:
+                continue
+            has_that = any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children)
+            if not has_that and lemma not in _BARE_CLAUSE_VERBS:
+                continue
+            words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+            span = doc[words[0].i : words[-1].i + 1]
+            while len(span) and (span[-1].is_punct or span[-1].is_space):
+                span = span[:-1]
+            if len(span) < 3 or any(_inside(t.idx, quoted) for t in span):
+                continue
+            attribution = _attribute(token, mentions, quoted)
+            if attribution.speaker_text is None:
+                continue
+            quotes.append(
+                _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
+            )
+    return quotes
+
+
+def _make_quote(
+    text: str, start: int, end: int, kind: str, attribution: _Attribution | None
+) -> QuoteSpan:
+    if attribution is None:
+        return QuoteSpan(text=text, start=start, end=end, kind=kind)
+    return QuoteSpan(
+        text=text,
+        start=start,
+        end=end,
+        kind=kind,
+        cue=attribution.cue,
+        speaker_text=attribution.speaker_text,
+        speaker_start=attribution.speaker_start,
+        speaker_end=attribution.speaker_end,
+        speaker=attribution.speaker,
+    )
+
+
+def _attribute(
+    verb: Token, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
+) -> _Attribution:
+    """The speaker of a speech verb: its subject, resolved to an entity mention when possible."""
+    cue = "according to" if verb.lower_ == "according" else verb.text
+    subject = _subject(verb)
+    if subject is None:
+        return _Attribution(cue, None, None, None, None)
+    start, end = _speaker_bounds(subject)
+    text = verb.doc.text[start:end]
+    return _Attribution(cue, text, start, end, _resolve(subject, start, end, mentions, quoted))
+
+
+def _subject(verb: Token) -> Token | None:
+    if verb.lower_ == "according":
+        to = verb.nbor(1)
+        return next((c for c in to.children if c.dep_ == "pobj"), None)
+    for candidate in (verb, verb.head if verb.dep_ in ("conj", "advcl", "xcomp") else None):
+        if candidate is None:
+            continue
+        subject = next((c for c in candidate.children if c.dep_ in _SPEAKER_DEPS), None)
+        if subject is not None:
+            return subject
+    # "…," said Smith: an inverted subject the parser may label otherwise
+    return next(
+        (c for c in verb.rights if c.pos_ in ("PROPN", "NOUN", "PRON") and c.dep_ != "ccomp"), None
+    )
+
+
+def _speaker_bounds(subject: Token) -> tuple[int, int]:
+    """The subject phrase without appositions or relative clauses: "a spokeswoman for the
+    ministry" but not ", founder and CEO of Huawei"."""
+    doc = subject.doc
+    left = subject.left_edge.i
+    right = subject.i
+    for child in subject.rights:
+        if child.dep_ in ("compound", "flat", "prep") and child.i == right + 1:
+            right = child.right_edge.i
+    return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def _resolve(
+    subject: Token,
+    start: int,
+    end: int,
+    mentions: Sequence[EntityMention],
+    quoted: list[tuple[int, int]],
+) -> EntityMention | None:
+    """Named speaker → its mention; "he"/"she" or a role ("the executive") → the nearest person
+    named before, outside quotes; an organisation noun ("the company") → the nearest organisation.
+    No evidence, no guess."""
+    for mention in mentions:
+        if mention.start < end and start < mention.end and mention.label in _SPEAKER_LABELS:
+            return mention
+    word = subject.lower_
+    if word in _PRONOUNS or word in _PERSON_NOUNS:
+        wanted = "PERSON"
+    elif word in _ORG_NOUNS:
+        wanted = "ORG"
+    else:
+        return None
+    earlier = [
+        m for m in mentions if m.end <= start and m.label == wanted and not _inside(m.start, quoted)
+    ]
+    return earlier[-1] if earlier else None

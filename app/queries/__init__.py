@@ -1,0 +1,19 @@
+"""Read functions behind the API: keyword-only arguments, return rows or ``(rows, total)``."""
+
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+T = TypeVar("T")
+
+
+def fetch_page(
+    session: Session, statement: SelectOfScalar[T], *, limit: int, offset: int
+) -> tuple[list[T], int]:
+    """Run ``statement`` for one page and count all of its rows."""
+    count: Any = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = session.exec(count).one()
+    items = list(session.exec(statement.limit(limit).offset(offset)))
+    return items, total

@@ -1,0 +1,94 @@
+"""Article reads: filtered lists, one article with its entities and quotes."""
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import Article, ArticleEntity, Entity, Mention, MentionPublic, Quote
+from app.queries import fetch_page
+
+
+class ArticleSort(StrEnum):
+    published = "published"
+    published_desc = "-published"
+    title = "title"
+    title_desc = "-title"
+    id = "id"
+    id_desc = "-id"
+
+
+_ORDER: dict[ArticleSort, tuple[Any, ...]] = {
+    ArticleSort.published: (col(Article.published).asc().nulls_last(), col(Article.id)),
+    ArticleSort.published_desc: (
+        col(Article.published).desc().nulls_last(),
+        col(Article.id).desc(),
+    ),
+    ArticleSort.title: (col(Article.title), col(Article.id)),
+    ArticleSort.title_desc: (col(Article.title).desc(), col(Article.id).desc()),
+    ArticleSort.id: (col(Article.id),),
+    ArticleSort.id_desc: (col(Article.id).desc(),),
+}
+
+
+def list_articles(
+    session: Session,
+    *,
+    source: str | None = None,
+    author: str | None = None,
+    published_from: date | None = None,
+    published_to: date | None = None,
+    entity_id: int | None = None,
+    sort: ArticleSort = ArticleSort.published_desc,
+    limit: int,
+    offset: int,
+) -> tuple[list[Article], int]:
+    statement = select(Article)
+    if source is not None:
+        statement = statement.where(Article.source == source)
+    if author is not None:
+        statement = statement.where(Article.author == author)
+    if published_from is not None:
+        statement = statement.where(col(Article.published) >= published_from)
+    if published_to is not None:
+        statement = statement.where(col(Article.published) <= published_to)
+    if entity_id is not None:
+        mentioned = select(Mention.article_id).where(Mention.entity_id == entity_id)
+        statement = statement.where(col(Article.id).in_(mentioned))
+    return fetch_page(session, statement.order_by(*_ORDER[sort]), limit=limit, offset=offset)
+
+
+def get_article(session: Session, *, article_id: int) -> Article | None:
+    return session.get(Article, article_id)
+
+
+def article_entities(session: Session, *, article_id: int) -> list[ArticleEntity]:
+    """Entities mentioned in one article with their mentions, most mentioned first."""
+    rows = session.exec(
+        select(Entity, Mention)
+        .join(Mention, col(Mention.entity_id) == Entity.id)
+        .where(Mention.article_id == article_id)
+        .order_by(col(Mention.start))
+    ).all()
+    by_entity: dict[int, ArticleEntity] = {}
+    for entity, mention in rows:
+        assert entity.id is not None
+        if entity.id not in by_entity:
+            by_entity[entity.id] = ArticleEntity.model_validate(entity, update={"mentions": []})
+        by_entity[entity.id].mentions.append(MentionPublic.model_validate(mention))
+    return sorted(by_entity.values(), key=lambda e: (-len(e.mentions), e.mentions[0].start))
+
+
+def article_quotes(
+    session: Session, *, article_id: int, limit: int | None = None, offset: int = 0
+) -> tuple[list[Quote], int]:
+    statement = (
+        select(Quote)
+        .where(Quote.article_id == article_id)
+        .order_by(col(Quote.start), col(Quote.id))
+    )
+    if limit is None:
+        items = list(session.exec(statement))
+        return items, len(items)
+    return fetch_page(session, statement, limit=limit, offset=offset)

@@ -1,0 +1,53 @@
+"""Entity reads: lists by type and name prefix, one entity, its articles and its quotes."""
+
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import Entity
+from app.queries import fetch_page
+
+
+class EntitySort(StrEnum):
+    mentions_desc = "-mentions"
+    mentions = "mentions"
+    articles_desc = "-articles"
+    name = "name"
+    name_desc = "-name"
+
+
+_ORDER: dict[EntitySort, tuple[Any, ...]] = {
+    EntitySort.mentions_desc: (col(Entity.mention_count).desc(), col(Entity.id)),
+    EntitySort.mentions: (col(Entity.mention_count), col(Entity.id)),
+    EntitySort.articles_desc: (col(Entity.article_count).desc(), col(Entity.id)),
+    EntitySort.name: (col(Entity.name), col(Entity.id)),
+    EntitySort.name_desc: (col(Entity.name).desc(), col(Entity.id).desc()),
+}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_entities(
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    name_prefix: str | None = None,
+    sort: EntitySort = EntitySort.mentions_desc,
+    limit: int,
+    offset: int,
+) -> tuple[list[Entity], int]:
+    statement = select(Entity)
+    if entity_type is not None:
+        statement = statement.where(Entity.type == entity_type.upper())
+    if name_prefix is not None:
+        # SQLite's LIKE ignores ASCII case: https://sqlite.org/lang_expr.html#like
+        pattern = _escape_like(name_prefix) + "%"
+        statement = statement.where(col(Entity.name).like(pattern, escape="\\"))
+    return fetch_page(session, statement.order_by(*_ORDER[sort]), limit=limit, offset=offset)
+
+
+def get_entity(session: Session, *, entity_id: int) -> Entity | None:
+    return session.get(Entity, entity_id)

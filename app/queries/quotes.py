@@ -1,0 +1,41 @@
+"""Quote reads: filtered lists (including full-text search in quote text) and single quotes."""
+
+from sqlmodel import Session, col, func, select
+
+from app.models import Quote
+from app.queries import fetch_page
+from app.search import quote_ids_matching
+
+
+def list_quotes(
+    session: Session,
+    *,
+    speaker_entity_id: int | None = None,
+    speaker: str | None = None,
+    article_id: int | None = None,
+    kind: str | None = None,
+    expression: str | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Quote], int]:
+    """``speaker`` matches the resolved or written speaker name, ignoring case."""
+    statement = select(Quote)
+    if speaker_entity_id is not None:
+        statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
+    if speaker is not None:
+        wanted = speaker.casefold()
+        statement = statement.where(
+            (func.lower(Quote.speaker) == wanted) | (func.lower(Quote.speaker_text) == wanted)
+        )
+    if article_id is not None:
+        statement = statement.where(Quote.article_id == article_id)
+    if kind is not None:
+        statement = statement.where(Quote.kind == kind)
+    if expression is not None:
+        statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
+    statement = statement.order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
+    return fetch_page(session, statement, limit=limit, offset=offset)
+
+
+def get_quote(session: Session, *, quote_id: int) -> Quote | None:
+    return session.get(Quote, quote_id)
