@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://news-corpus.dev/problems/"
+# tag URIs (RFC 4151) name problem types without promising a page: RFC 9457 section 3.1.1
+PROBLEM_TYPE_BASE = "tag:news-corpus,2026:problems/"
 
 
 class AppError(Exception):

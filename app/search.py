@@ -18,11 +18,25 @@ from sqlmodel import Session
 from app.errors import InvalidSearchQuery, SearchTimeout
 
 # a double-quoted phrase, or a run of non-space characters
-_token_re = re.compile(r'"([^"]*)"|(\S+)')
+# control characters: FTS5 reads NUL as the end of the query ("unterminated string")
+_control_re = re.compile(r"[\x00-\x1f\x7f]")
+_token_re = re.compile(r'"([^"]*)"|([^\s"]+)')
 # snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 # how many SQLite VM instructions run between two checks of the deadline
 _PROGRESS_STEPS = 10_000
+
+
+# FTS5 virtual tables and their shadow tables (article_fts_data, …), created by raw SQL in the
+# migrations and so absent from the models
+FTS_TABLES = ("article_fts", "quote_fts")
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic filter: leave the FTS tables out of autogenerate comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLES))
 
 
 def escape_fts_query(query: str) -> str:
@@ -32,6 +46,7 @@ def escape_fts_query(query: str) -> str:
     doubled) so that FTS5 operators such as NOT, *, ( or NEAR are matched as plain words,
     as sqlite-utils' quote_fts does.
     """
+    query = _control_re.sub(" ", query)
     if query.count('"') % 2:
         query += '"'
     tokens = [

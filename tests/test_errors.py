@@ -1,0 +1,79 @@
+"""The problem+json contract (RFC 9457) for every kind of error the API returns."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response, status: int, slug: str | None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert PROBLEM_KEYS <= body.keys()
+    assert body["status"] == status
+    assert body["instance"] == response.request.url.path
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    if slug is None:
+        assert body["type"] == "about:blank"
+    else:
+        assert body["type"].endswith("/" + slug)
+    return body
+
+
+class TestProblemShape:
+    def test_unknown_row_is_404(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/api/v1/articles/12345"), 404, "not-found")
+        assert "12345" in body["detail"]
+
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/quotes/9", "/api/v1/entities/9", "/api/v1/entities/9/quotes"]
+    )
+    def test_unknown_rows_of_every_resource_are_404(self, client: TestClient, path: str) -> None:
+        assert_problem(client.get(path), 404, "not-found")
+
+    def test_unknown_route_is_404(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/api/v1/nothing-here"), 404, "not-found")
+        assert "/api/v1/nothing-here" in body["detail"]
+
+    def test_wrong_method_is_405(self, client: TestClient) -> None:
+        response = client.delete("/api/v1/articles")
+        assert_problem(response, 405, "method-not-allowed")
+        assert "GET" in response.headers["allow"]
+
+    def test_bad_parameter_is_422_with_errors_and_no_echo(self, client: TestClient) -> None:
+        response = client.get("/api/v1/articles", params={"limit": "many-SECRET"})
+        body = assert_problem(response, 422, "validation-error")
+        assert body["errors"] == [
+            {"loc": ["query", "limit"], "msg": body["errors"][0]["msg"], "type": "int_parsing"}
+        ]
+        assert "SECRET" not in response.text
+
+    def test_limit_over_the_cap_is_422(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/api/v1/articles?limit=101"), 422, "validation-error")
+        assert body["errors"][0]["loc"] == ["query", "limit"]
+
+    def test_path_id_must_be_positive(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/api/v1/articles/0"), 422, "validation-error")
+        assert body["errors"][0]["loc"] == ["path", "article_id"]
+
+    def test_bad_search_query_is_400(self, client: TestClient) -> None:
+        assert_problem(
+            client.get("/api/v1/search", params={"q": "  "}), 400, "invalid-search-query"
+        )
+
+    def test_unexpected_failure_is_a_generic_500(self, db_url: str) -> None:
+        app = create_app(Settings(DATABASE_URL=db_url))
+
+        def explode() -> None:
+            raise RuntimeError("secret internals")
+
+        app.add_api_route("/explode", explode)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/explode")
+        assert_problem(response, 500, "internal-error")
+        assert "secret" not in response.text

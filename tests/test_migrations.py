@@ -1,0 +1,89 @@
+"""Migrations: they match the models, go down and up again, and their FTS triggers fire."""
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.command import downgrade, upgrade
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from app.cli import _PROJECT_ROOT, run_migrations
+from app.db import create_db_engine
+from app.search import include_object
+from tests.conftest import sqlite_url
+
+
+def _config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "m.db")
+    run_migrations(url)
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include_object, "compare_type": True}
+        )
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    config = _config(sqlite_url(path))
+    upgrade(config, "head")
+    assert {"article", "quote", "entity", "mention", "article_fts", "quote_fts"} <= _tables(path)
+    downgrade(config, "base")
+    assert _tables(path) == {"alembic_version"}
+    upgrade(config, "head")
+    assert "article_fts" in _tables(path)
+
+
+def test_fts_triggers_follow_insert_update_delete(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    run_migrations(sqlite_url(path))
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute(
+            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, ingested_at)"
+            " VALUES (1, 'a', 'Harbour report', 'Ships were counted.', 3, 'h', '2020-01-01')"
+        )
+        db.execute(
+            "INSERT INTO quote (article_id, text, start, end, kind) VALUES (1, 'ships sail', 0, 5, 'direct')"
+        )
+
+        def hits(table: str, query: str) -> int:
+            sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+            return int(db.execute(sql, (query,)).fetchone()[0])
+
+        assert hits("article_fts", "harbour") == 1
+        assert hits("article_fts", "ship") == 1  # porter stemming: ships → ship
+        assert hits("quote_fts", "sailing") == 1
+        db.execute("UPDATE article SET title = 'Airport report' WHERE id = 1")
+        assert hits("article_fts", "harbour") == 0
+        assert hits("article_fts", "airport") == 1
+        db.execute("DELETE FROM article WHERE id = 1")  # cascades to the quote
+        assert hits("article_fts", "airport") == 0
+        assert hits("quote_fts", "sail") == 0
+
+
+def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "m.db")
+    run_migrations(url)
+    engine = create_db_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
