@@ -153,4 +153,10 @@ def refresh_entity_counts(session: Session, entity_ids: set[int]) -> None:
         .values(mention_count=mentions, article_count=articles)
         .execution_options(synchronize_session=False)
     )
-    session.execute(delete(Entity).where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0))
+    # synchronize_session=False: in-memory counts are stale, so SQLAlchemy must not evaluate the
+    # WHERE clause against them (it would drop live entities from the session)
+    session.execute(
+        delete(Entity)
+        .where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,52 @@
+"""/api/v1/entities: type and name filters, sorting, and an entity's articles and quotes."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from tests.api.test_articles import ids
+from tests.factories import make_article, make_entity, make_mention, make_quote
+
+
+class TestListEntities:
+    def test_filters_and_sorting(self, client: TestClient, session: Session) -> None:
+        a, b = make_article(session), make_article(session)
+        ren = make_entity(session, name="Ren Zhengfei", aliases=["Zhengfei"])
+        huawei = make_entity(session, name="Huawei", type="ORG")
+        renault = make_entity(session, name="Renault", type="ORG")
+        for article in (a, b):
+            make_mention(session, article, huawei)
+        make_mention(session, a, huawei, start=30)
+        make_mention(session, a, ren)
+        make_mention(session, b, renault)
+        assert ids(client.get("/api/v1/entities")) == [huawei.id, ren.id, renault.id]
+        assert ids(client.get("/api/v1/entities?type=org")) == [huawei.id, renault.id]
+        assert ids(client.get("/api/v1/entities?name_prefix=ren&sort=name")) == [ren.id, renault.id]
+        assert ids(client.get("/api/v1/entities?sort=mentions")) == [ren.id, renault.id, huawei.id]
+        first = client.get("/api/v1/entities").json()["items"][0]
+        assert first["mention_count"] == 3 and first["article_count"] == 2
+
+    def test_like_wildcards_in_prefix_are_literal(self, client: TestClient, session: Session) -> None:
+        make_entity(session, name="Percent")
+        assert client.get("/api/v1/entities?name_prefix=%25").json()["total"] == 0
+        assert client.get("/api/v1/entities?name_prefix=_").json()["total"] == 0
+
+    def test_bad_type_is_422(self, client: TestClient) -> None:
+        assert client.get("/api/v1/entities?type=no%20spaces").status_code == 422
+
+
+class TestEntityDetail:
+    def test_entity_articles_and_quotes(self, client: TestClient, session: Session) -> None:
+        a, b, c = make_article(session), make_article(session), make_article(session)
+        ada = make_entity(session, name="Ada Lovelace", aliases=["Lovelace"])
+        make_mention(session, a, ada)
+        make_mention(session, c, ada)
+        said = make_quote(session, a, speaker="Ada Lovelace", speaker_entity_id=ada.id)
+        make_quote(session, b)
+        detail = client.get(f"/api/v1/entities/{ada.id}").json()
+        assert detail["aliases"] == ["Lovelace"] and detail["article_count"] == 2
+        assert sorted(ids(client.get(f"/api/v1/entities/{ada.id}/articles"))) == [a.id, c.id]
+        assert ids(client.get(f"/api/v1/entities/{ada.id}/quotes")) == [said.id]
+
+    def test_missing_entity_subresources_are_404(self, client: TestClient) -> None:
+        assert client.get("/api/v1/entities/5/articles").status_code == 404
+        assert client.get("/api/v1/entities/5/quotes").status_code == 404

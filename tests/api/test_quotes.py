@@ -1,0 +1,53 @@
+"""/api/v1/quotes: filters by speaker, article, kind and full-text search in quote text."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from tests.api.test_articles import ids
+from tests.factories import make_article, make_entity, make_quote
+
+
+class TestListQuotes:
+    def test_filters(self, client: TestClient, session: Session) -> None:
+        article = make_article(session)
+        other = make_article(session)
+        ada = make_entity(session, name="Ada Lovelace")
+        by_ada = make_quote(
+            session, article, text="Engines weave algebra", speaker="Ada Lovelace",
+            speaker_text="she", speaker_entity_id=ada.id,
+        )
+        unknown = make_quote(session, article, start=40, text="Nobody knows", kind="partial")
+        elsewhere = make_quote(session, other, text="Trading resumed today")
+        assert ids(client.get(f"/api/v1/quotes?speaker_entity_id={ada.id}")) == [by_ada.id]
+        assert ids(client.get("/api/v1/quotes?speaker=ada lovelace")) == [by_ada.id]
+        assert ids(client.get("/api/v1/quotes?speaker=SHE")) == [by_ada.id]
+        assert ids(client.get(f"/api/v1/quotes?article_id={other.id}")) == [elsewhere.id]
+        assert ids(client.get("/api/v1/quotes?kind=partial")) == [unknown.id]
+        # stemmed full-text search: "trade" finds "Trading"
+        assert ids(client.get("/api/v1/quotes?q=trade")) == [elsewhere.id]
+        assert ids(client.get('/api/v1/quotes?q="weave algebra"')) == [by_ada.id]
+        assert ids(client.get('/api/v1/quotes?q="algebra weave"')) == []
+        assert ids(client.get(f"/api/v1/quotes?q=engines&speaker_entity_id={ada.id}")) == [by_ada.id]
+
+    def test_unknown_kind_is_422(self, client: TestClient) -> None:
+        assert client.get("/api/v1/quotes?kind=rumour").status_code == 422
+
+
+class TestGetQuote:
+    def test_shape(self, client: TestClient, session: Session) -> None:
+        quote = make_quote(session, make_article(session), text="Hello there", start=5)
+        body = client.get(f"/api/v1/quotes/{quote.id}").json()
+        assert body == {
+            "id": quote.id,
+            "article_id": quote.article_id,
+            "text": "Hello there",
+            "start": 5,
+            "end": 16,
+            "kind": "direct",
+            "cue": "said",
+            "speaker": None,
+            "speaker_text": None,
+            "speaker_start": None,
+            "speaker_end": None,
+            "speaker_entity_id": None,
+        }
