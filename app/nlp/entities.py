@@ -36,7 +36,9 @@ _KNOWN_NAMES: dict[str, tuple[str, str]] = {
 }
 _possessive_re = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
-_edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],.;:!?-]+$")
+_edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!?-]+$")
+# the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
+_last_word_re = re.compile(r"([^\s.]*)\.$")
 _space_re = re.compile(r"\s+")
 
 
@@ -67,6 +69,9 @@ def _trimmed_bounds(span: Span) -> tuple[int, int]:
         if m := _edge_punct_re.search(text):
             end -= len(m.group())
             text = text[: m.start()]
+        if (m := _last_word_re.search(text)) and len(m.group(1)) > 3:
+            end -= 1
+            text = text[:-1]
         if (start, end) == before:
             return start, end
 

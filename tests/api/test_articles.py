@@ -76,14 +76,23 @@ class TestListArticles:
 
 
 class TestGetArticle:
-    def test_detail_has_body_entities_and_quotes(self, client: TestClient, session: Session) -> None:
+    def test_detail_has_body_entities_and_quotes(
+        self, client: TestClient, session: Session
+    ) -> None:
         body = "Ada Lovelace said the engine could compose music."
         article = make_article(session, body=body)
         ada = make_entity(session, name="Ada Lovelace")
         make_mention(session, article, ada, start=0)
         make_quote(
-            session, article, text="the engine could compose music", start=18, kind="indirect",
-            speaker="Ada Lovelace", speaker_text="Ada Lovelace", speaker_start=0, speaker_end=12,
+            session,
+            article,
+            text="the engine could compose music",
+            start=18,
+            kind="indirect",
+            speaker="Ada Lovelace",
+            speaker_text="Ada Lovelace",
+            speaker_start=0,
+            speaker_end=12,
             speaker_entity_id=ada.id,
         )
         detail = client.get(f"/api/v1/articles/{article.id}").json()

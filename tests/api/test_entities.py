@@ -25,7 +25,9 @@ class TestListEntities:
         first = client.get("/api/v1/entities").json()["items"][0]
         assert first["mention_count"] == 3 and first["article_count"] == 2
 
-    def test_like_wildcards_in_prefix_are_literal(self, client: TestClient, session: Session) -> None:
+    def test_like_wildcards_in_prefix_are_literal(
+        self, client: TestClient, session: Session
+    ) -> None:
         make_entity(session, name="Percent")
         assert client.get("/api/v1/entities?name_prefix=%25").json()["total"] == 0
         assert client.get("/api/v1/entities?name_prefix=_").json()["total"] == 0

@@ -13,8 +13,12 @@ class TestListQuotes:
         other = make_article(session)
         ada = make_entity(session, name="Ada Lovelace")
         by_ada = make_quote(
-            session, article, text="Engines weave algebra", speaker="Ada Lovelace",
-            speaker_text="she", speaker_entity_id=ada.id,
+            session,
+            article,
+            text="Engines weave algebra",
+            speaker="Ada Lovelace",
+            speaker_text="she",
+            speaker_entity_id=ada.id,
         )
         unknown = make_quote(session, article, start=40, text="Nobody knows", kind="partial")
         elsewhere = make_quote(session, other, text="Trading resumed today")
@@ -27,7 +31,9 @@ class TestListQuotes:
         assert ids(client.get("/api/v1/quotes?q=trade")) == [elsewhere.id]
         assert ids(client.get('/api/v1/quotes?q="weave algebra"')) == [by_ada.id]
         assert ids(client.get('/api/v1/quotes?q="algebra weave"')) == []
-        assert ids(client.get(f"/api/v1/quotes?q=engines&speaker_entity_id={ada.id}")) == [by_ada.id]
+        assert ids(client.get(f"/api/v1/quotes?q=engines&speaker_entity_id={ada.id}")) == [
+            by_ada.id
+        ]
 
     def test_unknown_kind_is_422(self, client: TestClient) -> None:
         assert client.get("/api/v1/quotes?kind=rumour").status_code == 422

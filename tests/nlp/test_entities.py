@@ -1,0 +1,73 @@
+"""Entity canonicalisation, on a blank pipeline with an entity ruler so the input is exact."""
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from app.nlp.entities import canonical, extract_entities
+
+
+@pytest.fixture(scope="module")
+def ruler_nlp() -> Language:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "PERSON", "pattern": "Ren Zhengfei"},
+            {"label": "PERSON", "pattern": "Zhengfei"},
+            {"label": "PERSON", "pattern": "Lee"},
+            {"label": "PERSON", "pattern": "Anna Lee"},
+            {"label": "PERSON", "pattern": "Tom Lee"},
+            {"label": "ORG", "pattern": [{"LOWER": "the"}, {"TEXT": "Huawei"}, {"TEXT": "'s"}]},
+            {"label": "ORG", "pattern": "Huawei"},
+            {"label": "GPE", "pattern": "U.S."},
+            {"label": "GPE", "pattern": "US"},
+            {"label": "GPE", "pattern": "United States"},
+            {"label": "CARDINAL", "pattern": "five"},
+            {"label": "DATE", "pattern": "Monday"},
+        ]
+    )
+    return nlp
+
+
+def names(nlp: Language, text: str) -> list[tuple[str, str, str]]:
+    return [(m.text, m.name, m.label) for m in extract_entities(nlp(text))]
+
+
+def test_us_variants_are_one_entity(ruler_nlp: Language) -> None:
+    found = names(ruler_nlp, "The US and the U.S. are the United States.")
+    assert {name for _, name, _ in found} == {"United States"}
+    assert [text for text, _, _ in found] == ["US", "U.S.", "United States"]
+
+
+def test_surname_joins_the_full_name(ruler_nlp: Language) -> None:
+    found = names(ruler_nlp, "Ren Zhengfei spoke. Later Zhengfei left.")
+    assert [name for _, name, _ in found] == ["Ren Zhengfei", "Ren Zhengfei"]
+
+
+def test_ambiguous_surname_stays_as_written(ruler_nlp: Language) -> None:
+    found = names(ruler_nlp, "Anna Lee and Tom Lee met. Lee spoke.")
+    assert found[-1][:2] == ("Lee", "Lee")
+
+
+def test_leading_the_and_possessive_are_trimmed(ruler_nlp: Language) -> None:
+    text = "We saw the Huawei's lab."
+    [mention] = extract_entities(ruler_nlp(text))
+    assert mention.text == "Huawei" and text[mention.start : mention.end] == "Huawei"
+
+
+def test_numbers_and_dates_are_not_entities(ruler_nlp: Language) -> None:
+    assert names(ruler_nlp, "On Monday five people came.") == []
+
+
+@pytest.mark.parametrize(
+    ("written", "label", "expected"),
+    [
+        ("U.S.", "GPE", ("United States", "GPE")),
+        ("usa", "ORG", ("United States", "GPE")),
+        ("Britain", "GPE", ("United Kingdom", "GPE")),
+        ("Huawei  Technologies", "ORG", ("Huawei Technologies", "ORG")),
+    ],
+)
+def test_canonical(written: str, label: str, expected: tuple[str, str]) -> None:
+    assert canonical(written, label) == expected

@@ -1,0 +1,103 @@
+"""Quote extraction and attribution on short texts written for these tests."""
+
+from collections.abc import Callable
+
+from app.nlp.quotes import QuoteSpan, verb_lemma
+
+Extract = Callable[[str], list[QuoteSpan]]
+
+
+def only(quotes: list[QuoteSpan], kind: str) -> list[QuoteSpan]:
+    return [q for q in quotes if q.kind == kind]
+
+
+def test_verb_lemma() -> None:
+    assert verb_lemma("said") == "say"
+    assert verb_lemma("Stressed") == "stress"
+    assert verb_lemma("argued") == "argue"
+    assert verb_lemma("replied") == "reply"
+    assert verb_lemma("tells") == "tell"
+    assert verb_lemma("walked") is None
+
+
+class TestDirectQuotes:
+    def test_quote_then_named_speaker(self, quotes_of: Extract) -> None:
+        text = '"We will rebuild the bridge," Maria Lopez said on Monday.'
+        [quote] = quotes_of(text)
+        assert quote.kind == "direct" and quote.text == "We will rebuild the bridge,"
+        assert text[quote.start : quote.end] == quote.text
+        assert quote.cue == "said" and quote.speaker_text == "Maria Lopez"
+        assert quote.speaker is not None and quote.speaker.name == "Maria Lopez"
+        assert text[quote.speaker_start : quote.speaker_end] == "Maria Lopez"  # type: ignore[misc]
+
+    def test_speaker_then_colon_and_curly_quotes(self, quotes_of: Extract) -> None:
+        text = "Tom Harris told reporters: “The budget is balanced and fair.”"
+        [quote] = quotes_of(text)
+        assert quote.text == "The budget is balanced and fair."
+        assert quote.cue == "told" and quote.speaker and quote.speaker.name == "Tom Harris"
+
+    def test_inverted_attribution(self, quotes_of: Extract) -> None:
+        [quote] = quotes_of('"Prices will fall," said Angela Merkel.')
+        assert quote.speaker and quote.speaker.name == "Angela Merkel"
+
+    def test_pronoun_resolves_to_the_person_named_before(self, quotes_of: Extract) -> None:
+        text = 'Sarah Connor arrived late. "The machines are coming," she warned.'
+        [quote] = quotes_of(text)
+        assert quote.speaker_text == "she" and quote.cue == "warned"
+        assert quote.speaker and quote.speaker.name == "Sarah Connor"
+
+    def test_split_quote_keeps_the_speaker(self, quotes_of: Extract) -> None:
+        text = 'James Wong spoke first. "Trade benefits all sides," he said. "It is a win-win."'
+        quotes = quotes_of(text)
+        assert [q.text for q in quotes] == ["Trade benefits all sides,", "It is a win-win."]
+        assert {q.speaker.name for q in quotes if q.speaker} == {"James Wong"}
+        assert all(q.kind == "direct" for q in quotes)
+
+    def test_unattributed_full_quote_has_no_guessed_speaker(self, quotes_of: Extract) -> None:
+        [quote] = quotes_of('The sign on the door read: "Closed for repairs."')
+        assert quote.speaker is None
+
+
+class TestPartialAndScareQuotes:
+    def test_quoted_phrase_with_a_speech_verb_is_partial(self, quotes_of: Extract) -> None:
+        text = (
+            'Ana Silva arrived. The minister added that the plan was a "historic mistake" for all.'
+        )
+        partial = only(quotes_of(text), "partial")
+        assert [q.text for q in partial] == ["historic mistake"]
+        assert partial[0].speaker and partial[0].speaker.name == "Ana Silva"
+
+    def test_scare_quotes_and_titles_are_not_quotes(self, quotes_of: Extract) -> None:
+        text = 'The "smart" fridge was reviewed next to the film "Blue Moon" at the fair.'
+        assert quotes_of(text) == []
+
+
+class TestBlockQuotes:
+    def test_paragraph_after_said_semicolon(self, quotes_of: Extract) -> None:
+        text = (
+            "Lena Park, head of the union, said;\n"
+            "We will not accept this offer. Our members deserve better.\n"
+            "Talks continue on Friday."
+        )
+        [block] = only(quotes_of(text), "block")
+        assert block.text == "We will not accept this offer. Our members deserve better."
+        assert block.speaker and block.speaker.name == "Lena Park"
+        assert block.speaker_text == "Lena Park"
+
+
+class TestIndirectQuotes:
+    def test_reported_speech_with_that(self, quotes_of: Extract) -> None:
+        text = "Omar Haddad stressed that the company is open to new partners."
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == "the company is open to new partners"
+        assert quote.cue == "stressed" and quote.speaker and quote.speaker.name == "Omar Haddad"
+
+    def test_role_noun_resolves_to_the_person(self, quotes_of: Extract) -> None:
+        text = "Ren Zhengfei met reporters. The executive said that sales would grow next year."
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.speaker_text == "The executive"
+        assert quote.speaker and quote.speaker.name == "Ren Zhengfei"
+
+    def test_unresolvable_description_is_kept_as_written(self, quotes_of: Extract) -> None:
+        [quote] = only(quotes_of("A witness said that the car was red."), "indirect")
+        assert quote.speaker_text == "A witness" and quote.speaker is None
