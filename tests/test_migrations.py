@@ -57,11 +57,13 @@ def test_fts_triggers_follow_insert_update_delete(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA foreign_keys=ON")
         db.execute(
-            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, ingested_at)"
-            " VALUES (1, 'a', 'Harbour report', 'Ships were counted.', 3, 'h', '2020-01-01')"
+            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+            "ingested_at) VALUES (1, 'a', 'Harbour report', 'Ships were counted.', 3, 'h', "
+            "'2020-01-01')"
         )
         db.execute(
-            "INSERT INTO quote (article_id, text, start, end, kind) VALUES (1, 'ships sail', 0, 5, 'direct')"
+            "INSERT INTO quote (article_id, text, start, end, kind) "
+            "VALUES (1, 'ships sail', 0, 5, 'direct')"
         )
 
         def hits(table: str, query: str) -> int:
