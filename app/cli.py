@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 err = Console(stderr=True, soft_wrap=True)
+# duplicates are expected when re-importing a mirror; list a few, count the rest
+_SHOWN_DUPLICATES = 10
 
 
 def run_migrations(database_url: str) -> None:
@@ -96,8 +98,10 @@ def ingest(
         engine.dispose()
     for error in report.errors:
         err.print(f"[red]failed:[/] {error}")
-    for duplicate in report.duplicates:
+    for duplicate in report.duplicates[:_SHOWN_DUPLICATES]:
         err.print(f"[yellow]duplicate:[/] {duplicate}")
+    if len(report.duplicates) > _SHOWN_DUPLICATES:
+        err.print(f"[yellow]duplicate:[/] … and {len(report.duplicates) - _SHOWN_DUPLICATES} more")
     err.print(report.summary())
     if report.failed:
         raise typer.Exit(1)

@@ -104,12 +104,23 @@ def count_documents(path: Path) -> int:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 when valid, else the encoding charset-normalizer detects (cp1252 and friends)."""
+    """UTF-8 when valid; mostly-ASCII text as Windows-1252; else what charset-normalizer detects.
+
+    A few stray bytes in English text (a lone 0xA3 for £) are too little evidence for a
+    detector, and Windows-1252 is what the web means by Latin-1:
+    https://encoding.spec.whatwg.org/#names-and-labels
+    """
     if b"\x00" in data:
         raise UnicodeDecodeError("binary", data, 0, 1, "NUL bytes: this is not a text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        non_ascii = sum(byte > 0x7F for byte in data)
+        if non_ascii <= len(data) // 50:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
         best = from_bytes(data).best()
         if best is None:
             raise UnicodeDecodeError(

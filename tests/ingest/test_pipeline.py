@@ -1,0 +1,141 @@
+"""Ingestion runs: idempotence, updates, duplicates, bad records and whole-batch transactions."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db import create_db_engine
+from app.ingest import pipeline, store
+from app.ingest.pipeline import IngestAborted, ingest
+from tests.conftest import MODEL, SEEDS
+
+TABLES = ("article", "entity", "mention", "quote", "article_fts", "quote_fts")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    return create_db_engine(db_url)
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    path = engine.url.database
+    assert path
+    with sqlite3.connect(path) as db:
+        return {
+            table: db.execute(
+                f"SELECT * FROM {table} ORDER BY rowid"
+                if not table.endswith("fts")
+                else f"SELECT rowid, * FROM {table} ORDER BY rowid"
+            ).fetchall()
+            for table in TABLES
+        }
+
+
+def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    return path
+
+
+def test_seeds_twice_changes_nothing(engine: Engine) -> None:
+    first = ingest([SEEDS], engine=engine, model=MODEL)
+    before = snapshot(engine)
+    second = ingest([SEEDS], engine=engine, model=MODEL)
+    assert (first.added, first.failed) == (1, 0)
+    assert (second.seen, second.unchanged, second.added, second.updated) == (1, 1, 0, 0)
+    assert snapshot(engine) == before
+    ingested_at = before["article"][0]
+    assert ingested_at  # the row (with its ingested_at) was not rewritten either
+
+
+def test_changed_body_updates_and_reextracts(engine: Engine, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    old = {"id": "s1", "title": "Vote", "body": 'Maria Lopez said: "We have won the vote."'}
+    write_jsonl(feed, [old])
+    ingest([feed], engine=engine, model=MODEL)
+    new = {**old, "body": 'Peter Brandt said: "We lost the vote narrowly."'}
+    write_jsonl(feed, [new])
+    report = ingest([feed], engine=engine, model=MODEL)
+    assert (report.updated, report.added) == (1, 0)
+    rows = snapshot(engine)
+    assert len(rows["article"]) == 1
+    speakers = {row[7] for row in rows["quote"]}  # quote.speaker
+    assert speakers == {"Peter Brandt"}
+    entity_names = {row[1] for row in rows["entity"]}
+    assert "Maria Lopez" not in entity_names  # an entity left without mentions is removed
+    path = engine.url.database
+    assert path
+    with sqlite3.connect(path) as db:
+        found = db.execute("SELECT count(*) FROM article_fts WHERE article_fts MATCH 'won'")
+        assert found.fetchone()[0] == 0
+
+
+def test_same_text_under_another_name_is_a_duplicate(engine: Engine, tmp_path: Path) -> None:
+    record = {"title": "Storm", "body": "A storm hit the coast on Friday."}
+    a = write_jsonl(tmp_path / "a.jsonl", [{**record, "id": "one"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{**record, "id": "two"}, {**record, "id": "three"}])
+    report = ingest([a, b], engine=engine, model=MODEL, batch_size=1)
+    assert (report.added, report.duplicate) == (1, 2)
+    assert "same text as 'one'" in report.duplicates[0]
+    report = ingest([b], engine=engine, model=MODEL)  # duplicates inside one batch, too
+    assert report.duplicate == 2
+    assert len(snapshot(engine)["article"]) == 1
+
+
+def test_bad_records_are_reported_and_the_rest_stored(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    feed = folder / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"id": "ok", "body": "Fine text."})
+        + "\n{broken\n"
+        + json.dumps({"id": "empty", "body": "   \n Top \n"})
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    report = ingest([folder], engine=engine, model=MODEL)
+    assert (report.seen, report.added, report.failed) == (4, 1, 3)
+    described = sorted(str(e) for e in report.errors)
+    assert described == sorted(
+        [
+            f"{feed}:2: invalid JSON: Expecting property name enclosed in double quotes (column 2)",
+            f"{feed}:3: body is empty after cleaning",
+            f"{folder / 'image.png'}: unknown file extension '.png'",
+        ]
+    )
+
+
+def test_strict_stops_before_storing_the_batch(engine: Engine, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "a", "body": "Fine."}) + "\n{broken\n", encoding="utf-8")
+    with pytest.raises(IngestAborted, match=":2: invalid JSON"):
+        ingest([feed], engine=engine, model=MODEL, strict=True)
+    assert snapshot(engine)["article"] == []
+
+
+def test_a_failure_mid_batch_leaves_no_half_stored_article(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [{"id": str(n), "body": f"Story {n} about Maria Lopez."} for n in range(3)],
+    )
+    ingest([SEEDS], engine=engine, model=MODEL)
+    before = snapshot(engine)
+    calls = 0
+    real_save = store.save_article
+
+    def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("disk full")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "save_article", failing_save)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest([feed], engine=engine, model=MODEL)
+    assert snapshot(engine) == before
