@@ -1,0 +1,48 @@
+# Everything runs from a local virtualenv built from the hash-pinned lock files.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install test lint bench lock container-check clean
+
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: set up, migrate ./data/corpus.db, ingest seeds/, serve on http://$(HOST):$(PORT) (docs at /docs)
+run: install
+	$(BIN)/corpus migrate
+	$(BIN)/corpus ingest seeds/
+	$(BIN)/corpus serve --host $(HOST) --port $(PORT)
+
+## test: lint, type-check and run the whole test suite
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## bench: ingest the shared corpus and time the API (numbers go to docs/benchmarks.md)
+bench: install
+	$(BIN)/python scripts/benchmark.py
+
+## lock: re-resolve the pinned dependencies (needs network access to PyPI)
+lock:
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock
+
+## container-check: build the Dockerfile and run the image (needs root and podman)
+container-check:
+	bash ../shared/tools/container-check.sh .
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
