@@ -1,7 +1,6 @@
 """The ``corpus`` command: ``migrate`` the database, ``ingest`` files, ``serve`` the API."""
 
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -134,4 +133,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,5 +1,8 @@
 """The problem+json contract (RFC 9457) for every kind of error the API returns."""
 
+from typing import Any
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -9,7 +12,7 @@ from app.main import create_app
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
-def assert_problem(response, status: int, slug: str | None) -> dict:  # type: ignore[no-untyped-def]
+def assert_problem(response: httpx.Response, status: int, slug: str | None) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -22,6 +25,7 @@ def assert_problem(response, status: int, slug: str | None) -> dict:  # type: ig
         assert body["type"] == "about:blank"
     else:
         assert body["type"].endswith("/" + slug)
+    assert isinstance(body, dict)
     return body
 
 

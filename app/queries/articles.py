@@ -11,23 +11,23 @@ from app.queries import fetch_page
 
 
 class ArticleSort(StrEnum):
-    published = "published"
+    published_asc = "published"
     published_desc = "-published"
-    title = "title"
+    title_asc = "title"
     title_desc = "-title"
-    id = "id"
+    id_asc = "id"
     id_desc = "-id"
 
 
 _ORDER: dict[ArticleSort, tuple[Any, ...]] = {
-    ArticleSort.published: (col(Article.published).asc().nulls_last(), col(Article.id)),
+    ArticleSort.published_asc: (col(Article.published).asc().nulls_last(), col(Article.id)),
     ArticleSort.published_desc: (
         col(Article.published).desc().nulls_last(),
         col(Article.id).desc(),
     ),
-    ArticleSort.title: (col(Article.title), col(Article.id)),
+    ArticleSort.title_asc: (col(Article.title), col(Article.id)),
     ArticleSort.title_desc: (col(Article.title).desc(), col(Article.id).desc()),
-    ArticleSort.id: (col(Article.id),),
+    ArticleSort.id_asc: (col(Article.id),),
     ArticleSort.id_desc: (col(Article.id).desc(),),
 }
 

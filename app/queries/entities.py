@@ -11,17 +11,17 @@ from app.queries import fetch_page
 
 class EntitySort(StrEnum):
     mentions_desc = "-mentions"
-    mentions = "mentions"
+    mentions_asc = "mentions"
     articles_desc = "-articles"
-    name = "name"
+    name_asc = "name"
     name_desc = "-name"
 
 
 _ORDER: dict[EntitySort, tuple[Any, ...]] = {
     EntitySort.mentions_desc: (col(Entity.mention_count).desc(), col(Entity.id)),
-    EntitySort.mentions: (col(Entity.mention_count), col(Entity.id)),
+    EntitySort.mentions_asc: (col(Entity.mention_count), col(Entity.id)),
     EntitySort.articles_desc: (col(Entity.article_count).desc(), col(Entity.id)),
-    EntitySort.name: (col(Entity.name), col(Entity.id)),
+    EntitySort.name_asc: (col(Entity.name), col(Entity.id)),
     EntitySort.name_desc: (col(Entity.name).desc(), col(Entity.id).desc()),
 }
 

@@ -1,6 +1,7 @@
 """The ``corpus`` command line: migrate, ingest with a summary and exit codes."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,10 @@ from tests.conftest import SEEDS
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("CORPUS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     get_settings.cache_clear()
-    yield CliRunner()  # type: ignore[misc]
+    yield CliRunner()
     get_settings.cache_clear()
 
 

@@ -28,7 +28,7 @@ class TestDirectQuotes:
         assert text[quote.start : quote.end] == quote.text
         assert quote.cue == "said" and quote.speaker_text == "Maria Lopez"
         assert quote.speaker is not None and quote.speaker.name == "Maria Lopez"
-        assert text[quote.speaker_start : quote.speaker_end] == "Maria Lopez"  # type: ignore[misc]
+        assert text[quote.speaker_start : quote.speaker_end] == "Maria Lopez"
 
     def test_speaker_then_colon_and_curly_quotes(self, quotes_of: Extract) -> None:
         text = "Tom Harris told reporters: “The budget is balanced and fair.”"
