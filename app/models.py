@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -85,7 +86,43 @@ class Quote(SQLModel, table=True):
 # --- public schemas ---------------------------------------------------------------------------
 
 
+_ARTICLE_EXAMPLE = {
+    "id": 1,
+    "source_id": "000_36b3ccdd15a1845b",
+    "title": "Huawei founder and CEO Ren Zhengfei has spoken out about the benefits…",
+    "published": "2021-02-10",
+    "source": "Example Wire",
+    "url": "https://example.org/huawei-ren-zhengfei",
+    "author": None,
+    "word_count": 357,
+}
+_QUOTE_EXAMPLE = {
+    "id": 4,
+    "article_id": 1,
+    "text": "political whirlpool",
+    "start": 1530,
+    "end": 1549,
+    "kind": "partial",
+    "cue": "added",
+    "speaker": "Ren Zhengfei",
+    "speaker_text": "The executive",
+    "speaker_start": 1413,
+    "speaker_end": 1426,
+    "speaker_entity_id": 2,
+}
+_ENTITY_EXAMPLE = {
+    "id": 2,
+    "name": "Ren Zhengfei",
+    "type": "PERSON",
+    "aliases": ["Zhengfei"],
+    "article_count": 1,
+    "mention_count": 4,
+}
+
+
 class ArticleSummary(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ARTICLE_EXAMPLE]})
+
     id: int = Field(description="Internal article id.")
     source_id: str = Field(description="The record's own id, or the file path it came from.")
     title: str = Field(description="Headline (derived from the lead sentence when absent).")
@@ -97,6 +134,10 @@ class ArticleSummary(SQLModel):
 
 
 class ArticlePublic(ArticleSummary):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
+    )
+
     body: str = Field(description="Cleaned body text; every offset in the API indexes this string.")
 
 
@@ -107,6 +148,8 @@ class MentionPublic(SQLModel):
 
 
 class EntityPublic(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ENTITY_EXAMPLE]})
+
     id: int = Field(description="Internal entity id.")
     name: str = Field(description="Canonical name, e.g. `United States` for `US` and `U.S.`.")
     type: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, …")
@@ -120,6 +163,8 @@ class ArticleEntity(EntityPublic):
 
 
 class QuotePublic(SQLModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_QUOTE_EXAMPLE]})
+
     id: int = Field(description="Internal quote id.")
     article_id: int = Field(description="The article the quote appears in.")
     text: str = Field(description="The quoted words, without quotation marks.")

@@ -97,7 +97,7 @@ def _highlight(snippet: str) -> str:
     return escaped.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
 
 
-def search_articles(
+def rank_articles(
     session: Session, *, expression: str, limit: int, offset: int, timeout_ms: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Rank articles matching an escaped FTS5 expression by bm25 (title weighted 10× body).

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from app.api.params import ArticleId, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.models import Article, ArticleDetail, ArticleEntity, ArticleSummary, QuotePublic
+from app.models import Article, ArticleDetail, ArticleEntity, ArticlePublic, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import articles as queries
 from app.queries.articles import ArticleSort
@@ -23,7 +23,7 @@ def _get_or_404(session: SessionDep, article_id: int) -> Article:
     return article
 
 
-@router.get("", response_model=Page[ArticleSummary])
+@router.get("", response_model=Page[ArticlePublic])
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -44,7 +44,7 @@ def list_articles(
     sort: Annotated[
         ArticleSort, Query(description="Order; `-` means descending. Undated articles last.")
     ] = ArticleSort.published_desc,
-) -> Page[ArticleSummary]:
+) -> Page[ArticlePublic]:
     """List articles, newest first."""
     items, total = queries.list_articles(
         session,
@@ -57,8 +57,8 @@ def list_articles(
         limit=page.limit,
         offset=page.offset,
     )
-    summaries = [ArticleSummary.model_validate(item) for item in items]
-    return Page[ArticleSummary].build(request, page, summaries, total)
+    summaries = [ArticlePublic.model_validate(item) for item in items]
+    return Page[ArticlePublic].build(request, page, summaries, total)
 
 
 @router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))

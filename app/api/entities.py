@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.api.params import EntityId, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.models import ArticleSummary, Entity, EntityPublic, QuotePublic
+from app.models import ArticlePublic, Entity, EntityPublic, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
@@ -72,11 +72,11 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityPublic:
 
 
 @router.get(
-    "/{entity_id}/articles", response_model=Page[ArticleSummary], responses=problem_responses(404)
+    "/{entity_id}/articles", response_model=Page[ArticlePublic], responses=problem_responses(404)
 )
 def list_entity_articles(
     request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
-) -> Page[ArticleSummary]:
+) -> Page[ArticlePublic]:
     """List the articles that mention one entity, newest first."""
     _get_or_404(session, entity_id)
     items, total = article_queries.list_articles(
@@ -86,8 +86,8 @@ def list_entity_articles(
         limit=page.limit,
         offset=page.offset,
     )
-    articles = [ArticleSummary.model_validate(item) for item in items]
-    return Page[ArticleSummary].build(request, page, articles, total)
+    articles = [ArticlePublic.model_validate(item) for item in items]
+    return Page[ArticlePublic].build(request, page, articles, total)
 
 
 @router.get(

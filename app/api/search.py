@@ -8,7 +8,7 @@ from app.api.params import problem_responses
 from app.db import SessionDep
 from app.models import SearchHit
 from app.pagination import Page, PageDep
-from app.search import search_articles, validate_query
+from app.search import rank_articles, validate_query
 
 router = APIRouter(prefix="/search", tags=["search"], responses=problem_responses(400, 422, 503))
 
@@ -21,7 +21,7 @@ _Q_DESCRIPTION = (
 
 
 @router.get("", response_model=Page[SearchHit])
-def search(
+def search_articles(
     request: Request,
     session: SessionDep,
     page: PageDep,
@@ -30,7 +30,7 @@ def search(
     """Search articles by relevance (title matches weigh more than body matches)."""
     settings = request.app.state.settings
     expression = validate_query(q, settings.MAX_QUERY_LENGTH)
-    rows, total = search_articles(
+    rows, total = rank_articles(
         session,
         expression=expression,
         limit=page.limit,

@@ -25,7 +25,7 @@ class TestListArticles:
         assert item["source_id"] == article.source_id
         assert item["author"] == "A. Writer"
         assert item["published"] == "2020-01-01"
-        assert "body" not in item  # lists stay light; the detail view has the body
+        assert item["body"] == article.body
 
     def test_filters(self, client: TestClient, session: Session) -> None:
         a = make_article(session, source="Wire A", author="Ann", published=date(2020, 5, 1))

@@ -1,0 +1,38 @@
+"""The OpenAPI document: stable operation ids, summaries, response models and error responses."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+
+def test_every_operation_is_documented(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operations = [
+        (path, method, op) for path, item in schema["paths"].items() for method, op in item.items()
+    ]
+    assert len(operations) == 12
+    for path, _method, op in operations:
+        assert re.fullmatch(r"(articles|quotes|entities|search|system)-[a-z_]+", op["operationId"])
+        assert op["summary"] and not op["summary"].startswith(op["operationId"])
+        assert "$ref" in str(op["responses"]["200"]["content"]["application/json"]["schema"])
+        if "{" in path:
+            assert "404" in op["responses"], path
+            assert not any(p["name"] == "id" for p in op.get("parameters", []))
+        if path.startswith("/api/v1"):
+            assert "422" in op["responses"], path
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(set(ids)) == len(ids)
+    assert "search-search_articles" in ids
+
+
+def test_schemas_have_descriptions_and_examples(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("ArticlePublic", "QuotePublic", "EntityPublic"):
+        assert schemas[name]["examples"], name
+        for field, spec in schemas[name]["properties"].items():
+            assert spec.get("description"), f"{name}.{field}"
+
+
+def test_swagger_ui_is_served(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "swagger-ui" in page.text
