@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
+from pydantic import JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -86,7 +86,7 @@ class Quote(SQLModel, table=True):
 # --- public schemas ---------------------------------------------------------------------------
 
 
-_ARTICLE_EXAMPLE = {
+_ARTICLE_EXAMPLE: dict[str, JsonValue] = {
     "id": 1,
     "source_id": "000_36b3ccdd15a1845b",
     "title": "Huawei founder and CEO Ren Zhengfei has spoken out about the benefits…",
@@ -96,7 +96,7 @@ _ARTICLE_EXAMPLE = {
     "author": None,
     "word_count": 357,
 }
-_QUOTE_EXAMPLE = {
+_QUOTE_EXAMPLE: dict[str, JsonValue] = {
     "id": 4,
     "article_id": 1,
     "text": "political whirlpool",
@@ -110,7 +110,7 @@ _QUOTE_EXAMPLE = {
     "speaker_end": 1426,
     "speaker_entity_id": 2,
 }
-_ENTITY_EXAMPLE = {
+_ENTITY_EXAMPLE: dict[str, JsonValue] = {
     "id": 2,
     "name": "Ren Zhengfei",
     "type": "PERSON",
@@ -121,7 +121,7 @@ _ENTITY_EXAMPLE = {
 
 
 class ArticleSummary(SQLModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_ARTICLE_EXAMPLE]})
+    model_config = {"json_schema_extra": {"examples": [_ARTICLE_EXAMPLE]}}
 
     id: int = Field(description="Internal article id.")
     source_id: str = Field(description="The record's own id, or the file path it came from.")
@@ -134,9 +134,9 @@ class ArticleSummary(SQLModel):
 
 
 class ArticlePublic(ArticleSummary):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
-    )
+    model_config = {
+        "json_schema_extra": {"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
+    }
 
     body: str = Field(description="Cleaned body text; every offset in the API indexes this string.")
 
@@ -148,7 +148,7 @@ class MentionPublic(SQLModel):
 
 
 class EntityPublic(SQLModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_ENTITY_EXAMPLE]})
+    model_config = {"json_schema_extra": {"examples": [_ENTITY_EXAMPLE]}}
 
     id: int = Field(description="Internal entity id.")
     name: str = Field(description="Canonical name, e.g. `United States` for `US` and `U.S.`.")
@@ -163,7 +163,7 @@ class ArticleEntity(EntityPublic):
 
 
 class QuotePublic(SQLModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_QUOTE_EXAMPLE]})
+    model_config = {"json_schema_extra": {"examples": [_QUOTE_EXAMPLE]}}
 
     id: int = Field(description="Internal quote id.")
     article_id: int = Field(description="The article the quote appears in.")
