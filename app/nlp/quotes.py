@@ -43,10 +43,12 @@ _ORG_NOUNS = frozenset(
     "union club party bank council committee board regulator team corporation".split()
 )
 _SPEAKER_DEPS = ("nsubj", "nsubjpass")
-_SPEAKER_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+# NORP is left out: "the American" is a person, not the nationality
+_SPEAKER_LABELS = ("PERSON", "ORG", "GPE")
 
-# a quotation inside one paragraph: curly or straight double quotes
-_quote_re = re.compile(r"“([^”\n]+)”|\"([^\"\n]+)\"")
+_quote_mark_re = re.compile(r'["“”]')
+_OPENING_CONTEXT = "([{—–-/"
+_CLOSING_CONTEXT = ".,;:!?)]}—–-'’"
 # a line that introduces a block quote: "… said;" or "… told reporters:"
 _block_intro_re = re.compile(r"\b(\w+)(?:\s+\w+)?\s*[:;]\s*$")
 _QUOTE_MARKS = '"“”'
@@ -95,27 +97,66 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     return sorted(marked + blocks + indirect, key=lambda q: (q.start, q.end))
 
 
+def quote_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, mark_end) of each double-quoted passage, paragraph by paragraph.
+
+    Straight marks are told apart by what surrounds them: an opening mark follows a space and
+    precedes a word. A quote still open when the next one opens, or when the paragraph ends,
+    closes there: that is how flattened multi-paragraph quotes ("…taken away. "Somebody…")
+    and opening marks repeated on each paragraph read. ``mark_end`` includes the closing mark.
+    """
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        open_at: int | None = None
+        for mark in _quote_mark_re.finditer(line.group()):
+            i = line.start() + mark.start()
+            before = text[i - 1] if i > line.start() else " "
+            after = text[i + 1] if i + 1 < line.end() else " "
+            char = mark.group()
+            opens = char == "“" or (
+                char == '"'
+                and (before.isspace() or before in _OPENING_CONTEXT)
+                and not after.isspace()
+            )
+            closes = char == "”" or (
+                char == '"'
+                and not before.isspace()
+                and (after.isspace() or after in _CLOSING_CONTEXT)
+            )
+            if opens and not (closes and open_at is not None):
+                if open_at is not None:
+                    end = _rstrip(text, open_at + 1, i)
+                    spans.append((open_at + 1, end, end))
+                open_at = i
+            elif closes and open_at is not None:
+                spans.append((open_at + 1, i, i + 1))
+                open_at = None
+        if open_at is not None:
+            end = _rstrip(text, open_at + 1, line.end())
+            spans.append((open_at + 1, end, end))
+    return [(start, end, mark_end) for start, end, mark_end in spans if text[start:end].strip()]
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    return start + len(text[start:end].rstrip())
+
+
 def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
-    spans = [
-        (m.start(1) if m.group(1) else m.start(2), m.end() - 1)
-        for m in _quote_re.finditer(doc.text)
-    ]
-    marks = [(start - 1, end + 1) for start, end in spans]
+    spans = quote_spans(doc.text)
+    marks = [(start - 1, mark_end) for start, _, mark_end in spans]
     quotes: list[QuoteSpan] = []
     previous: QuoteSpan | None = None
-    for start, end in spans:
+    for start, end, mark_end in spans:
         text = doc.text[start:end]
-        if not text.strip():
-            continue
-        context = doc.char_span(start - 1, end + 1, alignment_mode="expand")
+        context = doc.char_span(start - 1, mark_end, alignment_mode="expand")
         if context is None:
             continue
         sentences = _sentences(context)
-        kind = "direct" if _is_full_quote(doc, start, end, sentences) else "partial"
+        kind = "direct" if _is_full_quote(doc, start, end, mark_end, sentences) else "partial"
         attribution = _attribute_near(doc, sentences, marks, mentions)
         if attribution is None and kind == "direct":
             attribution = _attribute_continuation(doc, sentences, previous, mentions, marks)
-        if attribution is None and kind == "partial":
+        if not _is_statement(text, kind, attribution):
             continue  # scare quotes, titles and nicknames: no one is said to say them
         quote = _make_quote(text, start, end, kind, attribution)
         quotes.append(quote)
@@ -128,14 +169,26 @@ def _sentences(span: Span) -> list[Span]:
     return [s for s in span.doc.sents if first.start <= s.start <= last.start]
 
 
-def _is_full_quote(doc: Doc, start: int, end: int, sentences: list[Span]) -> bool:
-    """A whole statement rather than a phrase: it closes on punctuation or stands as a sentence."""
+def _is_full_quote(doc: Doc, start: int, end: int, mark_end: int, sentences: list[Span]) -> bool:
+    """A whole statement rather than a phrase: it closes on punctuation inside or just outside
+    the marks (British style: "…as a nation", said X), or it stands at the start of a sentence
+    or after a colon or comma and does not begin in lower case."""
     text = doc.text[start:end].rstrip()
-    if text and text[-1] in ".,!?…:;":
+    if text[-1:] in tuple(".,!?…:;") or doc.text[mark_end : mark_end + 1] in tuple(",.!?"):
         return True
-    sentence_start = sentences[0].start_char
-    before = doc.text[sentence_start : start - 1].strip()
+    if text[:1].islower():
+        return False
+    before = doc.text[sentences[0].start_char : start - 1].strip()
     return not before or before.endswith((":", ","))
+
+
+def _is_statement(text: str, kind: str, attribution: "_Attribution | None") -> bool:
+    """Keep a partial quote of two words or more that has a speech verb, and a direct quote
+    that has a speaker or reads as a sentence; drop single quoted words ("Fagin" posters)."""
+    words = len(text.split())
+    if kind == "partial":
+        return attribution is not None and words >= 2
+    return attribution is not None or words >= 3 or text.rstrip()[-1:] in ".!?"
 
 
 def _inside(offset: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -323,20 +376,77 @@ def _resolve(
     mentions: Sequence[EntityMention],
     quoted: list[tuple[int, int]],
 ) -> EntityMention | None:
-    """Named speaker → its mention; "he"/"she" or a role ("the executive") → the nearest person
-    named before, outside quotes; an organisation noun ("the company") → the nearest organisation.
+    """Named speaker → its mention; "he"/"she" or a role ("the executive") → a person named
+    before, outside quotes; an organisation noun ("the company") → the nearest organisation.
     No evidence, no guess."""
-    for mention in mentions:
-        if mention.start < end and start < mention.end and mention.label in _SPEAKER_LABELS:
+    named = [m for m in mentions if m.start < end and start < m.end and m.label in _SPEAKER_LABELS]
+    # "United States President Donald Trump": the mention holding the head word, not the first
+    for mention in named:
+        if mention.start <= subject.idx < mention.end:
             return mention
+    # "The Vice President, Mike Pence, said": the name in apposition
+    for appos in (c for c in subject.children if c.dep_ == "appos"):
+        for mention in mentions:
+            if mention.start <= appos.idx < mention.end and mention.label in _SPEAKER_LABELS:
+                return mention
     word = subject.lower_
+    if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
+        return None  # "a spokesperson" introduces someone new; only "the executive" refers back
     if word in _PRONOUNS or word in _PERSON_NOUNS:
         wanted = "PERSON"
     elif word in _ORG_NOUNS:
         wanted = "ORG"
     else:
-        return None
+        return named[0] if named else None
     earlier = [
         m for m in mentions if m.end <= start and m.label == wanted and not _inside(m.start, quoted)
     ]
-    return earlier[-1] if earlier else None
+    if word in _PERSON_NOUNS:
+        earlier = _holding_role(subject, earlier)
+    # a pronoun or role most often refers back to the last person who was the subject of a
+    # main clause or of a speech verb, not to whoever was named last ("… while Michael Howard
+    # would …. "…," he declared" is rarely Howard)
+    subjects = [m for m in earlier if _is_main_subject(subject.doc, m)]
+    candidates = subjects or earlier
+    return candidates[-1] if candidates else None
+
+
+def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMention]:
+    """People whose title fits a role description: for "the Vice President", those introduced
+    as "Vice President …" if any; never those introduced with another title on the same noun
+    ("President Donald Trump")."""
+    wanted = {t.lower_ for t in role.subtree if t.dep_ != "det" and t.i <= role.i}
+    titled, untitled = [], []
+    for person in people:
+        title = _title_of(role.doc, person)
+        if wanted <= title:
+            titled.append(person)
+        elif role.lower_ not in title:
+            untitled.append(person)
+    return titled or untitled
+
+
+def _title_of(doc: Doc, mention: EntityMention) -> set[str]:
+    """Lower-cased words written just before a name as its title ("Vice President", "CEO")."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return set()
+    words: set[str] = set()
+    i = span.start - 1
+    while i >= 0 and doc[i].pos_ in ("PROPN", "NOUN", "ADJ") and not doc[i].ent_type_:
+        words.add(doc[i].lower_)
+        i -= 1
+    return words
+
+
+def _is_main_subject(doc: Doc, mention: EntityMention) -> bool:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    root = span.root
+    while root.dep_ in ("compound", "flat", "appos", "conj") and root.head is not root:
+        root = root.head
+    if root.dep_ not in _SPEAKER_DEPS:
+        return False
+    verb = root.head
+    return verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None

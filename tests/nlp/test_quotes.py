@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from app.nlp.quotes import QuoteSpan, verb_lemma
+from app.nlp.quotes import QuoteSpan, quote_spans, verb_lemma
 
 Extract = Callable[[str], list[QuoteSpan]]
 
@@ -101,3 +101,63 @@ class TestIndirectQuotes:
     def test_unresolvable_description_is_kept_as_written(self, quotes_of: Extract) -> None:
         [quote] = only(quotes_of("A witness said that the car was red."), "indirect")
         assert quote.speaker_text == "A witness" and quote.speaker is None
+
+
+class TestQuoteMarks:
+    def test_straight_marks_pair_by_context(self) -> None:
+        text = 'He said "yes" and "no".'
+        assert [text[s:e] for s, e, _ in quote_spans(text)] == ["yes", "no"]
+
+    def test_an_unclosed_quote_ends_where_the_next_opens(self) -> None:
+        text = 'Ana Silva said: "We will win. "We have the votes." Then she left.'
+        spans = quote_spans(text)
+        assert [text[s:e] for s, e, _ in spans] == ["We will win.", "We have the votes."]
+        assert [text[mark_end - 1] for _, _, mark_end in spans] == [".", '"']
+
+    def test_an_unclosed_quote_ends_with_its_paragraph(self) -> None:
+        text = '"First paragraph of the statement.\n"Second and last."'
+        assert [text[s:e] for s, e, _ in quote_spans(text)] == [
+            "First paragraph of the statement.",
+            "Second and last.",
+        ]
+
+    def test_apostrophes_and_inch_marks_are_not_quotes(self) -> None:
+        assert quote_spans("It's a 12\" record, isn't it?") == []
+
+
+class TestAttribution:
+    def test_flattened_multi_paragraph_quote_keeps_its_speaker(self, quotes_of: Extract) -> None:
+        quotes = quotes_of('Ana Silva said: "We will win. "We have the votes." Then she left.')
+        assert [q.speaker.name for q in quotes if q.speaker] == ["Ana Silva", "Ana Silva"]
+
+    def test_name_in_apposition(self, quotes_of: Extract) -> None:
+        text = 'The finance minister, Jane Okafor, said: "Rates will stay low for now."'
+        [quote] = quotes_of(text)
+        assert quote.speaker and quote.speaker.name == "Jane Okafor"
+
+    def test_name_holding_the_head_word_wins(self, quotes_of: Extract) -> None:
+        text = 'Microsoft chief executive Satya Nadella said: "Cloud revenue doubled this year."'
+        [quote] = quotes_of(text)
+        assert quote.speaker and quote.speaker.name == "Satya Nadella"
+
+    def test_indefinite_description_is_not_resolved(self, quotes_of: Extract) -> None:
+        text = 'Maria Lopez spoke first. "There is no comment at this time," a spokesperson said.'
+        [quote] = quotes_of(text)
+        assert quote.speaker_text == "a spokesperson" and quote.speaker is None
+
+    def test_pronoun_prefers_the_main_clause_subject(self, quotes_of: Extract) -> None:
+        text = (
+            "Alan Milburn explained that voters trust Labour while Michael Howard looks back. "
+            '"It is a clear choice for the country," he declared.'
+        )
+        [quote] = only(quotes_of(text), "direct")
+        assert quote.speaker and quote.speaker.name == "Alan Milburn"
+
+    def test_british_punctuation_outside_the_marks(self, quotes_of: Extract) -> None:
+        [quote] = quotes_of('"We lost the vote narrowly", said Peter Brandt.')
+        assert quote.kind == "direct" and quote.speaker and quote.speaker.name == "Peter Brandt"
+
+    def test_single_quoted_words_are_not_quotes(self, quotes_of: Extract) -> None:
+        assert quotes_of('"Forward" is printed in italics on the poster.') == []
+        text = 'The so-called "Fagin" posters were a mistake, Alan Milburn said.'
+        assert [q.text for q in quotes_of(text) if q.kind != "indirect"] == []

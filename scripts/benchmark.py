@@ -1,0 +1,118 @@
+"""Benchmark: ingest a corpus into a fresh database, then time API requests over real HTTP.
+
+Usage: python scripts/benchmark.py [--corpus ../shared/corpus/articles.jsonl] [--requests 50]
+Prints a Markdown report; the numbers we keep are in docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import resource
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from app.cli import run_migrations
+from app.config import Settings
+from app.db import create_db_engine
+from app.ingest.pipeline import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = [
+    "/api/v1/search?q=election",
+    "/api/v1/search?q=%22prime%20minister%22",
+    "/api/v1/search?q=economy%20growth&offset=40",
+    "/api/v1/articles?source=Wikinews&limit=50",
+    "/api/v1/entities?type=PERSON&limit=50",
+    "/api/v1/quotes?q=government",
+    "/api/v1/quotes?speaker_entity_id=1",
+    "/api/v1/articles/100",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_ingest(corpus: Path, url: str) -> None:
+    run_migrations(url)
+    engine = create_db_engine(url)
+    started = time.perf_counter()
+    report = ingest([corpus], engine=engine, model=Settings().SPACY_MODEL)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        words = db.execute("SELECT sum(word_count) FROM article").fetchone()[0] or 0
+        quotes = db.execute("SELECT count(*) FROM quote").fetchone()[0]
+        entities = db.execute("SELECT count(*) FROM entity").fetchone()[0]
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size_mib = Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20
+    print("## Ingestion\n")
+    print(f"- {report.summary()}")
+    rate = report.seen / seconds
+    print(f"- {words} words: {words / seconds:,.0f} words/s; {rate:.1f} articles/s")
+    print(f"- {quotes} quotes, {entities} entities; database {size_mib:.1f} MiB")
+    print(f"- peak RSS of the ingesting process: {peak_mib:.0f} MiB\n")
+
+
+def bench_api(url: str, requests: int) -> None:
+    port = free_port()
+    env = {**os.environ, "CORPUS_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(100):
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            print("## API latency (one client, sequential, real HTTP)\n")
+            print("| request | p50 ms | p95 ms |")
+            print("| --- | --- | --- |")
+            for query in QUERIES:
+                client.get(query)  # warm-up
+                timings = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    response = client.get(query)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (query, response.text)
+                timings.sort()
+                p95 = timings[int(len(timings) * 0.95) - 1]
+                print(f"| `{query}` | {statistics.median(timings):.1f} | {p95:.1f} |")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "articles.jsonl"
+    )
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        bench_ingest(args.corpus, url)
+        bench_api(url, args.requests)
+
+
+if __name__ == "__main__":
+    main()
