@@ -20,7 +20,7 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
  && mkdir -p /data \
  && chown corpus /data
 
-USER corpus
+USER 10001
 VOLUME ["/data"]
 EXPOSE 8000
 
