@@ -39,7 +39,7 @@ class BadRequest(AppError):
     pass
 
 
-class InvalidSearchQuery(AppError):
+class InvalidSearchQuery(BadRequest):
     slug = "invalid-search-query"
     title = "Invalid search query"
 

@@ -16,8 +16,6 @@ from typing import Any
 import frontmatter
 from charset_normalizer import from_bytes
 
-from app.ingest.clean import title_from_lead
-
 _FIELD_ALIASES = {
     "id": "id",
     "source_id": "id",
@@ -250,10 +248,6 @@ def _split_heading(content: str) -> tuple[str | None, str]:
     ):
         return heading, rest.strip("\n")
     return None, content
-
-
-def derive_title(article: RawArticle, body: str) -> str:
-    return article.title or title_from_lead(body)
 
 
 _READERS: dict[str, Callable[[str, str, str], Iterator[Record]]] = {

@@ -155,7 +155,7 @@ def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
         kind = "direct" if _is_full_quote(doc, start, end, mark_end, sentences) else "partial"
         attribution = _attribute_near(doc, sentences, marks, mentions)
         if attribution is None and kind == "direct":
-            attribution = _attribute_continuation(doc, sentences, previous, mentions, marks)
+            attribution = _attribute_continuation(doc, sentences, previous)
         if not _is_statement(text, kind, attribution):
             continue  # scare quotes, titles and nicknames: no one is said to say them
         quote = _make_quote(text, start, end, kind, attribution)
@@ -229,11 +229,7 @@ def _attribute_near(
 
 
 def _attribute_continuation(
-    doc: Doc,
-    sentences: list[Span],
-    previous: QuoteSpan | None,
-    mentions: Sequence[EntityMention],
-    quoted: list[tuple[int, int]],
+    doc: Doc, sentences: list[Span], previous: QuoteSpan | None
 ) -> _Attribution | None:
     """A quote with no verb of its own continues the previous quote's speaker in the same
     paragraph ("Trade benefits all sides," he said. "It's a win-win.")."""
