@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint bench lock container-check clean
+.PHONY: run install test lint bench eval lock container-check clean
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,17 @@ lint: install
 bench: install
 	$(BIN)/python scripts/benchmark.py
 
+## eval: score extraction against eval/gold/ beside textacy (output kept in docs/extraction.md)
+eval: install
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-eval.lock
+	$(BIN)/python eval/evaluate.py
+
 ## lock: re-resolve the pinned dependencies (needs network access to PyPI)
 lock:
 	$(BIN)/pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra eval --generate-hashes --python-version 3.11 -o requirements-eval.lock
 
 ## container-check: build the Dockerfile and run the image (needs root and podman)
 container-check:

@@ -40,6 +40,9 @@ _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!
 # the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
 _last_word_re = re.compile(r"([^\s.]*)\.$")
 _space_re = re.compile(r"\s+")
+_interview_turn_re = re.compile(r"^\(\(([^()\n]{1,60})\)\)", re.MULTILINE)
+# Wikinews marks its own questions ((WN)); other outlets use their initials the same way
+_INTERVIEWERS = frozenset({"WN", "WIKINEWS", "Q"})
 
 
 @dataclass(frozen=True)
@@ -94,18 +97,49 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
             continue
         name, label = canonical(text, ent.label_)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
+    mentions = _with_interview_speakers(doc.text, mentions)
     return _link_partial_names(mentions)
 
 
+def interview_turns(text: str) -> list[tuple[int, int, int]]:
+    """(marker start, name start, name end) of each ``((Name))`` turn of an interview transcript
+    (the Wikinews convention), the interviewer's ``((WN))`` excluded."""
+    return [
+        (m.start(), m.start(1), m.end(1))
+        for m in _interview_turn_re.finditer(text)
+        if m.group(1).strip().upper() not in _INTERVIEWERS
+    ]
+
+
+def _with_interview_speakers(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
+    """Interviewees named in turn markers are PERSON mentions even where the model missed them;
+    initials ("((AN))") are left for the linker to expand."""
+    taken = [(m.start, m.end) for m in mentions]
+    added = [
+        EntityMention(
+            text=text[start:end], start=start, end=end, label="PERSON", name=text[start:end]
+        )
+        for _, start, end in interview_turns(text)
+        if not any(s < end and start < e for s, e in taken)
+    ]
+    return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word[:1].isupper())
+
+
 def _link_partial_names(mentions: list[EntityMention]) -> list[EntityMention]:
-    """Give "Zhengfei" the name "Ren Zhengfei" when exactly one full name in the doc contains it."""
+    """Give "Zhengfei" (or the initials "RZ") the name "Ren Zhengfei" when exactly one full name
+    in the doc matches."""
     full_names = {m.name for m in mentions if m.label == "PERSON" and " " in m.name}
     linked = []
     for mention in mentions:
         if mention.label == "PERSON" and " " not in mention.name:
             last = [n for n in full_names if n.split()[-1] == mention.name]
             anywhere = [n for n in full_names if mention.name in n.split()]
-            candidates = last or anywhere
+            initials = [n for n in full_names if _initials(n) == mention.name]
+            candidates = last or anywhere or initials
             if len(candidates) == 1:
                 mention = replace(mention, name=candidates[0])
         linked.append(mention)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from app.nlp.entities import EntityMention
+from app.nlp.entities import EntityMention, interview_turns
 
 SPEECH_VERBS = frozenset(
     """say tell add state stress warn argue insist explain write claim note announce declare
@@ -94,7 +94,35 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     statements = [(q.start - 1, q.end + 1) for q in marked if q.kind == "direct"]
     statements += [(q.start, q.end) for q in blocks]
     indirect = _indirect_quotes(doc, mentions, statements)
-    return sorted(marked + blocks + indirect, key=lambda q: (q.start, q.end))
+    turns = _interview_answers(doc.text, mentions)
+    return sorted(marked + blocks + indirect + turns, key=lambda q: (q.start, q.end))
+
+
+def _interview_answers(text: str, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
+    """Each interviewee turn of a transcript ("((Jane Doe)) We will…") is a direct quote."""
+    quotes = []
+    for marker, name_start, name_end in interview_turns(text):
+        line_end = text.find("\n", marker)
+        line_end = len(text) if line_end == -1 else line_end
+        start = name_end + 2
+        start += len(text[start:line_end]) - len(text[start:line_end].lstrip())
+        end = _rstrip(text, start, line_end)
+        if end <= start:
+            continue
+        speaker = next((m for m in mentions if m.start == name_start), None)
+        quotes.append(
+            QuoteSpan(
+                text=text[start:end],
+                start=start,
+                end=end,
+                kind="direct",
+                speaker_text=text[name_start:name_end],
+                speaker_start=name_start,
+                speaker_end=name_end,
+                speaker=speaker,
+            )
+        )
+    return quotes
 
 
 def quote_spans(text: str) -> list[tuple[int, int, int]]:

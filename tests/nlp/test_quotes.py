@@ -161,3 +161,26 @@ class TestAttribution:
         assert quotes_of('"Forward" is printed in italics on the poster.') == []
         text = 'The so-called "Fagin" posters were a mistake, Alan Milburn said.'
         assert [q.text for q in quotes_of(text) if q.kind != "indirect"] == []
+
+
+class TestInterviews:
+    TRANSCRIPT = (
+        "Wikinews spoke to the engineer Priya Raman about the new bridge.\n\n"
+        "((WN))  How long did the work take?\n\n"
+        "((Priya Raman))  Almost three years.  The river made it hard.\n\n"
+        "((WN))  Any regrets?\n\n"
+        "((PR))  None at all."
+    )
+
+    def test_each_answer_turn_is_a_direct_quote(self, quotes_of: Extract) -> None:
+        quotes = [q for q in quotes_of(self.TRANSCRIPT) if q.kind == "direct"]
+        assert [q.text for q in quotes] == [
+            "Almost three years.  The river made it hard.",
+            "None at all.",
+        ]
+        assert [q.speaker_text for q in quotes] == ["Priya Raman", "PR"]
+        # initials in a turn marker expand to the one person they fit
+        assert {q.speaker.name for q in quotes if q.speaker} == {"Priya Raman"}
+
+    def test_the_interviewer_is_not_quoted(self, quotes_of: Extract) -> None:
+        assert not any("regrets" in q.text for q in quotes_of(self.TRANSCRIPT))
