@@ -6,10 +6,12 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from app.nlp.entities import EntityMention, extract_entities
 from app.nlp.quotes import QuoteSpan, extract_quotes
 
+LONG_TEXT_CHARS = 20_000
 # the lemmatizer is not needed: speech verbs are matched by their inflected forms
 _EXCLUDED_COMPONENTS = ["lemmatizer"]
 
@@ -28,6 +30,21 @@ def load_pipeline(model: str) -> Language:
 def annotate(texts: Sequence[str], *, model: str, batch_size: int = 32) -> Iterator[Annotation]:
     """Run the pipeline over ``texts`` with ``nlp.pipe`` and yield one annotation per text."""
     nlp = load_pipeline(model)
-    for doc in nlp.pipe(texts, batch_size=batch_size):
+    for doc in _docs(nlp, texts, batch_size):
         entities = extract_entities(doc)
         yield Annotation(entities=tuple(entities), quotes=tuple(extract_quotes(doc, entities)))
+
+
+def _docs(nlp: Language, texts: Sequence[str], batch_size: int) -> Iterator[Doc]:
+    """Docs in input order; long texts go through alone, because a batch is padded to its
+    longest text: one 100k-character interview in a batch of 32 took peak memory from 0.6 to
+    1.4 GiB (docs/benchmarks.md)."""
+    short: list[str] = []
+    for text in texts:
+        if len(text) <= LONG_TEXT_CHARS:
+            short.append(text)
+            continue
+        yield from nlp.pipe(short, batch_size=batch_size)
+        short = []
+        yield nlp(text)
+    yield from nlp.pipe(short, batch_size=batch_size)
