@@ -205,7 +205,7 @@ def run(worst: int) -> None:
             if e.label_ in ENTITY_TYPES
         ]
     ours_seconds = time.perf_counter() - started
-    textacy_q = _textacy_quotes(bodies, docs)
+    textacy_q = _textacy_quotes(bodies, settings.SPACY_MODEL)
 
     print(
         f"Gold set: {len(gold_rows)} articles, {len(gold_quotes)} quotes "
@@ -273,22 +273,30 @@ def _quote_row(system: str, kind: str, s: dict[str, float]) -> None:
     )
 
 
-def _textacy_quotes(bodies: dict[str, str], docs: list[Any]) -> list[Quote] | None:
+def _textacy_quotes(bodies: dict[str, str], model: str) -> list[Quote] | None:
+    """textacy's direct_quotations on the full pipeline (it reads lemmas). It refuses a text with
+    an odd number of quotation marks; such texts are retried paragraph by paragraph."""
     try:
+        import spacy
         from textacy.extract.triples import direct_quotations
     except ImportError:
-        print("(textacy is not installed: `pip install -r requirements-eval.lock`)\n")
+        print("(textacy is not installed: `make eval` installs requirements-eval.lock)\n")
         return None
+    nlp = spacy.load(model)
     quotes = []
-    for article, doc in zip(bodies, docs, strict=True):
+    for article, body in bodies.items():
         try:
-            triples = list(direct_quotations(doc))
-        except Exception:  # textacy raises on some unbalanced quotes; count it as no output
-            continue
-        for triple in triples:
-            content = triple.content
-            start, end = content.start_char, content.end_char
-            text = doc.text
+            triples = [(0, t) for t in direct_quotations(nlp(body))]
+        except ValueError:
+            triples = []
+            for match in re.finditer(r"[^\n]+", body):
+                try:
+                    triples += [(match.start(), t) for t in direct_quotations(nlp(match.group()))]
+                except ValueError:
+                    continue
+        for offset, triple in triples:
+            text = triple.content.doc.text
+            start, end = triple.content.start_char, triple.content.end_char
             if text[start] in "\"“'‘":
                 start += 1
             if end > start and text[end - 1] in "\"”'’":
@@ -297,11 +305,11 @@ def _textacy_quotes(bodies: dict[str, str], docs: list[Any]) -> list[Quote] | No
             quotes.append(
                 Quote(
                     article,
-                    start,
-                    end,
+                    offset + start,
+                    offset + end,
                     "direct",
-                    speaker[0].idx if speaker else None,
-                    speaker[-1].idx + len(speaker[-1]) if speaker else None,
+                    offset + speaker[0].idx if speaker else None,
+                    offset + speaker[-1].idx + len(speaker[-1]) if speaker else None,
                     " ".join(t.text for t in speaker) if speaker else None,
                 )
             )

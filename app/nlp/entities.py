@@ -36,6 +36,11 @@ _KNOWN_NAMES: dict[str, tuple[str, str]] = {
 }
 _possessive_re = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
+# courtesy titles are not part of a name: "Dr Cumberbatch" is Cumberbatch
+_honorific_re = re.compile(
+    r"^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lord|lady|rev|fr)\.?\s+(?=[A-Z])",
+    re.IGNORECASE,
+)
 _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!?-]+$")
 # the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
 _last_word_re = re.compile(r"([^\s.]*)\.$")
@@ -55,12 +60,14 @@ class EntityMention:
 
 
 def _trimmed_bounds(span: Span) -> tuple[int, int]:
-    """Character bounds of ``span`` without a leading "the", a possessive or edge punctuation."""
+    """Character bounds of ``span`` without a leading "the", a courtesy title, a possessive or
+    edge punctuation."""
     start, end = span.start_char, span.end_char
+    label = span.label_
     text = span.text
     while True:
         before = (start, end)
-        if m := _leading_the_re.match(text):
+        if m := _leading_the_re.match(text) or (label == "PERSON" and _honorific_re.match(text)):
             start += m.end()
             text = text[m.end() :]
         if m := _possessive_re.search(text):
@@ -130,17 +137,47 @@ def _initials(name: str) -> str:
 
 
 def _link_partial_names(mentions: list[EntityMention]) -> list[EntityMention]:
-    """Give "Zhengfei" (or the initials "RZ") the name "Ren Zhengfei" when exactly one full name
-    in the doc matches."""
-    full_names = {m.name for m in mentions if m.label == "PERSON" and " " in m.name}
+    """Give short forms the full name written in the same doc: a surname or first name
+    ("Zhengfei") or initials ("RZ") the nearest full person name before it (else the first
+    after it); an acronym or first word of an organisation ("RIAA", "Glaxo", "Bank") the one
+    longer organisation name it abbreviates."""
+    surnames = {m.name.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.name}
     linked = []
     for mention in mentions:
-        if mention.label == "PERSON" and " " not in mention.name:
-            last = [n for n in full_names if n.split()[-1] == mention.name]
-            anywhere = [n for n in full_names if mention.name in n.split()]
-            initials = [n for n in full_names if _initials(n) == mention.name]
-            candidates = last or anywhere or initials
-            if len(candidates) == 1:
-                mention = replace(mention, name=candidates[0])
+        if " " not in mention.name and mention.name in surnames:
+            # the model often types a lone surname as a place or organisation ("Hurley" GPE)
+            mention = replace(mention, label="PERSON")
+        if " " not in mention.name and mention.label in ("PERSON", "ORG"):
+            full = _expansion(mention, mentions)
+            if full is not None:
+                mention = replace(mention, name=full.name, label=full.label)
         linked.append(mention)
     return linked
+
+
+def _expansion(short: EntityMention, mentions: list[EntityMention]) -> EntityMention | None:
+    word = short.name
+    longer = [m for m in mentions if m.label in ("PERSON", "ORG") and len(m.name) > len(word) + 1]
+
+    def fits(m: EntityMention) -> bool:
+        words = m.name.split()
+        if m.label == "PERSON":
+            return len(words) > 1 and (
+                word in words or (word.isupper() and _initials(m.name) == word)
+            )
+        return (word.isupper() and len(word) > 1 and _initials(m.name).upper() == word) or (
+            len(word) >= 4 and m.name.startswith(word)
+        )
+
+    candidates = [m for m in longer if fits(m)]
+    if short.label == "PERSON":
+        candidates = [m for m in candidates if m.label == "PERSON"] or candidates
+    names = {m.name for m in candidates}
+    if not names:
+        return None
+    if len(names) == 1:
+        return candidates[0]
+    if short.label != "PERSON":
+        return None  # "Bank" with two banks named: no evidence for either
+    before = [m for m in candidates if m.end <= short.start]
+    return before[-1] if before else candidates[0]

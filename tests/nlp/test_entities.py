@@ -45,9 +45,39 @@ def test_surname_joins_the_full_name(ruler_nlp: Language) -> None:
     assert [name for _, name, _ in found] == ["Ren Zhengfei", "Ren Zhengfei"]
 
 
-def test_ambiguous_surname_stays_as_written(ruler_nlp: Language) -> None:
+def test_shared_surname_joins_the_nearest_full_name_before_it(ruler_nlp: Language) -> None:
     found = names(ruler_nlp, "Anna Lee and Tom Lee met. Lee spoke.")
-    assert found[-1][:2] == ("Lee", "Lee")
+    assert found[-1][:2] == ("Lee", "Tom Lee")
+
+
+def test_surname_typed_as_a_place_becomes_the_person(ruler_nlp: Language) -> None:
+    ruler_nlp.get_pipe("entity_ruler").add_patterns(  # type: ignore[attr-defined]
+        [{"label": "PERSON", "pattern": "Doug Hurley"}, {"label": "GPE", "pattern": "Hurley"}]
+    )
+    found = names(ruler_nlp, "Doug Hurley flew. Hurley landed.")
+    assert found[-1] == ("Hurley", "Doug Hurley", "PERSON")
+
+
+def test_acronym_and_short_form_join_the_organisation(ruler_nlp: Language) -> None:
+    ruler_nlp.get_pipe("entity_ruler").add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "ORG", "pattern": "World Health Organization"},
+            {"label": "ORG", "pattern": "WHO"},
+            {"label": "ORG", "pattern": "GlaxoSmithKline"},
+            {"label": "ORG", "pattern": "Glaxo"},
+        ]
+    )
+    text = "The World Health Organization (WHO) met GlaxoSmithKline. WHO and Glaxo agreed."
+    found = names(ruler_nlp, text)
+    assert [name for _, name, _ in found][-2:] == ["World Health Organization", "GlaxoSmithKline"]
+
+
+def test_courtesy_titles_are_not_part_of_the_name(ruler_nlp: Language) -> None:
+    ruler_nlp.get_pipe("entity_ruler").add_patterns(  # type: ignore[attr-defined]
+        [{"label": "PERSON", "pattern": "Dr Guy Cumberbatch"}]
+    )
+    [mention] = extract_entities(ruler_nlp("Dr Guy Cumberbatch spoke."))
+    assert mention.text == "Guy Cumberbatch"
 
 
 def test_leading_the_and_possessive_are_trimmed(ruler_nlp: Language) -> None:
