@@ -5,6 +5,8 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
+from app.nlp.interviews import interview_answers
+
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
     {
@@ -45,9 +47,6 @@ _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!
 # the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
 _last_word_re = re.compile(r"([^\s.]*)\.$")
 _space_re = re.compile(r"\s+")
-_interview_turn_re = re.compile(r"^\(\(([^()\n]{1,60})\)\)", re.MULTILINE)
-# Wikinews marks its own questions ((WN)); other outlets use their initials the same way
-_INTERVIEWERS = frozenset({"WN", "WIKINEWS", "Q"})
 
 
 @dataclass(frozen=True)
@@ -108,25 +107,16 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
     return _link_partial_names(mentions)
 
 
-def interview_turns(text: str) -> list[tuple[int, int, int]]:
-    """(marker start, name start, name end) of each ``((Name))`` turn of an interview transcript
-    (the Wikinews convention), the interviewer's ``((WN))`` excluded."""
-    return [
-        (m.start(), m.start(1), m.end(1))
-        for m in _interview_turn_re.finditer(text)
-        if m.group(1).strip().upper() not in _INTERVIEWERS
-    ]
-
-
 def _with_interview_speakers(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
-    """Interviewees named in turn markers are PERSON mentions even where the model missed them;
+    """Interviewees named in turn labels are PERSON mentions even where the model missed them;
     initials ("((AN))") are left for the linker to expand."""
     taken = [(m.start, m.end) for m in mentions]
+    labels = {(a.name_start, a.name_end) for a in interview_answers(text)}
     added = [
         EntityMention(
             text=text[start:end], start=start, end=end, label="PERSON", name=text[start:end]
         )
-        for _, start, end in interview_turns(text)
+        for start, end in sorted(labels)
         if not any(s < end and start < e for s, e in taken)
     ]
     return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from app.nlp.entities import EntityMention, interview_turns
+from app.nlp.entities import EntityMention
+from app.nlp.interviews import interview_answers
 
 SPEECH_VERBS = frozenset(
     """say tell add state stress warn argue insist explain write claim note announce declare
@@ -99,30 +100,21 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
 
 
 def _interview_answers(text: str, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
-    """Each interviewee turn of a transcript ("((Jane Doe)) We will…") is a direct quote."""
-    quotes = []
-    for marker, name_start, name_end in interview_turns(text):
-        line_end = text.find("\n", marker)
-        line_end = len(text) if line_end == -1 else line_end
-        start = name_end + 2
-        start += len(text[start:line_end]) - len(text[start:line_end].lstrip())
-        end = _rstrip(text, start, line_end)
-        if end <= start:
-            continue
-        speaker = next((m for m in mentions if m.start == name_start), None)
-        quotes.append(
-            QuoteSpan(
-                text=text[start:end],
-                start=start,
-                end=end,
-                kind="direct",
-                speaker_text=text[name_start:name_end],
-                speaker_start=name_start,
-                speaker_end=name_end,
-                speaker=speaker,
-            )
+    """Each paragraph of an interviewee's answer in a transcript is a direct quote."""
+    by_start = {m.start: m for m in mentions}
+    return [
+        QuoteSpan(
+            text=text[a.start : a.end],
+            start=a.start,
+            end=a.end,
+            kind="direct",
+            speaker_text=text[a.name_start : a.name_end],
+            speaker_start=a.name_start,
+            speaker_end=a.name_end,
+            speaker=by_start.get(a.name_start),
         )
-    return quotes
+        for a in interview_answers(text)
+    ]
 
 
 def quote_spans(text: str) -> list[tuple[int, int, int]]:
@@ -260,12 +252,17 @@ def _attribute_continuation(
     doc: Doc, sentences: list[Span], previous: QuoteSpan | None
 ) -> _Attribution | None:
     """A quote with no verb of its own continues the previous quote's speaker in the same
-    paragraph ("Trade benefits all sides," he said. "It's a win-win.")."""
+    paragraph ("Trade benefits all sides," he said. "It's a win-win."), or opens the paragraph
+    right after it: the news convention for a speaker quoted over several paragraphs."""
     if previous is None or previous.cue is None:
         return None
     between = doc.text[previous.end : sentences[0].start_char]
     if "\n" in between:
-        return None
+        paragraph_start = doc.text.rfind("\n", 0, sentences[0].start_char) + 1
+        opens_paragraph = not doc.text[paragraph_start : sentences[0].start_char].strip()
+        lines_between = [line for line in between.split("\n")[1:-1] if line.strip()]
+        if not opens_paragraph or lines_between:
+            return None
     return _Attribution(
         cue=previous.cue,
         speaker_text=previous.speaker_text,
