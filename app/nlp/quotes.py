@@ -17,6 +17,7 @@ SPEECH_VERBS = frozenset(
     reply respond ask comment acknowledge admit confirm deny suggest report tweet urge agree
     elaborate recall predict concede reiterate emphasise emphasize assert maintain complain
     remark observe caution testify vow promise answer announce describe continue conclude
+    call dub label brand term
     """.split()
 )
 _IRREGULAR = {
@@ -31,6 +32,10 @@ _IRREGULAR = {
 # verbs that take a reported clause without "that" ("he said the plan failed")
 _BARE_CLAUSE_VERBS = frozenset({"say", "tell", "add", "write", "claim", "insist", "warn", "argue"})
 _PRONOUNS = frozenset({"he", "she"})
+_ORG_PRONOUNS = frozenset({"it"})
+_RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
+# people who speak for someone else: "a spokesman for Unison" speaks for Unison
+_PROXY_NOUNS = frozenset("spokesman spokeswoman spokesperson representative statement".split())
 _PERSON_NOUNS = frozenset(
     """executive spokesman spokeswoman spokesperson minister president chairman chairwoman chair
     director official leader founder chief ceo boss manager secretary senator governor mayor
@@ -221,10 +226,14 @@ def _attribute_near(
     quoted: list[tuple[int, int]],
     mentions: Sequence[EntityMention],
 ) -> _Attribution | None:
-    """A speech verb outside the quotes in the quote's sentences, else one ending the sentence
-    before it with a colon ("He said:")."""
+    """A speech verb outside the quotes in the quote's sentences and paragraph, else one ending
+    the sentence before it with a colon ("He said:")."""
+    start = sentences[0].start_char
+    paragraph = (doc.text.rfind("\n", 0, start) + 1, _paragraph_end(doc.text, start))
     for sentence in sentences:
         for token in sentence:
+            if not paragraph[0] <= token.idx < paragraph[1]:
+                continue
             if (
                 not _inside(token.idx, quoted)
                 and verb_lemma(token.text)
@@ -246,6 +255,11 @@ def _attribute_near(
                 if verb_lemma(token.text) and not _inside(token.idx, quoted):
                     return _attribute(token, mentions, quoted)
     return None
+
+
+def _paragraph_end(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return len(text) if end == -1 else end
 
 
 def _attribute_continuation(
@@ -370,6 +384,12 @@ def _subject(verb: Token) -> Token | None:
         if candidate is None:
             continue
         subject = next((c for c in candidate.children if c.dep_ in _SPEAKER_DEPS), None)
+        if (
+            subject is not None
+            and subject.lower_ in _RELATIVE_PRONOUNS
+            and candidate.dep_ == "relcl"
+        ):
+            return candidate.head  # "Mark Hay, a marine ecologist, who said": Hay
         if subject is not None:
             return subject
     # "…," said Smith: an inverted subject the parser may label otherwise
@@ -411,11 +431,23 @@ def _resolve(
             if mention.start <= appos.idx < mention.end and mention.label in _SPEAKER_LABELS:
                 return mention
     word = subject.lower_
+    if word in _PROXY_NOUNS:
+        # "a spokesman for Unison said": the speaker is the one spoken for
+        for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
+            for mention in mentions:
+                inside = prep.idx < mention.start < prep.right_edge.idx + len(prep.right_edge)
+                if inside and mention.label in _SPEAKER_LABELS:
+                    return mention
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
+    if subject.pos_ == "PROPN" and not named:
+        # a surname the model did not tag ("Baloch wrote") joins the full name written before
+        people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
+        before = [m for m in people if m.end <= start]
+        return before[-1] if before else (people[0] if people else None)
     if word in _PRONOUNS or word in _PERSON_NOUNS:
         wanted = "PERSON"
-    elif word in _ORG_NOUNS:
+    elif word in _ORG_NOUNS or word in _ORG_PRONOUNS:
         wanted = "ORG"
     else:
         return named[0] if named else None
