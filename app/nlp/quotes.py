@@ -430,14 +430,23 @@ def _resolve(
         for mention in mentions:
             if mention.start <= appos.idx < mention.end and mention.label in _SPEAKER_LABELS:
                 return mention
+    # "Former welfare minister Frank Field MP": a person named inside the phrase
+    people = [m for m in named if m.label == "PERSON"]
+    if people:
+        return people[0]
     word = subject.lower_
     if word in _PROXY_NOUNS:
-        # "a spokesman for Unison said": the speaker is the one spoken for
+        # "a spokesman for Unison", "the Ofcom spokesman": the speaker is the one spoken for
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
             for mention in mentions:
                 inside = prep.idx < mention.start < prep.right_edge.idx + len(prep.right_edge)
                 if inside and mention.label in _SPEAKER_LABELS:
                     return mention
+        if named:
+            return named[0]
+    if any(c.dep_ in ("amod", "compound") and c.ent_type_ for c in subject.children):
+        # "the Saudi government": a description naming something the text does not link
+        return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
     if subject.pos_ == "PROPN" and not named:
