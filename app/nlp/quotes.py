@@ -29,8 +29,6 @@ _IRREGULAR = {
     "writes": "write",
     "written": "write",
 }
-# verbs that take a reported clause without "that" ("he said the plan failed")
-_BARE_CLAUSE_VERBS = frozenset({"say", "tell", "add", "write", "claim", "insist", "warn", "argue"})
 _PRONOUNS = frozenset({"he", "she"})
 _ORG_PRONOUNS = frozenset({"it"})
 _RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
@@ -240,13 +238,8 @@ def _attribute_near(
                 and token.pos_ in ("VERB", "AUX")
             ):
                 return _attribute(token, mentions, quoted)
-            if (
-                token.lower_ == "according"
-                and token.i + 1 < len(doc)
-                and doc[token.i + 1].lower_ == "to"
-            ):
-                if not _inside(token.idx, quoted):
-                    return _attribute(token, mentions, quoted)
+            if _is_according_to(token) and not _inside(token.idx, quoted):
+                return _attribute(token, mentions, quoted)
     first = sentences[0]
     if first.start > 0:
         prior = doc[first.start - 1].sent
@@ -318,31 +311,76 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
 def _indirect_quotes(
     doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
 ) -> list[QuoteSpan]:
-    """Reported speech: a speech verb with a clausal complement ("stressed that Huawei is open")."""
+    """Reported speech: a speech verb with a clausal complement ("stressed that Huawei is
+    open", "Prices will rise, the bank said"), or a clause sourced "according to X"."""
     quotes = []
     for token in doc:
-        lemma = verb_lemma(token.text)
-        if not lemma or token.pos_ != "VERB" or _inside(token.idx, quoted):
+        if _inside(token.idx, quoted):
             continue
-        for clause in token.children:
-            if clause.dep_ != "ccomp" or clause.i < token.i:
-                continue
-            has_that = any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children)
-            if not has_that and lemma not in _BARE_CLAUSE_VERBS:
-                continue
-            words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-            span = doc[words[0].i : words[-1].i + 1]
-            while len(span) and (span[-1].is_punct or span[-1].is_space):
-                span = span[:-1]
-            if len(span) < 3 or any(_inside(t.idx, quoted) for t in span):
-                continue
-            attribution = _attribute(token, mentions, quoted)
-            if attribution.speaker_text is None:
-                continue
-            quotes.append(
-                _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
-            )
+        if (
+            token.lower_ == "according"
+            and token.i + 1 < len(doc)
+            and doc[token.i + 1].lower_ == "to"
+        ):
+            span = _according_to_content(token)
+        elif verb_lemma(token.text) and token.pos_ == "VERB":
+            span = _reported_clause(token)
+        else:
+            continue
+        if span is None or len(span) < 3 or any(_inside(t.idx, quoted) for t in span):
+            continue
+        attribution = _attribute(token, mentions, quoted)
+        if attribution.speaker_text is None:
+            continue
+        quotes.append(
+            _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
+        )
     return quotes
+
+
+def _is_according_to(token: Token) -> bool:
+    return (
+        token.lower_ == "according"
+        and token.i + 1 < len(token.doc)
+        and (token.nbor(1).lower_ == "to")
+    )
+
+
+def _reported_clause(verb: Token) -> Span | None:
+    """The clause a speech verb reports: after it ("said that …", "said the plan failed"), or
+    before it when the speaker follows ("The plan failed, the minister said")."""
+    subject = next((c for c in verb.children if c.dep_ in _SPEAKER_DEPS), None)
+    for clause in verb.children:
+        if clause.dep_ != "ccomp":
+            continue
+        if clause.i < verb.i and (subject is None or subject.i < clause.i):
+            continue  # "X, who said …": a clause before both subject and verb is not reported
+        words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+        return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
+    return None
+
+
+def _according_to_content(according: Token) -> Span | None:
+    """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
+    attribution phrase."""
+    sentence = according.sent
+    phrase = list(according.subtree)
+    first, last = phrase[0].i, phrase[-1].i
+    if first == sentence.start:
+        span = sentence.doc[last + 1 : sentence.end]
+    elif last + 1 >= sentence.end - 1:
+        span = sentence.doc[sentence.start : first]
+    else:
+        return None
+    while len(span) and (span[0].is_punct or span[0].is_space):
+        span = span[1:]
+    return _trim_span(span)
+
+
+def _trim_span(span: Span) -> Span:
+    while len(span) and (span[-1].is_punct or span[-1].is_space):
+        span = span[:-1]
+    return span
 
 
 def _make_quote(
