@@ -1,11 +1,12 @@
 """Named-entity mentions from a spaCy ``Doc``, canonicalised: one real thing is one entity."""
 
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from app.nlp.interviews import interview_answers
+from app.nlp.interviews import turn_labels
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -104,22 +105,33 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         name, label = canonical(text, ent.label_)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(doc.text, mentions)
-    return _link_partial_names(mentions)
+    return _by_majority_type(_link_partial_names(mentions))
+
+
+def _by_majority_type(mentions: list[EntityMention]) -> list[EntityMention]:
+    """One name, one type within a doc: the label most of its mentions got (the first seen on
+    a tie), so "Twitter" is not an organisation in one sentence and a person in the next."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for mention in mentions:
+        votes[mention.name][mention.label] += 1
+    winner = {name: count.most_common(1)[0][0] for name, count in votes.items()}
+    return [m if m.label == winner[m.name] else replace(m, label=winner[m.name]) for m in mentions]
 
 
 def _with_interview_speakers(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
-    """Interviewees named in turn labels are PERSON mentions even where the model missed them;
-    initials ("((AN))") are left for the linker to expand."""
-    taken = [(m.start, m.end) for m in mentions]
-    labels = {(a.name_start, a.name_end) for a in interview_answers(text)}
-    added = [
-        EntityMention(
-            text=text[start:end], start=start, end=end, label="PERSON", name=text[start:end]
-        )
-        for start, end in sorted(labels)
-        if not any(s < end and start < e for s, e in taken)
+    """Turn labels of a transcript: an interviewee's name is a PERSON mention whatever the model
+    made of it; interviewer labels ("((WN))") are not mentions. Initials ("((AN))") stay for the
+    linker to expand."""
+    labels = turn_labels(text)
+    if not labels:
+        return mentions
+    kept = [m for m in mentions if not any(s < m.end and m.start < e for s, e, _ in labels)]
+    people = [
+        EntityMention(text=text[s:e], start=s, end=e, label="PERSON", name=text[s:e])
+        for s, e, interviewer in labels
+        if not interviewer
     ]
-    return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
+    return sorted([*kept, *people], key=lambda m: m.start)
 
 
 def _initials(name: str) -> str:

@@ -57,6 +57,15 @@ def interview_answers(text: str) -> list[Answer]:
     return answers
 
 
+def turn_labels(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_interviewer) of every turn label in a transcript."""
+    turns = _turns(text)
+    if not any(t.label.upper() in _INTERVIEWERS for t in turns):
+        return []
+    speakers = {(a.name_start, a.name_end) for a in interview_answers(text)}
+    return [(t.name_start, t.name_end, (t.name_start, t.name_end) not in speakers) for t in turns]
+
+
 def _turns(text: str) -> list[_Turn]:
     found = [(m, m.start(1), m.end(1)) for m in _paren_label_re.finditer(text)]
     if found:
