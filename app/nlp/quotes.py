@@ -427,7 +427,10 @@ def _subject(verb: Token) -> Token | None:
             and subject.lower_ in _RELATIVE_PRONOUNS
             and candidate.dep_ == "relcl"
         ):
-            return candidate.head  # "Mark Hay, a marine ecologist, who said": Hay
+            noun = candidate.head  # "Mark Hay, a marine ecologist, who said": Hay
+            while noun.dep_ == "appos" and noun.head is not noun:
+                noun = noun.head
+            return noun
         if subject is not None:
             return subject
     # "…," said Smith: an inverted subject the parser may label otherwise

@@ -4,7 +4,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from app.nlp.entities import canonical, extract_entities
+from app.nlp.entities import EntityMention, _by_majority_type, canonical, extract_entities
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,21 @@ def test_numbers_and_dates_are_not_entities(ruler_nlp: Language) -> None:
 )
 def test_canonical(written: str, label: str, expected: tuple[str, str]) -> None:
     assert canonical(written, label) == expected
+
+
+def test_one_type_per_name_by_majority() -> None:
+    mentions = [
+        EntityMention(text="Twitter", start=0, end=7, label="ORG", name="Twitter"),
+        EntityMention(text="Twitter", start=20, end=27, label="PERSON", name="Twitter"),
+        EntityMention(text="Twitter", start=40, end=47, label="ORG", name="Twitter"),
+    ]
+    assert {m.label for m in _by_majority_type(mentions)} == {"ORG"}
+
+
+def test_interview_labels(ruler_nlp: Language) -> None:
+    ruler_nlp.get_pipe("entity_ruler").add_patterns(  # type: ignore[attr-defined]
+        [{"label": "ORG", "pattern": "WN"}]
+    )
+    text = "((WN))  Why?\n\n((Sam Okoro))  Because it works.\n\n((WN))  Thanks?"
+    found = names(ruler_nlp, text)
+    assert found == [("Sam Okoro", "Sam Okoro", "PERSON")]

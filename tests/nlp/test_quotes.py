@@ -184,3 +184,80 @@ class TestInterviews:
 
     def test_the_interviewer_is_not_quoted(self, quotes_of: Extract) -> None:
         assert not any("regrets" in q.text for q in quotes_of(self.TRANSCRIPT))
+
+
+class TestMoreAttribution:
+    def test_speaker_carries_over_to_the_next_paragraph(self, quotes_of: Extract) -> None:
+        text = (
+            '"We will appeal the ruling," said Hannah Schmidt.\n\n'
+            '"Our case is strong and the evidence is on our side."\n\n'
+            "The court did not comment."
+        )
+        quotes = [q for q in quotes_of(text) if q.kind == "direct"]
+        assert len(quotes) == 2
+        assert [q.speaker.name for q in quotes if q.speaker] == ["Hannah Schmidt"] * 2
+
+    def test_a_new_paragraph_in_between_stops_the_carry_over(self, quotes_of: Extract) -> None:
+        text = (
+            '"We will appeal the ruling," said Hannah Schmidt.\n\n'
+            "The court did not comment on the case on Monday.\n\n"
+            '"Nobody expected this outcome at all."'
+        )
+        last = [q for q in quotes_of(text) if q.kind == "direct"][-1]
+        assert last.speaker is None
+
+    def test_relative_pronoun_speaker(self, quotes_of: Extract) -> None:
+        text = 'The study was led by Mark Tan, a biologist, who said "Reefs can recover quickly."'
+        [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+        assert quote.speaker and quote.speaker.name == "Mark Tan"
+
+    def test_spokesperson_speaks_for_the_organisation(self, quotes_of: Extract) -> None:
+        text = 'A spokesman for Microsoft said: "We are looking into the reports."'
+        [quote] = quotes_of(text)
+        assert quote.speaker and quote.speaker.name == "Microsoft"
+
+    def test_it_refers_to_the_organisation(self, quotes_of: Extract) -> None:
+        text = (
+            "Toyota reported record sales in March. "
+            '"Demand for hybrids remains very strong," it said.'
+        )
+        [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+        assert quote.speaker and quote.speaker.name == "Toyota"
+
+
+class TestMoreIndirect:
+    def test_clause_before_the_attribution(self, quotes_of: Extract) -> None:
+        text = "Interest rates will rise again next year, the Bank of England said."
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == "Interest rates will rise again next year"
+        assert quote.speaker and quote.speaker.name == "Bank of England"
+
+    def test_according_to(self, quotes_of: Extract) -> None:
+        text = "According to the World Health Organization, the outbreak has slowed in May."
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == "the outbreak has slowed in May"
+        assert quote.cue == "according to"
+        assert quote.speaker and quote.speaker.name == "World Health Organization"
+
+    def test_clause_without_that(self, quotes_of: Extract) -> None:
+        [quote] = only(
+            quotes_of("Scientists at Oxford University reported the ice was thinning."), "indirect"
+        )
+        assert quote.text == "the ice was thinning"
+
+
+class TestColonInterviews:
+    def test_name_colon_turns_beside_wikinews_questions(self, quotes_of: Extract) -> None:
+        text = (
+            "((WN))  What drew you to penguins?\n\n"
+            "Natalia Gomez: I wanted to study the sea since I was a child.\n\n"
+            "((WN))  What did you find?\n\n"
+            "NG: The colony is shrinking every decade.\n\n"
+            "It has lost a third of its birds."
+        )
+        quotes = [q for q in quotes_of(text) if q.kind == "direct"]
+        assert [q.text for q in quotes] == [
+            "I wanted to study the sea since I was a child.",
+            "The colony is shrinking every decade.",
+        ]
+        assert {q.speaker.name for q in quotes if q.speaker} == {"Natalia Gomez"}
