@@ -32,6 +32,18 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool =
                 # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            if not read_only:
+                # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin_immediate)
+                dbapi_connection.isolation_level = None
+
+    if is_sqlite and not read_only:
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection: Any) -> None:
+            # take the write lock when the transaction starts, not at its first write, so two
+            # ingests cannot both read "not stored yet" and then collide on a unique key:
+            # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

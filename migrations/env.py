@@ -22,6 +22,10 @@ def run_migrations() -> None:
         return
     engine = create_db_engine(url)
     with engine.connect() as connection:
+        # a batch migration rebuilds a table by DROP and re-create; with foreign keys on, the
+        # DROP would cascade into mentions and quotes: https://sqlite.org/lang_altertable.html
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

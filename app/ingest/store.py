@@ -50,6 +50,19 @@ class EntityCache:
         return entity_id
 
 
+def _metadata(item: PreparedArticle) -> dict[str, object]:
+    raw = item.raw
+    return {"published": raw.published, "source": raw.source, "url": raw.url, "author": raw.author}
+
+
+def update_metadata(article: Article, item: PreparedArticle) -> bool:
+    """Apply changed metadata (same text) to a stored article; True when anything changed."""
+    changed = {k: v for k, v in _metadata(item).items() if getattr(article, k) != v}
+    for key, value in changed.items():
+        setattr(article, key, value)
+    return bool(changed)
+
+
 def save_article(
     session: Session,
     item: PreparedArticle,
@@ -58,15 +71,11 @@ def save_article(
     entities: EntityCache,
 ) -> Article:
     """Insert a new article, or replace an existing one's text and everything extracted from it."""
-    raw = item.raw
     fields = {
-        "source_id": raw.source_id,
+        "source_id": item.raw.source_id,
         "title": item.title,
         "body": item.body,
-        "published": raw.published,
-        "source": raw.source,
-        "url": raw.url,
-        "author": raw.author,
+        **_metadata(item),
         "word_count": item.word_count,
         "content_hash": item.content_hash,
         "ingested_at": datetime.now(UTC),

@@ -110,7 +110,7 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
 
 def _by_majority_type(mentions: list[EntityMention]) -> list[EntityMention]:
     """One name, one type within a doc: the label most of its mentions got (the first seen on
-    a tie), so "Twitter" is not an organisation in one sentence and a person in the next."""
+    a tie), so "Acme" is not an organisation in one sentence and a person in the next."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for mention in mentions:
         votes[mention.name][mention.label] += 1
@@ -141,13 +141,13 @@ def _initials(name: str) -> str:
 def _link_partial_names(mentions: list[EntityMention]) -> list[EntityMention]:
     """Give short forms the full name written in the same doc: a surname or first name
     ("Zhengfei") or initials ("RZ") the nearest full person name before it (else the first
-    after it); an acronym or first word of an organisation ("RIAA", "Glaxo", "Bank") the one
+    after it); an acronym or first word of an organisation ("WHO", "Acme", "Bank") the one
     longer organisation name it abbreviates."""
     surnames = {m.name.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.name}
     linked = []
     for mention in mentions:
         if " " not in mention.name and mention.name in surnames:
-            # the model often types a lone surname as a place or organisation ("Hurley" GPE)
+            # the model often types a lone surname as a place or organisation ("Reading" GPE)
             mention = replace(mention, label="PERSON")
         if " " not in mention.name and mention.label in ("PERSON", "ORG"):
             full = _expansion(mention, mentions)

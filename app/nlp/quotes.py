@@ -32,7 +32,7 @@ _IRREGULAR = {
 _PRONOUNS = frozenset({"he", "she"})
 _ORG_PRONOUNS = frozenset({"it"})
 _RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
-# people who speak for someone else: "a spokesman for Unison" speaks for Unison
+# people who speak for someone else: "a spokesman for Acme" speaks for Acme
 _PROXY_NOUNS = frozenset("spokesman spokeswoman spokesperson representative statement".split())
 _PERSON_NOUNS = frozenset(
     """executive spokesman spokeswoman spokesperson minister president chairman chairwoman chair
@@ -125,7 +125,7 @@ def quote_spans(text: str) -> list[tuple[int, int, int]]:
 
     Straight marks are told apart by what surrounds them: an opening mark follows a space and
     precedes a word. A quote still open when the next one opens, or when the paragraph ends,
-    closes there: that is how flattened multi-paragraph quotes ("…taken away. "Somebody…")
+    closes there: that is how flattened multi-paragraph quotes ("…we won. "Next…")
     and opening marks repeated on each paragraph read. ``mark_end`` includes the closing mark.
     """
     spans = []
@@ -207,7 +207,7 @@ def _is_full_quote(doc: Doc, start: int, end: int, mark_end: int, sentences: lis
 
 def _is_statement(text: str, kind: str, attribution: "_Attribution | None") -> bool:
     """Keep a partial quote of two words or more that has a speech verb, and a direct quote
-    that has a speaker or reads as a sentence; drop single quoted words ("Fagin" posters)."""
+    that has a speaker or reads as a sentence; drop single quoted words ("smart" fridges)."""
     words = len(text.split())
     if kind == "partial":
         return attribution is not None and words >= 2
@@ -427,7 +427,7 @@ def _subject(verb: Token) -> Token | None:
             and subject.lower_ in _RELATIVE_PRONOUNS
             and candidate.dep_ == "relcl"
         ):
-            noun = candidate.head  # "Mark Hay, a marine ecologist, who said": Hay
+            noun = candidate.head  # "Ana Ruiz, a chemist, who said": Ruiz
             while noun.dep_ == "appos" and noun.head is not noun:
                 noun = noun.head
             return noun
@@ -466,18 +466,18 @@ def _resolve(
     for mention in named:
         if mention.start <= subject.idx < mention.end:
             return mention
-    # "The Vice President, Mike Pence, said": the name in apposition
+    # "The finance minister, Jane Okafor, said": the name in apposition
     for appos in (c for c in subject.children if c.dep_ == "appos"):
         for mention in mentions:
             if mention.start <= appos.idx < mention.end and mention.label in _SPEAKER_LABELS:
                 return mention
-    # "Former welfare minister Frank Field MP": a person named inside the phrase
+    # "Former health minister Jo Bell MP": a person named inside the phrase
     people = [m for m in named if m.label == "PERSON"]
     if people:
         return people[0]
     word = subject.lower_
     if word in _PROXY_NOUNS:
-        # "a spokesman for Unison", "the Ofcom spokesman": the speaker is the one spoken for
+        # "a spokesman for Acme", "the Acme spokesman": the speaker is the one spoken for
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
             for mention in mentions:
                 inside = prep.idx < mention.start < prep.right_edge.idx + len(prep.right_edge)
@@ -486,12 +486,12 @@ def _resolve(
         if named:
             return named[0]
     if any(c.dep_ in ("amod", "compound") and c.ent_type_ for c in subject.children):
-        # "the Saudi government": a description naming something the text does not link
+        # "the French government": a description naming something the text does not link
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
     if subject.pos_ == "PROPN" and not named:
-        # a surname the model did not tag ("Baloch wrote") joins the full name written before
+        # a surname the model did not tag ("Okafor wrote") joins the full name written before
         people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
         before = [m for m in people if m.end <= start]
         return before[-1] if before else (people[0] if people else None)
@@ -507,16 +507,16 @@ def _resolve(
     if word in _PERSON_NOUNS:
         earlier = _holding_role(subject, earlier)
     # a pronoun or role most often refers back to the last person who was the subject of a
-    # main clause or of a speech verb, not to whoever was named last ("… while Michael Howard
-    # would …. "…," he declared" is rarely Howard)
+    # main clause or of a speech verb, not to whoever was named last ("… while Tom Reed
+    # would …. "…," he declared" is rarely Reed)
     subjects = [m for m in earlier if _is_main_subject(subject.doc, m)]
     candidates = subjects or earlier
     return candidates[-1] if candidates else None
 
 
 def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMention]:
-    """People whose title fits a role description: for "the Vice President", those introduced
-    as "Vice President …" if any; never those introduced with another title on the same noun
+    """People whose title fits a role description: for "the deputy mayor", those introduced
+    as "Deputy Mayor …" if any; never those introduced with another title on the same noun
     ("President Donald Trump")."""
     wanted = {t.lower_ for t in role.subtree if t.dep_ != "det" and t.i <= role.i}
     titled, untitled = [], []
@@ -530,7 +530,7 @@ def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMentio
 
 
 def _title_of(doc: Doc, mention: EntityMention) -> set[str]:
-    """Lower-cased words written just before a name as its title ("Vice President", "CEO")."""
+    """Lower-cased words written just before a name as its title ("Deputy Mayor", "CEO")."""
     span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
     if span is None:
         return set()

@@ -46,8 +46,6 @@ def test_seeds_twice_changes_nothing(engine: Engine) -> None:
     assert (first.added, first.failed) == (1, 0)
     assert (second.seen, second.unchanged, second.added, second.updated) == (1, 1, 0, 0)
     assert snapshot(engine) == before
-    ingested_at = before["article"][0]
-    assert ingested_at  # the row (with its ingested_at) was not rewritten either
 
 
 def test_changed_body_updates_and_reextracts(engine: Engine, tmp_path: Path) -> None:
@@ -108,12 +106,69 @@ def test_bad_records_are_reported_and_the_rest_stored(engine: Engine, tmp_path: 
     )
 
 
-def test_strict_stops_before_storing_the_batch(engine: Engine, tmp_path: Path) -> None:
+def test_strict_stores_what_came_before_and_stops(engine: Engine, tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(json.dumps({"id": "a", "body": "Fine."}) + "\n{broken\n", encoding="utf-8")
+    feed.write_text(
+        json.dumps({"id": "a", "body": "Fine."})
+        + "\n{broken\n"
+        + json.dumps({"id": "b", "body": "Never read."})
+        + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(IngestAborted, match=":2: invalid JSON"):
         ingest([feed], engine=engine, model=MODEL, strict=True)
-    assert snapshot(engine)["article"] == []
+    assert [row[1] for row in snapshot(engine)["article"]] == ["a"]
+
+
+def test_one_id_twice_in_the_input_is_a_failure_and_reruns_are_stable(
+    engine: Engine, tmp_path: Path
+) -> None:
+    feed = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [{"id": "x", "body": "First text."}, {"id": "x", "body": "Second text."}],
+    )
+    first = ingest([feed], engine=engine, model=MODEL)
+    assert (first.added, first.failed) == (1, 1)
+    assert "duplicate id 'x' in the input (first at" in str(first.errors[0])
+    before = snapshot(engine)
+    again = ingest([feed], engine=engine, model=MODEL)
+    assert (again.unchanged, again.updated, again.added) == (1, 0, 0)
+    assert snapshot(engine) == before
+
+
+def test_text_moving_between_records_in_one_batch(engine: Engine, tmp_path: Path) -> None:
+    """A's old text arriving under C while A changes is a new article, not a duplicate."""
+    ingest(
+        [write_jsonl(tmp_path / "a.jsonl", [{"id": "A", "body": "Old words."}])],
+        engine=engine,
+        model=MODEL,
+    )
+    feed = write_jsonl(
+        tmp_path / "b.jsonl",
+        [{"id": "C", "body": "Old words."}, {"id": "A", "body": "New words."}],
+    )
+    report = ingest([feed], engine=engine, model=MODEL)
+    assert (report.added, report.updated, report.duplicate) == (1, 1, 0)
+    again = ingest([feed], engine=engine, model=MODEL)
+    assert again.unchanged == 2
+
+
+def test_changed_metadata_updates_without_reextracting(engine: Engine, tmp_path: Path) -> None:
+    record = {"id": "m", "body": 'Maria Lopez said: "We have won the vote."', "author": "A"}
+    ingest([write_jsonl(tmp_path / "f.jsonl", [record])], engine=engine, model=MODEL)
+    quotes_before = snapshot(engine)["quote"]
+    report = ingest(
+        [write_jsonl(tmp_path / "f.jsonl", [{**record, "author": "B", "date": "2021-05-06"}])],
+        engine=engine,
+        model=MODEL,
+    )
+    assert (report.updated, report.unchanged) == (1, 0)
+    path = engine.url.database
+    assert path
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT author, published FROM article").fetchone()
+    assert row == ("B", "2021-05-06")
+    assert snapshot(engine)["quote"] == quotes_before
 
 
 def test_a_failure_mid_batch_leaves_no_half_stored_article(
@@ -136,6 +191,7 @@ def test_a_failure_mid_batch_leaves_no_half_stored_article(
         return real_save(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "save_article", failing_save)
-    with pytest.raises(RuntimeError, match="disk full"):
-        ingest([feed], engine=engine, model=MODEL)
+    report = ingest([feed], engine=engine, model=MODEL)
+    assert report.failed == 3 and report.added == 0
+    assert all("not stored: RuntimeError: disk full" in str(e) for e in report.errors)
     assert snapshot(engine) == before

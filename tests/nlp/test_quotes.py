@@ -147,11 +147,11 @@ class TestAttribution:
 
     def test_pronoun_prefers_the_main_clause_subject(self, quotes_of: Extract) -> None:
         text = (
-            "Alan Milburn explained that voters trust Labour while Michael Howard looks back. "
+            "Carla Mendes explained that voters trust Labour while Tom Reed looks back. "
             '"It is a clear choice for the country," he declared.'
         )
         [quote] = only(quotes_of(text), "direct")
-        assert quote.speaker and quote.speaker.name == "Alan Milburn"
+        assert quote.speaker and quote.speaker.name == "Carla Mendes"
 
     def test_british_punctuation_outside_the_marks(self, quotes_of: Extract) -> None:
         [quote] = quotes_of('"We lost the vote narrowly", said Peter Brandt.')
@@ -159,7 +159,7 @@ class TestAttribution:
 
     def test_single_quoted_words_are_not_quotes(self, quotes_of: Extract) -> None:
         assert quotes_of('"Forward" is printed in italics on the poster.') == []
-        text = 'The so-called "Fagin" posters were a mistake, Alan Milburn said.'
+        text = 'The so-called "Rocket" posters were a mistake, Carla Mendes said.'
         assert [q.text for q in quotes_of(text) if q.kind != "indirect"] == []
 
 
