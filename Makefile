@@ -40,7 +40,7 @@ eval: install
 	$(BIN)/python eval/evaluate.py
 
 ## lock: re-resolve the pinned dependencies (needs network access to PyPI)
-lock:
+lock: install
 	$(BIN)/pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock

@@ -94,12 +94,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code)
+    slug, title = {
+        404: (NotFound.slug, NotFound.title),
+        405: ("method-not-allowed", "Method not allowed"),
+    }.get(exc.status_code, (None, None))
     detail = exc.detail if isinstance(exc.detail, str) else None
-    if exc.status_code == 404 and detail == "Not Found":
+    if exc.status_code == 404:
         detail = f"No route matches {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
     headers = dict(exc.headers) if exc.headers else None
-    return problem(request, exc.status_code, slug=slug, detail=detail, headers=headers)
+    return problem(request, exc.status_code, slug=slug, title=title, detail=detail, headers=headers)
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,11 +2,14 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.api import api_router, health
+from app.api.params import Problem
 from app.config import Settings, get_settings
 from app.db import create_db_engine
 from app.errors import register_error_handlers
@@ -58,4 +61,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
+    """The generated schema plus the Problem model that error responses refer to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -138,7 +138,10 @@ class ArticlePublic(ArticleSummary):
         "json_schema_extra": {"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
     }
 
-    body: str = Field(description="Cleaned body text; every offset in the API indexes this string.")
+    body: str = Field(
+        description="Cleaned body text; every offset in the API indexes this string in Unicode "
+        "code points (Python string indices, not UTF-16 units)."
+    )
 
 
 class MentionPublic(SQLModel):

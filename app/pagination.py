@@ -17,9 +17,10 @@ class PageParams(BaseModel):
 def get_page_params(
     request: Request,
     limit: Annotated[
-        int, Query(ge=1, description="Items per page, at most the configured cap (100).")
+        int,
+        Query(ge=1, description="Items per page, at most `CORPUS_MAX_PAGE_SIZE` (100 by default)."),
     ] = 20,
-    offset: Annotated[int, Query(ge=0, description="Number of items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1, description="Number of items to skip.")] = 0,
 ) -> PageParams:
     cap = request.app.state.settings.MAX_PAGE_SIZE
     if limit > cap:

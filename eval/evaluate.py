@@ -58,7 +58,8 @@ class Mention:
 def load_gold() -> list[dict[str, Any]]:
     rows = []
     for path in sorted(GOLD.glob("*.jsonl")):
-        rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        text = path.read_text(encoding="utf-8")
+        rows += [json.loads(line) for line in text.splitlines() if line.strip()]
     return rows
 
 

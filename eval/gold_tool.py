@@ -118,10 +118,10 @@ def main() -> None:
         source, target = Path(args[0]), Path(args[1])
         annotation = json.loads(source.read_text(encoding="utf-8"))
         gold = convert(annotation, bodies[annotation["id"]])
-        lines = [] if not target.exists() else target.read_text().splitlines()
+        lines = [] if not target.exists() else target.read_text(encoding="utf-8").splitlines()
         lines = [line for line in lines if json.loads(line)["id"] != gold["id"]]
         lines.append(json.dumps(gold, ensure_ascii=False))
-        target.write_text("\n".join(lines) + "\n")
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{gold['id']}: {len(gold['quotes'])} quotes, {len(gold['entities'])} mentions")
     else:
         raise SystemExit(f"unknown command {command!r}")

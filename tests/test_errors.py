@@ -5,9 +5,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app import search
 from app.config import Settings
+from app.db import create_db_engine
 from app.main import create_app
+from tests.factories import make_article
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -25,8 +29,7 @@ def assert_problem(response: httpx.Response, status: int, slug: str | None) -> d
         assert body["type"] == "about:blank"
     else:
         assert body["type"].endswith("/" + slug)
-    assert isinstance(body, dict)
-    return body
+    return body  # type: ignore[no-any-return]
 
 
 class TestProblemShape:
@@ -81,3 +84,48 @@ class TestProblemShape:
             response = client.get("/explode")
         assert_problem(response, 500, "internal-error")
         assert "secret" not in response.text
+
+
+class TestEdgeParameters:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/articles/9223372036854775808",
+            "/api/v1/quotes/99999999999999999999",
+            "/api/v1/entities/9223372036854775808/quotes",
+            "/api/v1/articles?offset=9223372036854775808",
+            "/api/v1/articles?entity_id=9223372036854775808",
+            "/api/v1/quotes?speaker_entity_id=9223372036854775808",
+        ],
+    )
+    def test_integers_beyond_sqlite_are_422(self, client: TestClient, path: str) -> None:
+        assert_problem(client.get(path), 422, "validation-error")
+
+    def test_a_route_and_a_row_404_share_one_title(self, client: TestClient) -> None:
+        row = client.get("/api/v1/articles/5").json()
+        route = client.get("/nowhere").json()
+        assert row["title"] == route["title"] and row["type"] == route["type"]
+
+    def test_page_size_cap_is_a_setting(self, db_url: str) -> None:
+        with TestClient(create_app(Settings(DATABASE_URL=db_url, MAX_PAGE_SIZE=5))) as client:
+            assert client.get("/api/v1/articles?limit=5").status_code == 200
+            body = assert_problem(client.get("/api/v1/articles?limit=6"), 422, "validation-error")
+        assert "less than or equal to 5" in body["errors"][0]["msg"]
+
+
+class TestSearchTimeout:
+    def test_runaway_search_is_a_503_problem(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = create_db_engine(db_url)
+        with Session(engine) as session:
+            for _ in range(3):
+                make_article(session, body="Harbour traffic grew. " * 50)
+        engine.dispose()
+        monkeypatch.setattr(search, "_PROGRESS_STEPS", 1)
+        settings = Settings(DATABASE_URL=db_url, SEARCH_TIMEOUT_MS=0)
+        with TestClient(create_app(settings)) as client:
+            for path in ("/api/v1/search?q=harbour", "/api/v1/quotes?q=harbour"):
+                body = assert_problem(client.get(path), 503, "search-timeout")
+                assert "0 ms" in body["detail"]
+            assert client.get("/api/v1/articles").status_code == 200  # only searches are limited

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.params import ArticleId, problem_responses
+from app.api.params import MAX_ID, ArticleId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Article, ArticleDetail, ArticleEntity, ArticlePublic, QuotePublic
@@ -13,7 +13,12 @@ from app.pagination import Page, PageDep
 from app.queries import articles as queries
 from app.queries.articles import ArticleSort
 
-router = APIRouter(prefix="/articles", tags=["articles"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/articles",
+    tags=["articles"],
+    responses=problem_responses(422),
+    route_class=SummaryRoute,
+)
 
 
 def _get_or_404(session: SessionDep, article_id: int) -> Article:
@@ -39,7 +44,7 @@ def list_articles(
         date | None, Query(description="Published on or before this date.", examples=["2020-12-31"])
     ] = None,
     entity_id: Annotated[
-        int | None, Query(ge=1, description="Only articles that mention this entity.")
+        int | None, Query(ge=1, le=MAX_ID, description="Only articles that mention this entity.")
     ] = None,
     sort: Annotated[
         ArticleSort, Query(description="Order; `-` means descending. Undated articles last.")

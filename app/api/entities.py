@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.params import EntityId, problem_responses
+from app.api.params import EntityId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import ArticlePublic, Entity, EntityPublic, QuotePublic
@@ -15,7 +15,12 @@ from app.queries import quotes as quote_queries
 from app.queries.articles import ArticleSort
 from app.queries.entities import EntitySort
 
-router = APIRouter(prefix="/entities", tags=["entities"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/entities",
+    tags=["entities"],
+    responses=problem_responses(422),
+    route_class=SummaryRoute,
+)
 
 
 def _get_or_404(session: SessionDep, entity_id: int) -> Entity:

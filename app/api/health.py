@@ -5,11 +5,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import func, select
 
+from app.api.params import SummaryRoute
 from app.db import SessionDep
 from app.errors import problem
 from app.models import Article, Entity, HealthStatus, Quote
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=SummaryRoute)
 
 
 @router.get(

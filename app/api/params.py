@@ -3,11 +3,20 @@
 from typing import Annotated, Any
 
 from fastapi import Path
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-ArticleId = Annotated[int, Path(ge=1, description="Article id.", examples=[1])]
-QuoteId = Annotated[int, Path(ge=1, description="Quote id.", examples=[1])]
-EntityId = Annotated[int, Path(ge=1, description="Entity id.", examples=[1])]
+# SQLite integers are 64-bit; a larger id is a 422, not an OverflowError
+MAX_ID = 2**63 - 1
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.", examples=[1])]
+QuoteId = Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[1])]
+EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id.", examples=[1])]
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(description='Where the problem is, e.g. `["query", "limit"]`.')
+    msg: str = Field(description="What is wrong with it.")
+    type: str = Field(description="Machine-readable error type.")
 
 
 class Problem(BaseModel):
@@ -18,6 +27,22 @@ class Problem(BaseModel):
     status: int = Field(description="HTTP status code.")
     detail: str = Field(description="What went wrong with this request.")
     instance: str = Field(description="The request path.")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="For a 422: each invalid parameter."
+    )
+
+
+class SummaryRoute(APIRoute):
+    """A route whose docstring's first line is its OpenAPI summary and the rest its
+    description (FastAPI would derive the summary from the function name)."""
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        doc = (endpoint.__doc__ or "").strip()
+        if doc and kwargs.get("summary") is None:
+            first, _, rest = doc.partition("\n")
+            kwargs["summary"] = first.strip()
+            kwargs.setdefault("description", rest.strip() or first.strip())
+        super().__init__(path, endpoint, **kwargs)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -27,11 +52,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid parameters (problem+json with `errors`)",
         503: "Search timed out (problem+json)",
     }
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
         status: {
-            "model": Problem,
             "description": descriptions[status],
-            "content": {"application/problem+json": {}},
+            "content": {"application/problem+json": {"schema": schema}},
         }
         for status in statuses
     }

@@ -4,15 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.params import QuoteId, problem_responses
+from app.api.params import MAX_ID, QuoteId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import QuoteKind, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import quotes as queries
-from app.search import validate_query
+from app.search import time_limit, validate_query
 
-router = APIRouter(prefix="/quotes", tags=["quotes"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/quotes", tags=["quotes"], responses=problem_responses(422), route_class=SummaryRoute
+)
 
 
 @router.get("", response_model=Page[QuotePublic], responses=problem_responses(400, 503))
@@ -21,7 +23,7 @@ def list_quotes(
     session: SessionDep,
     page: PageDep,
     speaker_entity_id: Annotated[
-        int | None, Query(ge=1, description="Only quotes by this speaker entity.")
+        int | None, Query(ge=1, le=MAX_ID, description="Only quotes by this speaker entity.")
     ] = None,
     speaker: Annotated[
         str | None,
@@ -31,7 +33,7 @@ def list_quotes(
         ),
     ] = None,
     article_id: Annotated[
-        int | None, Query(ge=1, description="Only quotes in this article.")
+        int | None, Query(ge=1, le=MAX_ID, description="Only quotes in this article.")
     ] = None,
     kind: Annotated[QuoteKind | None, Query(description="Only quotes of this kind.")] = None,
     q: Annotated[
@@ -46,16 +48,17 @@ def list_quotes(
     """List quotes, optionally searched and filtered by speaker."""
     settings = request.app.state.settings
     expression = validate_query(q, settings.MAX_QUERY_LENGTH) if q is not None else None
-    items, total = queries.list_quotes(
-        session,
-        speaker_entity_id=speaker_entity_id,
-        speaker=speaker,
-        article_id=article_id,
-        kind=kind,
-        expression=expression,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    with time_limit(session, settings.SEARCH_TIMEOUT_MS):
+        items, total = queries.list_quotes(
+            session,
+            speaker_entity_id=speaker_entity_id,
+            speaker=speaker,
+            article_id=article_id,
+            kind=kind,
+            expression=expression,
+            limit=page.limit,
+            offset=page.offset,
+        )
     quotes = [QuotePublic.model_validate(item) for item in items]
     return Page[QuotePublic].build(request, page, quotes, total)
 

@@ -4,13 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.params import problem_responses
+from app.api.params import SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.models import SearchHit
 from app.pagination import Page, PageDep
 from app.search import rank_articles, validate_query
 
-router = APIRouter(prefix="/search", tags=["search"], responses=problem_responses(400, 422, 503))
+router = APIRouter(
+    prefix="/search",
+    tags=["search"],
+    responses=problem_responses(400, 422, 503),
+    route_class=SummaryRoute,
+)
 
 _Q_DESCRIPTION = (
     'Words to find in titles and bodies. Every word must match; `"double quotes"` keep a '

@@ -22,6 +22,8 @@ NAVIGATION_RESIDUE = frozenset(
 )
 _line_end_space_re = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+$", re.MULTILINE)
 _inline_space_re = re.compile(r"[\u00a0\u2000-\u200a\u202f\u3000]")
+# control characters other than tab and newline carry no text (and \x02/\x03 mark snippets)
+_control_re = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _many_blank_lines_re = re.compile(r"\n{3,}")
 # a line that continues the one before: it opens with a comma, lower-case word or closing mark
 _continuation_re = re.compile(r"\n(?=[,;:.)\]!?]|[a-z])")
@@ -34,6 +36,7 @@ def clean_body(text: str) -> str:
     """Normalise whitespace, rejoin lines broken mid-sentence and drop trailing navigation."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = _inline_space_re.sub(" ", text)
+    text = _control_re.sub("", text)
     text = _line_end_space_re.sub("", text)
     text = _rejoin_broken_lines(text)
     text = _glued_sentence_re.sub(" ", text)

@@ -206,10 +206,9 @@ def read_json(path: str, text: str, default_id: str) -> Iterator[Record]:
 
 def read_csv(path: str, text: str, default_id: str) -> Iterator[Record]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or not {"body", "text"} & {
-        f.strip().lower() for f in reader.fieldnames
-    }:
-        yield SourceError(path, 1, "CSV header has no 'body' or 'text' column")
+    fields = [_FIELD_ALIASES.get(f.strip().lower()) for f in reader.fieldnames or []]
+    if "body" not in fields:
+        yield SourceError(path, 1, "CSV header has no 'body', 'text' or 'content' column")
         return
     line = 2
     try:
@@ -229,8 +228,8 @@ def read_text(path: str, text: str, default_id: str) -> Iterator[Record]:
         return
     content = post.content.strip("\n")
     title, body = _split_heading(content)
-    metadata = {"id": default_id, **post.metadata, "body": body}
-    if title and "title" not in metadata:
+    metadata = {**post.metadata, "body": body}
+    if title and not any(_FIELD_ALIASES.get(str(k).lower()) == "title" for k in metadata):
         metadata["title"] = title
     yield _from_mapping(path, 1, metadata, default_id)
 

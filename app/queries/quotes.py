@@ -18,12 +18,13 @@ def list_quotes(
     limit: int,
     offset: int,
 ) -> tuple[list[Quote], int]:
-    """``speaker`` matches the resolved or written speaker name, ignoring case."""
+    """``speaker`` matches the resolved or written speaker name, ignoring (ASCII) case."""
     statement = select(Quote)
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
     if speaker is not None:
-        wanted = speaker.casefold()
+        # both sides through SQLite's lower(), so "Émile" still equals "Émile"
+        wanted = func.lower(speaker)
         statement = statement.where(
             (func.lower(Quote.speaker) == wanted) | (func.lower(Quote.speaker_text) == wanted)
         )

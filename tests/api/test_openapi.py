@@ -13,10 +13,12 @@ def test_every_operation_is_documented(client: TestClient) -> None:
     assert len(operations) == 12
     for path, _method, op in operations:
         assert re.fullmatch(r"(articles|quotes|entities|search|system)-[a-z_]+", op["operationId"])
-        assert op["summary"] and not op["summary"].startswith(op["operationId"])
+        assert op["summary"] and op["summary"].endswith(".")  # the docstring, not the name
         assert "$ref" in str(op["responses"]["200"]["content"]["application/json"]["schema"])
         if "{" in path:
             assert "404" in op["responses"], path
+            problem = op["responses"]["404"]["content"]["application/problem+json"]["schema"]
+            assert problem == {"$ref": "#/components/schemas/Problem"}
             assert not any(p["name"] == "id" for p in op.get("parameters", []))
         if path.startswith("/api/v1"):
             assert "422" in op["responses"], path

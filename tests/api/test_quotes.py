@@ -35,6 +35,11 @@ class TestListQuotes:
             by_ada.id
         ]
 
+    def test_speaker_names_beyond_ascii(self, client: TestClient, session: Session) -> None:
+        quote = make_quote(session, make_article(session), speaker="Émile Zola")
+        assert ids(client.get("/api/v1/quotes?speaker=Émile Zola")) == [quote.id]
+        assert ids(client.get("/api/v1/quotes?speaker=émile zola")) == []  # SQLite folds ASCII
+
     def test_unknown_kind_is_422(self, client: TestClient) -> None:
         assert client.get("/api/v1/quotes?kind=rumour").status_code == 422
 

@@ -24,6 +24,7 @@ from app.ingest.clean import clean_body, title_from_lead, word_count
         ("It's a win-win situation.We still hope.", "It's a win-win situation. We still hope."),
         ("Visit the U.S.A. today.", "Visit the U.S.A. today."),
         ("Prices\u00a0rose.", "Prices rose."),
+        ("Bell\x07 rang\x02.", "Bell rang."),
     ],
 )
 def test_clean_body(raw: str, clean: str) -> None:

@@ -50,6 +50,12 @@ class TestText:
         )
         assert doc.published == date(2021, 3, 4) and doc.body == "The bridge opened on Monday."
 
+    def test_front_matter_id_aliases_and_url_fallback(self, tmp_path: Path) -> None:
+        [doc] = read(write(tmp_path, "a.md", "---\nSource_ID: wire-9\n---\nHeading\n\nText."))
+        assert isinstance(doc, RawArticle) and doc.source_id == "wire-9"
+        [doc] = read(write(tmp_path, "b.md", "---\nlink: https://ex.org/b\n---\nText body."))
+        assert isinstance(doc, RawArticle) and doc.source_id == "https://ex.org/b"
+
     def test_cp1252_is_detected(self, tmp_path: Path) -> None:
         text = "Transfer fee\n\nThe club paid \u00a35m for the striker, fans said.\n"
         [doc] = read(write(tmp_path, "d.txt", text.encode("cp1252")))
@@ -117,9 +123,17 @@ class TestCsv:
         assert isinstance(missing, SourceError) and missing.line == 5
         assert isinstance(third, RawArticle) and third.line == 6
 
+    def test_header_aliases(self, tmp_path: Path) -> None:
+        text = "Headline,Content,Byline,Published_At\nBig news,It happened.,Kim,2020-03-04\n"
+        [doc] = read(write(tmp_path, "y.csv", text))
+        assert isinstance(doc, RawArticle)
+        assert (doc.title, doc.body, doc.author) == ("Big news", "It happened.", "Kim")
+        assert doc.published == date(2020, 3, 4)
+
     def test_header_without_a_body_column(self, tmp_path: Path) -> None:
         [error] = read(write(tmp_path, "x.csv", "id,title\n1,T\n"))
-        assert isinstance(error, SourceError) and "no 'body' or 'text' column" in error.reason
+        assert isinstance(error, SourceError)
+        assert "no 'body', 'text' or 'content' column" in error.reason
 
 
 def test_unknown_extension(tmp_path: Path) -> None:
