@@ -41,7 +41,9 @@ _possessive_re = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
 # courtesy titles are not part of a name: "Dr Cumberbatch" is Cumberbatch
 _honorific_re = re.compile(
-    r"^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lord|lady|rev|fr)\.?\s+(?=[A-Z])",
+    r"^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lord|lady|rev|fr|cardinal|archbishop"
+    r"|bishop|rabbi|imam|sheikh|president|senator|governor|chancellor|judge|justice)\.?\s+"
+    r"(?=[A-Z])",
     re.IGNORECASE,
 )
 _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!?-]+$")
@@ -63,11 +65,10 @@ def _trimmed_bounds(span: Span) -> tuple[int, int]:
     """Character bounds of ``span`` without a leading "the", a courtesy title, a possessive or
     edge punctuation."""
     start, end = span.start_char, span.end_char
-    label = span.label_
     text = span.text
     while True:
         before = (start, end)
-        if m := _leading_the_re.match(text) or (label == "PERSON" and _honorific_re.match(text)):
+        if m := _leading_the_re.match(text) or _honorific_re.match(text):
             start += m.end()
             text = text[m.end() :]
         if m := _possessive_re.search(text):
@@ -102,7 +103,9 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         text = doc.text[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
-        name, label = canonical(text, ent.label_)
+        # a title makes a person: "Dr Houck" is not an organisation whatever the model says
+        titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
+        name, label = canonical(text, "PERSON" if titled else ent.label_)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(doc.text, mentions)
     return _by_majority_type(_link_partial_names(mentions))

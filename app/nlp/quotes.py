@@ -40,7 +40,8 @@ _PERSON_NOUNS = frozenset(
     minister prime premier officer analyst expert coach captain player star actor actress singer
     author lawyer attorney judge professor scientist researcher doctor economist businessman
     businesswoman owner head commissioner ambassador diplomat general commander politician
-    mp lawmaker legislator candidate""".split()
+    mp lawmaker legislator candidate cardinal archbishop bishop pope priest chancellor
+    inspector detective superintendent commissioner negotiator adviser advisor""".split()
 )
 _ORG_NOUNS = frozenset(
     "company firm group ministry department agency government organisation organization "

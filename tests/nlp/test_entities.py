@@ -119,3 +119,11 @@ def test_interview_labels(ruler_nlp: Language) -> None:
     text = "((WN))  Why?\n\n((Sam Okoro))  Because it works.\n\n((WN))  Thanks?"
     found = names(ruler_nlp, text)
     assert found == [("Sam Okoro", "Sam Okoro", "PERSON")]
+
+
+def test_a_title_makes_a_person(ruler_nlp: Language) -> None:
+    ruler_nlp.get_pipe("entity_ruler").add_patterns(  # type: ignore[attr-defined]
+        [{"label": "ORG", "pattern": "Dr Houlton"}]
+    )
+    [mention] = extract_entities(ruler_nlp("Dr Houlton agreed."))
+    assert (mention.text, mention.label) == ("Houlton", "PERSON")
