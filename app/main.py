@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from app.api import api_router, health
 from app.api.params import Problem
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves the Swagger UI and ReDoc assets itself instead of from a CDN
+    app = FastAPIOffline(
         title="News Corpus API",
         version="0.1.0",
         description=DESCRIPTION,
