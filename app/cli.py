@@ -124,6 +124,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        access_log=False,  # app.http logs each request with its X-Request-ID
     )
 
 

@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     SEARCH_TIMEOUT_MS: int = 2000
     BUSY_TIMEOUT_MS: int = 5000
     INGEST_BATCH_SIZE: int = 64
+    # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag
+    CACHE_MAX_AGE: int = 0
+    # origins allowed to call the API from a browser, as JSON: '["https://example.org"]'
+    CORS_ORIGINS: list[str] = []
 
 
 @lru_cache

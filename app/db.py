@@ -10,12 +10,19 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None for other engines and in-memory databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> Engine:
     """Create an engine; SQLite files get their folder created and per-connection pragmas."""
-    parsed = make_url(url)
-    is_sqlite = parsed.get_backend_name() == "sqlite"
-    if is_sqlite and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    if (path := sqlite_path(url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
     if is_sqlite:
 

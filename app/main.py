@@ -12,8 +12,9 @@ from fastapi_offline import FastAPIOffline
 from app.api import api_router, health
 from app.api.params import Problem
 from app.config import Settings, get_settings
-from app.db import create_db_engine
+from app.db import create_db_engine, sqlite_path
 from app.errors import register_error_handlers
+from app.http import add_http_middleware
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     register_error_handlers(app)
+    add_http_middleware(app, settings, sqlite_path(settings.DATABASE_URL))
     app.include_router(health.router)
     app.include_router(api_router)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]

@@ -1,21 +1,25 @@
 """Offset pagination: the ``PageDep`` dependency and the ``Page[T]`` envelope every list returns."""
 
+from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
 
-class PageParams(BaseModel):
+@dataclass(frozen=True)
+class PageParams:
     limit: int
     offset: int
+    response: Response  # where Page.build puts the Link header
 
 
 def get_page_params(
     request: Request,
+    response: Response,
     limit: Annotated[
         int,
         Query(ge=1, description="Items per page, at most `CORPUS_MAX_PAGE_SIZE` (100 by default)."),
@@ -34,7 +38,7 @@ def get_page_params(
                 }
             ]
         )
-    return PageParams(limit=limit, offset=offset)
+    return PageParams(limit=limit, offset=offset, response=response)
 
 
 PageDep = Annotated[PageParams, Depends(get_page_params)]
@@ -50,11 +54,11 @@ class Page(BaseModel, Generic[T]):
     @classmethod
     def build(cls, request: Request, params: PageParams, items: list[T], total: int) -> "Page[T]":
         next_offset = params.offset + params.limit
-        next_url = (
-            str(request.url.include_query_params(offset=next_offset, limit=params.limit))
-            if next_offset < total
-            else None
-        )
+        next_url = None
+        if next_offset < total:
+            next_url = str(request.url.include_query_params(offset=next_offset, limit=params.limit))
+            # RFC 8288, as GitHub's API does: clients can page without reading the body
+            params.response.headers["Link"] = f'<{next_url}>; rel="next"'
         return cls(
             items=items, total=total, limit=params.limit, offset=params.offset, next=next_url
         )

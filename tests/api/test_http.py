@@ -1,0 +1,102 @@
+"""HTTP behaviour on every GET: request ids, conditional requests, caching headers, gzip, CORS
+and the Link header of paged lists."""
+
+import gzip
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.main import create_app
+from tests.factories import make_article
+
+
+class TestRequestId:
+    def test_generated_when_absent_and_echoed_when_sane(self, client: TestClient) -> None:
+        generated = client.get("/health").headers["x-request-id"]
+        assert len(generated) == 32
+        echoed = client.get("/health", headers={"X-Request-ID": "abc-123"})
+        assert echoed.headers["x-request-id"] == "abc-123"
+        hostile = client.get("/health", headers={"X-Request-ID": "a b\\c" * 30})
+        assert hostile.headers["x-request-id"] != "a b\\c" * 30
+
+    def test_errors_carry_it_too(self, client: TestClient) -> None:
+        assert "x-request-id" in client.get("/api/v1/articles/99").headers
+
+
+class TestConditionalGet:
+    def test_etag_and_304(self, client: TestClient, session: Session) -> None:
+        make_article(session)
+        first = client.get("/api/v1/articles")
+        etag = first.headers["etag"]
+        assert etag.startswith('W/"') and first.headers["cache-control"] == "no-cache"
+        again = client.get("/api/v1/articles", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        make_article(session)
+        changed = client.get("/api/v1/articles", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+    def test_last_modified_and_if_modified_since(self, db_url: str, client: TestClient) -> None:
+        path = Path(db_url.removeprefix("sqlite:///"))
+        past = time.time() - 3600
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                os.utime(file, (past, past))
+        response = client.get("/api/v1/entities")
+        modified = parsedate_to_datetime(response.headers["last-modified"])
+        assert abs(modified.timestamp() - past) < 2
+        later = format_datetime(datetime.now(UTC), usegmt=True)
+        assert (
+            client.get("/api/v1/entities", headers={"If-Modified-Since": later}).status_code == 304
+        )
+        earlier = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
+        assert (
+            client.get("/api/v1/entities", headers={"If-Modified-Since": earlier}).status_code
+            == 200
+        )
+
+    def test_errors_are_not_cached(self, client: TestClient) -> None:
+        response = client.get("/api/v1/articles/99")
+        assert "etag" not in response.headers
+
+    def test_max_age_is_a_setting(self, db_url: str) -> None:
+        with TestClient(create_app(Settings(DATABASE_URL=db_url, CACHE_MAX_AGE=300))) as client:
+            assert client.get("/health").headers["cache-control"] == "public, max-age=300"
+
+
+def test_large_responses_are_gzipped(client: TestClient, session: Session) -> None:
+    for _ in range(5):
+        make_article(session, body="Long text about harbours. " * 100)
+    response = client.get("/api/v1/articles", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert len(response.json()["items"]) == 5  # httpx decodes it transparently
+    small = client.get("/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    assert gzip.compress(b"x")  # the stdlib codec the clients use
+
+
+def test_cors_only_for_configured_origins(db_url: str) -> None:
+    settings = Settings(DATABASE_URL=db_url, CORS_ORIGINS=["https://newsroom.example"])
+    with TestClient(create_app(settings)) as client:
+        allowed = client.get("/health", headers={"Origin": "https://newsroom.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://newsroom.example"
+        other = client.get("/health", headers={"Origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in other.headers
+    with TestClient(create_app(Settings(DATABASE_URL=db_url))) as client:
+        default = client.get("/health", headers={"Origin": "https://newsroom.example"})
+        assert "access-control-allow-origin" not in default.headers
+
+
+def test_link_header_points_to_the_next_page(client: TestClient, session: Session) -> None:
+    for _ in range(3):
+        make_article(session)
+    first = client.get("/api/v1/articles?limit=2")
+    assert first.headers["link"] == f'<{first.json()["next"]}>; rel="next"'
+    last = client.get(first.json()["next"])
+    assert "link" not in last.headers
