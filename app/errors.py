@@ -24,9 +24,10 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra = extra  # more members of the problem object, e.g. a query error's position
 
 
 class NotFound(AppError):
@@ -73,7 +74,9 @@ def problem(
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem(request, exc.status, slug=exc.slug, title=exc.title, detail=exc.detail)
+    return problem(
+        request, exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,11 +1,10 @@
-"""SQLite FTS5 full-text search: query escaping, bm25 ranking, snippets and a time limit.
+"""SQLite FTS5 full-text search: bm25 ranking, filters, facets, snippets and a time limit.
 
 This is the only module with SQLite-specific SQL, so another engine can be added behind the same
 functions later.
 """
 
 import html
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,20 +15,15 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.errors import InvalidSearchQuery, SearchTimeout
-
-# a double-quoted phrase, or a run of non-space characters
-# control characters: FTS5 reads NUL as the end of the query ("unterminated string")
-_control_re = re.compile(r"[\x00-\x1f\x7f]")
-_token_re = re.compile(r'"([^"]*)"|([^\s"]+)')
-# snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
-# how many SQLite VM instructions run between two checks of the deadline
-_PROGRESS_STEPS = 10_000
-
+from app.query import FIELDS, QuerySyntaxError, to_fts5
 
 # FTS5 virtual tables and their shadow tables (article_fts_data, …), created by raw SQL in the
 # migrations and so absent from the models
 FTS_TABLES = ("article_fts", "quote_fts")
+# snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+# how many SQLite VM instructions run between two checks of the deadline
+_PROGRESS_STEPS = 10_000
 
 
 def include_object(
@@ -39,32 +33,17 @@ def include_object(
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLES))
 
 
-def escape_fts_query(query: str) -> str:
-    """Turn any user string into a safe FTS5 query: every word or "phrase" must match.
-
-    Unbalanced quotes are closed, and each token is wrapped in double quotes (inner quotes
-    doubled) so that FTS5 operators such as NOT, *, ( or NEAR are matched as plain words,
-    as sqlite-utils' quote_fts does.
-    """
-    query = _control_re.sub(" ", query)
-    if query.count('"') % 2:
-        query += '"'
-    tokens = [
-        m.group(1) if m.group(1) is not None else m.group(2) for m in _token_re.finditer(query)
-    ]
-    return " ".join('"' + token.replace('"', '""') + '"' for token in tokens if token.strip())
-
-
-def validate_query(query: str, max_length: int) -> str:
-    """Return the escaped FTS5 expression for ``query`` or raise ``InvalidSearchQuery``."""
+def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> str:
+    """The FTS5 expression for a query in our language, or ``InvalidSearchQuery`` saying where
+    it is wrong."""
     if len(query) > max_length:
         raise InvalidSearchQuery(
             f"The query is {len(query)} characters long; the limit is {max_length}."
         )
-    expression = escape_fts_query(query)
-    if not expression:
-        raise InvalidSearchQuery("The query has no words to search for.")
-    return expression
+    try:
+        return to_fts5(query, fields=fields)
+    except QuerySyntaxError as exc:
+        raise InvalidSearchQuery(str(exc), position=exc.position) from exc
 
 
 @contextmanager

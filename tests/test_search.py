@@ -1,10 +1,12 @@
-"""FTS5 query escaping, and search that never fails on hostile input."""
+"""The query language: its translation to FTS5, its errors, and search that never fails."""
+
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.search import escape_fts_query
+from app.query import QuerySyntaxError, to_fts5
 from tests.factories import make_article
 
 
@@ -12,24 +14,69 @@ from tests.factories import make_article
     ("query", "expected"),
     [
         ("trade", '"trade"'),
-        ("trade war", '"trade" "war"'),
+        ("trade war", '("trade" AND "war")'),
+        ("trade AND war", '("trade" AND "war")'),
         ("cat's", '"cat\'s"'),
-        ("NOT", '"NOT"'),
-        ("a NOT b", '"a" "NOT" "b"'),
-        ("a*", '"a*"'),
-        ('"trade war" china', '"trade war" "china"'),
-        ('"unbalanced', '"unbalanced"'),
-        ('say "hi', '"say" "hi"'),
-        ('"', ""),
-        ("", ""),
-        ("   ", ""),
-        ("NEAR(a b)", '"NEAR(a" "b)"'),
-        ("title:x", '"title:x"'),
-        ('a"b', '"a" "b"'),
+        ("a*", '"a" *'),
+        ("*", '"*"'),
+        ('"trade war" china', '("trade war" AND "china")'),
+        ("trade OR tariff", '("trade" OR "tariff")'),
+        ("trade or tariff", '("trade" AND "or" AND "tariff")'),
+        ("trade -war", '("trade" NOT "war")'),
+        ("trade NOT war", '("trade" NOT "war")'),
+        ("a b -c -d", '((("a" AND "b") NOT "c") NOT "d")'),
+        ("(trade OR tariff) china", '((("trade" OR "tariff")) AND "china")'),
+        ("NEAR(trade war, 5)", 'NEAR("trade" "war", 5)'),
+        ("NEAR(trade war)", 'NEAR("trade" "war", 10)'),
+        ('"trade war"~3', 'NEAR("trade" "war", 3)'),
+        ("title:trade", 'title : "trade"'),
+        ('body:"trade war"', 'body : "trade war"'),
+        ("title:(a OR b)", 'title : (("a" OR "b"))'),
+        ("well-known", '"well-known"'),
+        ("caf\u00e9", '"caf\u00e9"'),
+        ("\U0001f642", '"\U0001f642"'),
+        ("col:umn", '"col:umn"'),
+        ("a\x00b", '("a" AND "b")'),
     ],
 )
-def test_escape_fts_query(query: str, expected: str) -> None:
-    assert escape_fts_query(query) == expected
+def test_translation(query: str, expected: str) -> None:
+    assert to_fts5(query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "position"),
+    [
+        ("", "no words", 0),
+        ("   ", "no words", 0),
+        ('"unbalanced', "unclosed quotation mark", 0),
+        ('say "hi', "unclosed quotation mark", 4),
+        ("NOT", "NOT needs a term", 0),
+        ("-war", "at least one term that must match", 0),
+        ("trade OR", "OR needs a term", 6),
+        ("(trade OR )", "OR needs a term after it", 7),
+        ("trade OR OR war", "OR needs a term after it", 6),
+        ("OR trade", "OR needs a term before it", 0),
+        ("(trade", "unclosed parenthesis", 0),
+        ("trade)", "unexpected ')'", 5),
+        ("()", "empty parentheses", 0),
+        ("NEAR(trade", "unclosed NEAR(", 0),
+        ("NEAR(trade)", "two terms or more", 0),
+        ("NEAR(a b, x)", "needs a distance", 8),
+        ("NEAR(a b, 500)", "100 words or less", 10),
+        ('"trade"~2', "two words or more", 0),
+        ("title:", "needs a term", 0),
+        ("title: -x", "needs a term", 0),
+    ],
+)
+def test_errors_say_where(query: str, message: str, position: int) -> None:
+    with pytest.raises(QuerySyntaxError, match=re.escape(message)) as error:
+        to_fts5(query)
+    assert error.value.position == position
+
+
+def test_field_scopes_can_be_refused() -> None:
+    with pytest.raises(QuerySyntaxError, match="title: is not available here"):
+        to_fts5("title:trade", fields=())
 
 
 HOSTILE = [
@@ -53,6 +100,11 @@ HOSTILE = [
     "col:umn:",
     "{trade war}",
     "a" * 500,
+    "trade AND",
+    "- -",
+    '""',
+    "NEAR(a b,",
+    "title:title:x",
 ]
 
 
@@ -70,18 +122,22 @@ class TestHostileInput:
             response = searchable.get(path, params={"q": query})
             assert response.status_code in (200, 400), (path, query, response.text)
             if response.status_code == 400:
-                assert response.json()["type"].endswith("/invalid-search-query")
+                body = response.json()
+                assert body["type"].endswith("/invalid-search-query")
 
     def test_ten_kilobytes_is_a_clear_400(self, searchable: TestClient) -> None:
         response = searchable.get("/api/v1/search", params={"q": "trade " * 1700})
         assert response.status_code == 400
         assert "limit is 500" in response.json()["detail"]
 
-    def test_operators_are_searched_as_words(self, searchable: TestClient) -> None:
-        # "not" is an ordinary word of the second article; unescaped it would be an FTS5 operator
-        hits = searchable.get("/api/v1/search", params={"q": "NOT snow"}).json()
+    def test_a_syntax_error_names_its_position(self, searchable: TestClient) -> None:
+        body = searchable.get("/api/v1/search", params={"q": "trade (war"}).json()
+        assert body["position"] == 6 and "unclosed parenthesis" in body["detail"]
+
+    def test_lower_case_operators_are_words(self, searchable: TestClient) -> None:
+        hits = searchable.get("/api/v1/search", params={"q": "not snow"}).json()
         assert [hit["title"] for hit in hits["items"]] == ["Weather"]
 
-    def test_parenthesised_text_is_matched_literally(self, searchable: TestClient) -> None:
-        hits = searchable.get("/api/v1/search", params={"q": "(mostly)"}).json()
-        assert hits["total"] == 1
+    def test_field_scopes_are_refused_in_quote_search(self, searchable: TestClient) -> None:
+        response = searchable.get("/api/v1/quotes", params={"q": "title:trade"})
+        assert response.status_code == 400 and "not available here" in response.json()["detail"]

@@ -47,7 +47,7 @@ def list_quotes(
 ) -> Page[QuotePublic]:
     """List quotes, optionally searched and filtered by speaker."""
     settings = request.app.state.settings
-    expression = validate_query(q, settings.MAX_QUERY_LENGTH) if q is not None else None
+    expression = validate_query(q, settings.MAX_QUERY_LENGTH, fields=()) if q is not None else None
     with time_limit(session, settings.SEARCH_TIMEOUT_MS):
         items, total = queries.list_quotes(
             session,

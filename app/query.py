@@ -1,0 +1,214 @@
+"""The search query language, parsed here and translated to SQLite FTS5 (never passed through).
+
+    word            every word must match (stemmed, case and accent insensitive)
+    "a phrase"      words next to each other, in order
+    a OR b          either
+    -word, NOT word not this
+    pre*            any word starting with "pre"
+    NEAR(a b, 5)    a and b at most 5 words apart; "a b"~5 is the same
+    ( … )           grouping
+    title:word      only in titles; body:word only in bodies; also title:"a phrase", title:(…)
+
+Operators are upper case; "or" and "not" in lower case are ordinary words.
+"""
+
+import re
+from dataclasses import dataclass
+
+FIELDS = ("title", "body")
+_MAX_NEAR = 100
+_control_re = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed; ``position`` is the 0-based character offset."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} (at character {position + 1})")
+        self.position = position
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # WORD PHRASE LPAREN RPAREN OR NOT MINUS NEAR FIELD COMMA
+    text: str
+    position: int
+    prefix: bool = False  # WORD followed by *
+    distance: int | None = None  # PHRASE followed by ~N
+
+
+_token_re = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<near>NEAR\()
+  | (?P<field>(?:title|body):)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<comma>,)
+  | (?P<phrase>"[^"]*"(?:~\d+)?)
+  | (?P<quote>")
+  | (?P<minus>-(?=[^\s-]))
+  | (?P<word>[^\s()",]+)
+    """,
+    re.VERBOSE,
+)
+
+
+def tokenize(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for match in _token_re.finditer(query):
+        kind, text, at = match.lastgroup, match.group(), match.start()
+        if kind == "space":
+            continue
+        if kind == "quote":
+            raise QuerySyntaxError('unclosed quotation mark "', at)
+        if kind == "phrase":
+            body, _, distance = text[1:].partition('"')
+            near = int(distance[1:]) if distance else None
+            if near is not None and near > _MAX_NEAR:
+                raise QuerySyntaxError(f"proximity must be {_MAX_NEAR} words or less", at)
+            tokens.append(_Token("PHRASE", body, at, distance=near))
+        elif kind == "word" and text in ("OR", "AND", "NOT"):
+            tokens.append(_Token(text if text != "AND" else "AND", text, at))
+        elif kind == "word":
+            prefix = text.endswith("*") and len(text) > 1
+            tokens.append(_Token("WORD", text.rstrip("*") if prefix else text, at, prefix=prefix))
+        else:
+            assert kind is not None
+            tokens.append(_Token(kind.upper(), text, at))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the tokens, producing the FTS5 expression as a string."""
+
+    def __init__(self, query: str, fields: tuple[str, ...]) -> None:
+        self.query = query
+        self.tokens = tokenize(query)
+        self.i = 0
+        self.fields = fields
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def parse(self) -> str:
+        if not self.tokens:
+            raise QuerySyntaxError("the query has no words to search for", 0)
+        expression = self.or_expr()
+        if (token := self.peek()) is not None:
+            raise QuerySyntaxError(f"unexpected {token.text!r}", token.position)
+        return expression
+
+    def or_expr(self) -> str:
+        parts = [self.and_expr()]
+        while (token := self.peek()) is not None and token.kind == "OR":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("OR", "RPAREN", "COMMA"):
+                raise QuerySyntaxError("OR needs a term after it", token.position)
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def and_expr(self) -> str:
+        start = self.peek()
+        positive: list[str] = []
+        negative: list[str] = []
+        while (token := self.peek()) is not None and token.kind not in ("OR", "RPAREN", "COMMA"):
+            if token.kind == "AND":
+                self.take()
+                continue
+            if token.kind in ("NOT", "MINUS"):
+                self.take()
+                if self.peek() is None or self.peek().kind in ("OR", "RPAREN"):  # type: ignore[union-attr]
+                    raise QuerySyntaxError(f"{token.text} needs a term after it", token.position)
+                negative.append(self.primary())
+            else:
+                positive.append(self.primary())
+        if not positive and start is not None and start.kind == "OR":
+            raise QuerySyntaxError(f"{start.text} needs a term before it", start.position)
+        if not positive:
+            position = start.position if start is not None else len(self.query)
+            raise QuerySyntaxError("a query needs at least one term that must match", position)
+        expression = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
+        for term in negative:
+            # FTS5's NOT is binary: "a NOT b"
+            expression = f"({expression} NOT {term})"
+        return expression
+
+    def primary(self) -> str:
+        token = self.take()
+        if token.kind == "LPAREN":
+            if (inner := self.peek()) is not None and inner.kind == "RPAREN":
+                raise QuerySyntaxError("empty parentheses", token.position)
+            expression = self.or_expr()
+            closing = self.peek()
+            if closing is None or closing.kind != "RPAREN":
+                raise QuerySyntaxError("unclosed parenthesis (", token.position)
+            self.take()
+            return f"({expression})"
+        if token.kind == "FIELD":
+            field = token.text[:-1]
+            if field not in self.fields:
+                where = " and ".join(f"{f}:" for f in self.fields) or "no field scopes"
+                raise QuerySyntaxError(
+                    f"{field}: is not available here (only {where})", token.position
+                )
+            target = self.peek()
+            if target is None or target.kind not in ("WORD", "PHRASE", "LPAREN", "NEAR"):
+                raise QuerySyntaxError(f"{token.text} needs a term after it", token.position)
+            return f"{field} : {self.primary()}"
+        if token.kind == "NEAR":
+            return self.near(token)
+        if token.kind == "WORD":
+            return _string(token.text) + (" *" if token.prefix else "")
+        if token.kind == "PHRASE":
+            if token.distance is not None:
+                words = token.text.split()
+                if len(words) < 2:
+                    raise QuerySyntaxError(
+                        "a proximity search needs two words or more", token.position
+                    )
+                return f"NEAR({' '.join(_string(w) for w in words)}, {token.distance})"
+            return _string(token.text)
+        raise QuerySyntaxError(f"unexpected {token.text!r}", token.position)
+
+    def near(self, opening: _Token) -> str:
+        terms: list[str] = []
+        distance = 10
+        while (token := self.peek()) is not None and token.kind in ("WORD", "PHRASE"):
+            self.take()
+            terms.append(_string(token.text) + (" *" if token.prefix else ""))
+        if (token := self.peek()) is not None and token.kind == "COMMA":
+            self.take()
+            number = self.peek()
+            if number is None or number.kind != "WORD" or not number.text.isdigit():
+                raise QuerySyntaxError("NEAR( needs a distance after the comma", token.position)
+            self.take()
+            distance = int(number.text)
+            if distance > _MAX_NEAR:
+                raise QuerySyntaxError(
+                    f"proximity must be {_MAX_NEAR} words or less", number.position
+                )
+        closing = self.peek()
+        if closing is None or closing.kind != "RPAREN":
+            raise QuerySyntaxError("unclosed NEAR(", opening.position)
+        self.take()
+        if len(terms) < 2:
+            raise QuerySyntaxError("NEAR( needs two terms or more", opening.position)
+        return f"NEAR({' '.join(terms)}, {distance})"
+
+
+def _string(text: str) -> str:
+    """An FTS5 string: everything inside is a plain word, never an operator."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def to_fts5(query: str, *, fields: tuple[str, ...] = FIELDS) -> str:
+    """Translate a user query to an FTS5 MATCH expression or raise ``QuerySyntaxError``."""
+    # control characters are not text; FTS5 would read a NUL as the end of the query
+    return _Parser(_control_re.sub(" ", query), fields).parse()
