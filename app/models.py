@@ -185,16 +185,44 @@ class QuotePublic(SQLModel):
     speaker_entity_id: int | None = Field(description="Entity id of the resolved speaker.")
 
 
+class QuoteHit(QuotePublic):
+    article_title: str = Field(description="Title of the article the quote is in.")
+    snippet: str | None = Field(
+        description="With `q`: the quote with its matches highlighted (HTML-escaped); "
+        "otherwise null."
+    )
+
+
 class ArticleDetail(ArticlePublic):
     entities: list[ArticleEntity] = Field(description="Entities mentioned, most mentioned first.")
     quotes: list[QuotePublic] = Field(description="Quotes in body order.")
 
 
+class MatchOffset(SQLModel):
+    start: int = Field(description="Start offset of a matching word in the body.")
+    end: int = Field(description="End offset (exclusive).")
+
+
 class SearchHit(ArticleSummary):
     snippet: str = Field(
-        description="HTML-escaped excerpt around the best match, matches wrapped in `<mark>`."
+        description="HTML-escaped excerpt around the best match, matches wrapped in the "
+        "highlight markers (`<mark>` and `</mark>` by default)."
     )
     score: float = Field(description="bm25 relevance (lower is better, as in SQLite FTS5).")
+    matches: list[MatchOffset] = Field(
+        description="Where the query matched in `body` (code-point offsets), to highlight the "
+        "full text client-side."
+    )
+
+
+class FacetCount(SQLModel):
+    value: str | None = Field(
+        description="The source, year (`2020`), month (`2020-03`) or "
+        "entity name; null counts articles without one."
+    )
+    count: int = Field(description="Matching articles with this value.")
+    id: int | None = Field(default=None, description="Entity id (entity facet only).")
+    type: str | None = Field(default=None, description="Entity type (entity facet only).")
 
 
 class HealthStatus(SQLModel):

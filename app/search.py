@@ -9,6 +9,8 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -71,37 +73,200 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
         raw.set_progress_handler(None, _PROGRESS_STEPS)
 
 
-def _highlight(snippet: str) -> str:
-    escaped = html.escape(snippet, quote=False)
-    return escaped.replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+@dataclass(frozen=True)
+class ArticleFilters:
+    """Conditions that narrow a search, all combined with AND."""
+
+    source: str | None = None
+    author: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    entity_ids: tuple[int, ...] = ()
+    all_entities: bool = False  # every one of entity_ids, rather than any
+    speaker_entity_id: int | None = None
+    speaker: str | None = None
+    has_quotes: bool | None = None
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Markers put around matches in snippets (after HTML-escaping the text)."""
+
+    start: str = "<mark>"
+    end: str = "</mark>"
+
+
+_ORDER_BY = {
+    "relevance": "article_fts.rank, a.id",
+    "published": "a.published IS NULL, a.published, a.id",
+    "-published": "a.published IS NULL, a.published DESC, a.id DESC",
+}
+FACETS = ("source", "published_year", "published_month", "entity")
+
+
+def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its parameters; every value is bound, none interpolated."""
+    clauses = ["article_fts MATCH :expression"]
+    params: dict[str, Any] = {"expression": expression}
+    for column in ("source", "author"):
+        if (value := getattr(filters, column)) is not None:
+            clauses.append(f"a.{column} = :{column}")
+            params[column] = value
+    if filters.published_from is not None:
+        clauses.append("a.published >= :published_from")
+        params["published_from"] = filters.published_from.isoformat()
+    if filters.published_to is not None:
+        clauses.append("a.published <= :published_to")
+        params["published_to"] = filters.published_to.isoformat()
+    if filters.entity_ids:
+        names = [f":entity_{n}" for n in range(len(filters.entity_ids))]
+        params.update(zip([n[1:] for n in names], filters.entity_ids, strict=True))
+        if filters.all_entities:
+            clauses += [
+                f"EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id AND m.entity_id = {n})"
+                for n in names
+            ]
+        else:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
+                f"AND m.entity_id IN ({', '.join(names)}))"
+            )
+    if filters.speaker_entity_id is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id "
+            "AND q.speaker_entity_id = :speaker_entity_id)"
+        )
+        params["speaker_entity_id"] = filters.speaker_entity_id
+    if filters.speaker is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND "
+            "(lower(q.speaker) = lower(:speaker) OR lower(q.speaker_text) = lower(:speaker)))"
+        )
+        params["speaker"] = filters.speaker
+    if filters.has_quotes is not None:
+        exists = "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id)"
+        clauses.append(exists if filters.has_quotes else f"NOT {exists}")
+    return " AND ".join(clauses), params
 
 
 def rank_articles(
-    session: Session, *, expression: str, limit: int, offset: int, timeout_ms: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Rank articles matching an escaped FTS5 expression by bm25 (title weighted 10× body).
+    session: Session,
+    *,
+    expression: str,
+    filters: ArticleFilters,
+    sort: str,
+    limit: int,
+    offset: int,
+    highlight: Highlight,
+    facets: tuple[str, ...] = (),
+    facet_size: int = 10,
+    timeout_ms: int,
+) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
+    """One page of articles matching an FTS5 expression and the filters, the total, and the
+    requested facet counts over all matches.
 
-    The weights are the table's ``rank`` configuration, set in the migration:
-    https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results
+    Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
+    configuration, set in the migration (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
     """
+    where, params = _where(expression, filters)
+    source = "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
     rows_sql = text(
-        """
+        f"""
         SELECT a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count,
                snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
+               highlight(article_fts, 1, :open, :close) AS marked_body,
                article_fts.rank AS score
-        FROM article_fts JOIN article AS a ON a.id = article_fts.rowid
-        WHERE article_fts MATCH :expression
-        ORDER BY article_fts.rank, a.id
+        {source} WHERE {where}
+        ORDER BY {_ORDER_BY[sort]}
         LIMIT :limit OFFSET :offset
         """
     )
-    count_sql = text("SELECT count(*) FROM article_fts WHERE article_fts MATCH :expression")
-    params = {"expression": expression, "open": _MARK_OPEN, "close": _MARK_CLOSE}
+    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
     with time_limit(session, timeout_ms):
-        total = session.execute(count_sql, params).scalar_one()
-        rows = session.execute(rows_sql, {**params, "limit": limit, "offset": offset}).mappings()
-        hits = [{**row, "snippet": _highlight(row["snippet"])} for row in rows]
-    return hits, total
+        total = session.execute(text(f"SELECT count(*) {source} WHERE {where}"), params)
+        total_count = total.scalar_one()
+        rows = session.execute(rows_sql, {**params, **marks, "limit": limit, "offset": offset})
+        hits = [
+            {
+                **{k: v for k, v in row.items() if k != "marked_body"},
+                "snippet": _highlight(row["snippet"], highlight),
+                "matches": _match_offsets(row["marked_body"]),
+            }
+            for row in rows.mappings()
+        ]
+        counts = {
+            name: _facet(session, name, f"SELECT a.id {source} WHERE {where}", params, facet_size)
+            for name in facets
+        }
+    return hits, total_count, counts
+
+
+def _facet(
+    session: Session, name: str, matched: str, params: dict[str, Any], size: int
+) -> list[dict[str, Any]]:
+    if name == "entity":
+        sql = f"""
+            SELECT id, value, type, count FROM (
+                SELECT e.id, e.name AS value, e.type, count(DISTINCT m.article_id) AS count,
+                       row_number() OVER (
+                           PARTITION BY e.type ORDER BY count(DISTINCT m.article_id) DESC, e.id
+                       ) AS place
+                FROM ({matched}) AS hit
+                JOIN mention m ON m.article_id = hit.id JOIN entity e ON e.id = m.entity_id
+                GROUP BY e.id
+            ) WHERE place <= :facet_size ORDER BY type, count DESC, id
+        """
+    else:
+        column = {
+            "source": "a.source",
+            "published_year": "strftime('%Y', a.published)",
+            "published_month": "strftime('%Y-%m', a.published)",
+        }[name]
+        # sources are ranked and cut to the facet size; dates are a complete timeline
+        order = "count DESC, value LIMIT :facet_size" if name == "source" else "value"
+        sql = f"""
+            SELECT {column} AS value, count(*) AS count
+            FROM ({matched}) AS hit JOIN article a ON a.id = hit.id
+            GROUP BY value ORDER BY {order}
+        """
+    rows = session.execute(text(sql), {**params, "facet_size": size}).mappings()
+    return [dict(row) for row in rows]
+
+
+def _highlight(snippet: str, highlight: Highlight) -> str:
+    escaped = html.escape(snippet, quote=False)
+    return escaped.replace(_MARK_OPEN, highlight.start).replace(_MARK_CLOSE, highlight.end)
+
+
+def _match_offsets(marked: str) -> list[dict[str, int]]:
+    """Offsets of the matches in the body, from FTS5's highlight() output: each marker moves
+    the text after it by one character."""
+    offsets = []
+    shift = 0
+    start = 0
+    for index, char in enumerate(marked):
+        if char == _MARK_OPEN:
+            start = index - shift
+            shift += 1
+        elif char == _MARK_CLOSE:
+            offsets.append({"start": start, "end": index - shift})
+            shift += 1
+    return offsets
+
+
+def quote_snippets(
+    session: Session, *, expression: str, quote_ids: list[int], highlight: Highlight
+) -> dict[int, str]:
+    """Highlighted quote text for the given quotes matching an FTS5 expression."""
+    if not quote_ids:
+        return {}
+    names = {f"id_{n}": quote_id for n, quote_id in enumerate(quote_ids)}
+    sql = text(
+        "SELECT rowid, snippet(quote_fts, 0, :open, :close, '…', 32) AS snippet FROM quote_fts "
+        f"WHERE quote_fts MATCH :expression AND rowid IN ({', '.join(':' + n for n in names)})"
+    )
+    params = {"expression": expression, "open": _MARK_OPEN, "close": _MARK_CLOSE, **names}
+    return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
 
 
 def quote_ids_matching(expression: str) -> Any:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.api.params import EntityId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.models import ArticlePublic, Entity, EntityPublic, QuotePublic
+from app.models import ArticlePublic, Entity, EntityPublic, QuoteHit
 from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
@@ -95,16 +95,17 @@ def list_entity_articles(
     return Page[ArticlePublic].build(request, page, articles, total)
 
 
-@router.get(
-    "/{entity_id}/quotes", response_model=Page[QuotePublic], responses=problem_responses(404)
-)
+@router.get("/{entity_id}/quotes", response_model=Page[QuoteHit], responses=problem_responses(404))
 def list_entity_quotes(
     request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
-) -> Page[QuotePublic]:
+) -> Page[QuoteHit]:
     """List what one entity said: the quotes attributed to it."""
     _get_or_404(session, entity_id)
     items, total = quote_queries.list_quotes(
         session, speaker_entity_id=entity_id, limit=page.limit, offset=page.offset
     )
-    quotes = [QuotePublic.model_validate(item) for item in items]
-    return Page[QuotePublic].build(request, page, quotes, total)
+    quotes = [
+        QuoteHit.model_validate(quote, update={"article_title": title, "snippet": None})
+        for quote, title in items
+    ]
+    return Page[QuoteHit].build(request, page, quotes, total)

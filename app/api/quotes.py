@@ -7,17 +7,17 @@ from fastapi import APIRouter, Query, Request
 from app.api.params import MAX_ID, QuoteId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.models import QuoteKind, QuotePublic
+from app.models import QuoteHit, QuoteKind, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import quotes as queries
-from app.search import time_limit, validate_query
+from app.search import Highlight, quote_snippets, time_limit, validate_query
 
 router = APIRouter(
     prefix="/quotes", tags=["quotes"], responses=problem_responses(422), route_class=SummaryRoute
 )
 
 
-@router.get("", response_model=Page[QuotePublic], responses=problem_responses(400, 503))
+@router.get("", response_model=Page[QuoteHit], responses=problem_responses(400, 503))
 def list_quotes(
     request: Request,
     session: SessionDep,
@@ -39,12 +39,18 @@ def list_quotes(
     q: Annotated[
         str | None,
         Query(
-            description='Full-text search in the quote text: every word or \\"phrase\\" must '
-            "match; stemmed, case-insensitive.",
-            examples=["trade"],
+            description="Search in the quote text, in the query language of `/search` "
+            "(without `title:` and `body:`).",
+            examples=["trade OR tariff"],
         ),
     ] = None,
-) -> Page[QuotePublic]:
+    highlight_start: Annotated[
+        str, Query(max_length=50, description="Marker before each match in snippets.")
+    ] = "<mark>",
+    highlight_end: Annotated[
+        str, Query(max_length=50, description="Marker after each match in snippets.")
+    ] = "</mark>",
+) -> Page[QuoteHit]:
     """List quotes, optionally searched and filtered by speaker."""
     settings = request.app.state.settings
     expression = validate_query(q, settings.MAX_QUERY_LENGTH, fields=()) if q is not None else None
@@ -59,8 +65,23 @@ def list_quotes(
             limit=page.limit,
             offset=page.offset,
         )
-    quotes = [QuotePublic.model_validate(item) for item in items]
-    return Page[QuotePublic].build(request, page, quotes, total)
+        snippets = (
+            quote_snippets(
+                session,
+                expression=expression,
+                quote_ids=[quote.id for quote, _ in items if quote.id is not None],
+                highlight=Highlight(highlight_start, highlight_end),
+            )
+            if expression is not None
+            else {}
+        )
+    hits = [
+        QuoteHit.model_validate(
+            quote, update={"article_title": title, "snippet": snippets.get(quote.id or 0)}
+        )
+        for quote, title in items
+    ]
+    return Page[QuoteHit].build(request, page, hits, total)
 
 
 @router.get("/{quote_id}", response_model=QuotePublic, responses=problem_responses(404))

@@ -1,14 +1,17 @@
-"""Full-text search over articles, ranked by bm25 with highlighted snippets."""
+"""Full-text search over articles: the query language, filters, sorting, facets, snippets."""
 
+from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import Field
 
-from app.api.params import SummaryRoute, problem_responses
+from app.api.params import MAX_ID, SummaryRoute, problem_responses
 from app.db import SessionDep
-from app.models import SearchHit
+from app.models import FacetCount, SearchHit
 from app.pagination import Page, PageDep
-from app.search import rank_articles, validate_query
+from app.search import ArticleFilters, Highlight, rank_articles, validate_query
 
 router = APIRouter(
     prefix="/search",
@@ -17,30 +20,119 @@ router = APIRouter(
     route_class=SummaryRoute,
 )
 
-_Q_DESCRIPTION = (
-    'Words to find in titles and bodies. Every word must match; `"double quotes"` keep a '
-    "phrase together. Matching ignores case and diacritics and finds inflected forms (porter "
-    "stemming): `trade` also finds `trading`. Operators and punctuation are searched as plain "
-    "text, so any input is safe."
-)
+Q_DESCRIPTION = """Search query. Every word must match (stemmed, case and accent insensitive:
+`trade` finds `Trading`, `cafe` finds `café`).
+
+| syntax | meaning |
+| --- | --- |
+| `"exact phrase"` | words next to each other |
+| `a OR b` | either |
+| `-word`, `NOT word` | exclude |
+| `pre*` | prefix |
+| `NEAR(a b, 5)`, `"a b"~5` | at most 5 words apart |
+| `( … )` | grouping |
+| `title:word`, `body:"a phrase"` | only in titles / bodies |
+
+Operators are upper case. A malformed query is a 400 problem whose `position` says where."""
 
 
-@router.get("", response_model=Page[SearchHit])
+class SearchSort(StrEnum):
+    relevance = "relevance"
+    published_asc = "published"
+    published_desc = "-published"
+
+
+class EntityMatch(StrEnum):
+    any = "any"
+    all = "all"
+
+
+class Facet(StrEnum):
+    source = "source"
+    published_year = "published_year"
+    published_month = "published_month"
+    entity = "entity"
+
+
+class SearchPage(Page[SearchHit]):
+    facets: dict[str, list[FacetCount]] = Field(
+        description="Counts over all matching articles for each `facet` asked for."
+    )
+
+
+@router.get("", response_model=SearchPage)
 def search_articles(
     request: Request,
     session: SessionDep,
     page: PageDep,
-    q: Annotated[str, Query(description=_Q_DESCRIPTION, examples=["trade restrictions"])],
-) -> Page[SearchHit]:
-    """Search articles by relevance (title matches weigh more than body matches)."""
+    q: Annotated[str, Query(description=Q_DESCRIPTION, examples=["trade -war"])],
+    sort: Annotated[
+        SearchSort, Query(description="`relevance` (bm25, titles weigh 10×) or by date.")
+    ] = SearchSort.relevance,
+    source: Annotated[str | None, Query(description="Only this source.")] = None,
+    author: Annotated[str | None, Query(description="Only this author.")] = None,
+    published_from: Annotated[date | None, Query(description="Published on or after.")] = None,
+    published_to: Annotated[date | None, Query(description="Published on or before.")] = None,
+    entity_id: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
+        Query(description="Articles mentioning these entities (repeat the parameter)."),
+    ] = None,
+    entity_match: Annotated[
+        EntityMatch, Query(description="Articles with `any` or `all` of the `entity_id`s.")
+    ] = EntityMatch.any,
+    speaker_entity_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Articles quoting this entity.")
+    ] = None,
+    speaker: Annotated[
+        str | None,
+        Query(description="Articles quoting this speaker (name as resolved or written)."),
+    ] = None,
+    has_quotes: Annotated[
+        bool | None, Query(description="Only articles with (true) or without (false) quotes.")
+    ] = None,
+    facet: Annotated[
+        list[Facet] | None, Query(description="Facets to count over all matches (repeatable).")
+    ] = None,
+    facet_size: Annotated[
+        int, Query(ge=1, le=100, description="Values per facet (per type for `entity`).")
+    ] = 10,
+    highlight_start: Annotated[
+        str, Query(max_length=50, description="Marker before each match in snippets.")
+    ] = "<mark>",
+    highlight_end: Annotated[
+        str, Query(max_length=50, description="Marker after each match in snippets.")
+    ] = "</mark>",
+) -> SearchPage:
+    """Search articles with the query language, filters and facets."""
     settings = request.app.state.settings
-    expression = validate_query(q, settings.MAX_QUERY_LENGTH)
-    rows, total = rank_articles(
+    rows, total, facets = rank_articles(
         session,
-        expression=expression,
+        expression=validate_query(q, settings.MAX_QUERY_LENGTH),
+        filters=ArticleFilters(
+            source=source,
+            author=author,
+            published_from=published_from,
+            published_to=published_to,
+            entity_ids=tuple(entity_id or ()),
+            all_entities=entity_match is EntityMatch.all,
+            speaker_entity_id=speaker_entity_id,
+            speaker=speaker,
+            has_quotes=has_quotes,
+        ),
+        sort=sort.value,
         limit=page.limit,
         offset=page.offset,
+        highlight=Highlight(highlight_start, highlight_end),
+        facets=tuple(f.value for f in dict.fromkeys(facet or ())),
+        facet_size=facet_size,
         timeout_ms=settings.SEARCH_TIMEOUT_MS,
     )
     hits = [SearchHit.model_validate(row) for row in rows]
-    return Page[SearchHit].build(request, page, hits, total)
+    base = Page[SearchHit].build(request, page, hits, total)
+    return SearchPage(
+        **base.model_dump(exclude={"items"}),
+        items=hits,
+        facets={
+            name: [FacetCount.model_validate(c) for c in counts] for name, counts in facets.items()
+        },
+    )

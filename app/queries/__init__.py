@@ -1,17 +1,14 @@
 """Read functions behind the API: keyword-only arguments, return rows or ``(rows, total)``."""
 
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
-from sqlmodel.sql.expression import SelectOfScalar
-
-T = TypeVar("T")
 
 
 def fetch_page(
-    session: Session, statement: SelectOfScalar[T], *, limit: int, offset: int
-) -> tuple[list[T], int]:
+    session: Session, statement: Any, *, limit: int, offset: int
+) -> tuple[list[Any], int]:
     """Run ``statement`` for one page and count all of its rows."""
     count: Any = select(func.count()).select_from(statement.order_by(None).subquery())
     total = session.exec(count).one()

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, col, func, select
 
-from app.models import Quote
+from app.models import Article, Quote
 from app.queries import fetch_page
 from app.search import quote_ids_matching
 
@@ -17,9 +17,10 @@ def list_quotes(
     expression: str | None = None,
     limit: int,
     offset: int,
-) -> tuple[list[Quote], int]:
-    """``speaker`` matches the resolved or written speaker name, ignoring (ASCII) case."""
-    statement = select(Quote)
+) -> tuple[list[tuple[Quote, str]], int]:
+    """Quotes with the title of their article. ``speaker`` matches the resolved or written
+    speaker name, ignoring (ASCII) case."""
+    statement = select(Quote, Article.title).join(Article, col(Article.id) == Quote.article_id)
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
     if speaker is not None:
@@ -35,7 +36,8 @@ def list_quotes(
     if expression is not None:
         statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
     statement = statement.order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
-    return fetch_page(session, statement, limit=limit, offset=offset)
+    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
+    return [(quote, title) for quote, title in rows], total
 
 
 def get_quote(session: Session, *, quote_id: int) -> Quote | None:

@@ -1,5 +1,6 @@
 """/api/v1/search: bm25 ranking with titles weighted, snippets, stemming, diacritics, paging."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -48,3 +49,183 @@ class TestSearch:
         response = client.get("/api/v1/search")
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["query", "q"]
+
+
+class TestOperators:
+    """Each operator against a small corpus whose answers are known."""
+
+    @pytest.fixture
+    def corpus(self, client: TestClient, session: Session) -> dict[str, int]:
+        texts = {
+            "trade": ("Trade deal", "The trade war between the two countries ended."),
+            "tariff": ("Tariffs", "New tariffs on steel were announced by the ministry."),
+            "both": ("Markets", "Trade and tariffs dominate; the war of words goes on."),
+            "cafe": ("Café society", "A café opened near the harbour."),
+        }
+        return {
+            key: make_article(session, title=title, body=body).id or 0
+            for key, (title, body) in texts.items()
+        }
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("trade", {"trade", "both"}),
+            ("trade tariffs", {"both"}),
+            ("trade OR tariff", {"trade", "tariff", "both"}),
+            ("trade -tariff", {"trade"}),
+            ("trade NOT tariff", {"trade"}),
+            ('"trade war"', {"trade"}),
+            ("tar*", {"tariff", "both"}),
+            ("NEAR(trade war, 2)", {"trade"}),
+            ('"trade war"~8', {"trade", "both"}),
+            ("(trade OR tariff) -steel", {"trade", "both"}),
+            ("title:trade", {"trade"}),
+            ("body:trade -title:trade", {"both"}),
+            ("cafe", {"cafe"}),
+            ("CAFÉ", {"cafe"}),
+            ("announcing", {"tariff"}),
+        ],
+    )
+    def test_operator(
+        self, client: TestClient, corpus: dict[str, int], query: str, expected: set[str]
+    ) -> None:
+        found = set(ids(client.get("/api/v1/search", params={"q": query})))
+        assert found == {corpus[key] for key in expected}
+
+
+class TestFiltersSortAndFacets:
+    def test_filters_combine_with_the_query(self, client: TestClient, session: Session) -> None:
+        from datetime import date
+
+        from tests.factories import make_entity, make_mention, make_quote
+
+        old = make_article(
+            session,
+            body="Floods hit the coast.",
+            source="A",
+            author="Kim",
+            published=date(2019, 5, 1),
+        )
+        new = make_article(session, body="Floods again.", source="B", published=date(2021, 2, 1))
+        make_article(session, body="Drought, not floods.", source="B", published=None)
+        ada = make_entity(session, name="Ada Obi")
+        rain = make_entity(session, name="Rain Corp", type="ORG")
+        make_mention(session, old, ada)
+        make_mention(session, new, ada)
+        make_mention(session, new, rain)
+        make_quote(session, new, speaker="Ada Obi", speaker_entity_id=ada.id)
+
+        def search(**params: object) -> list[int]:
+            return ids(client.get("/api/v1/search", params={"q": "floods", **params}))
+
+        assert search(source="A") == [old.id]
+        assert search(author="Kim") == [old.id]
+        assert search(published_from="2020-01-01") == [new.id]
+        assert search(published_to="2020-01-01") == [old.id]
+        assert set(search(entity_id=[ada.id])) == {old.id, new.id}
+        assert search(entity_id=[ada.id, rain.id], entity_match="all") == [new.id]
+        assert set(search(entity_id=[ada.id, rain.id])) == {old.id, new.id}
+        assert search(speaker_entity_id=ada.id) == [new.id]
+        assert search(speaker="ada obi") == [new.id]
+        assert search(has_quotes=True) == [new.id]
+        assert new.id not in search(has_quotes=False)
+        assert search(sort="published")[:2] == [old.id, new.id]
+        assert search(sort="-published")[:2] == [new.id, old.id]
+        assert search(sort="-published")[-1] not in (old.id, new.id)  # undated last
+
+    def test_facets_match_direct_counts(
+        self, client: TestClient, session: Session, db_url: str
+    ) -> None:
+        import sqlite3
+        from datetime import date
+
+        from tests.factories import make_entity, make_mention
+
+        dates = [date(2019, 1, 5), date(2019, 3, 1), date(2020, 3, 9), None]
+        articles = [
+            make_article(
+                session, body=f"Election news {n}.", source="A" if n % 2 else "B", published=day
+            )
+            for n, day in enumerate(dates)
+        ]
+        make_article(session, body="Nothing about that.", source="A")
+        people = [make_entity(session, name=f"Person {n}") for n in range(3)]
+        place = make_entity(session, name="Lagos", type="GPE")
+        for n, article in enumerate(articles):
+            make_mention(session, article, people[n % 3])
+            make_mention(session, article, place)
+        response = client.get(
+            "/api/v1/search",
+            params={
+                "q": "election",
+                "facet": ["source", "published_year", "published_month", "entity"],
+                "facet_size": 2,
+            },
+        ).json()
+        facets = response["facets"]
+        path = db_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as db:
+            matched = "SELECT rowid FROM article_fts WHERE article_fts MATCH 'election'"
+            sources = dict(
+                db.execute(
+                    f"SELECT source, count(*) FROM article WHERE id IN ({matched}) GROUP BY source"
+                )
+            )
+        assert {f["value"]: f["count"] for f in facets["source"]} == sources
+        assert facets["published_year"] == [
+            {"value": None, "count": 1, "id": None, "type": None},
+            {"value": "2019", "count": 2, "id": None, "type": None},
+            {"value": "2020", "count": 1, "id": None, "type": None},
+        ]
+        assert [f["value"] for f in facets["published_month"]] == [
+            None,
+            "2019-01",
+            "2019-03",
+            "2020-03",
+        ]
+        by_type: dict[str, list[dict[str, object]]] = {}
+        for f in facets["entity"]:
+            by_type.setdefault(f["type"], []).append(f)
+        assert by_type["GPE"] == [{"value": "Lagos", "count": 4, "id": place.id, "type": "GPE"}]
+        assert [f["count"] for f in by_type["PERSON"]] == [2, 1]  # top 2 of 3 people
+        assert response["total"] == 4
+
+    def test_unknown_facet_is_422(self, client: TestClient) -> None:
+        assert client.get("/api/v1/search?q=a&facet=colour").status_code == 422
+
+
+class TestHighlights:
+    def test_match_offsets_point_into_the_body(self, client: TestClient, session: Session) -> None:
+        body = "Harbours grew; the harbour master said harbour fees rise."
+        article = make_article(session, title="Ports", body=body)
+        hit = client.get("/api/v1/search", params={"q": "harbour"}).json()["items"][0]
+        assert hit["id"] == article.id
+        assert [body[m["start"] : m["end"]] for m in hit["matches"]] == [
+            "Harbours",
+            "harbour",
+            "harbour",
+        ]
+
+    def test_markers_are_configurable(self, client: TestClient, session: Session) -> None:
+        make_article(session, body="Rates <b>rose</b> again.")
+        hit = client.get(
+            "/api/v1/search", params={"q": "rose", "highlight_start": "[[", "highlight_end": "]]"}
+        ).json()["items"][0]
+        assert "[[rose]]" in hit["snippet"] and "&lt;b&gt;" in hit["snippet"]
+
+
+def test_quote_search_returns_speaker_title_and_snippet(
+    client: TestClient, session: Session
+) -> None:
+    from tests.factories import make_quote
+
+    article = make_article(session, title="Port strike", body="...")
+    make_quote(session, article, text="Wages must rise this year", speaker="Ada Obi")
+    make_quote(session, article, text="Nothing to add", start=40)
+    body = client.get("/api/v1/quotes", params={"q": "wage"}).json()
+    [hit] = body["items"]
+    assert hit["speaker"] == "Ada Obi" and hit["article_title"] == "Port strike"
+    assert hit["snippet"] == "<mark>Wages</mark> must rise this year"
+    plain = client.get("/api/v1/quotes").json()["items"]
+    assert all(q["snippet"] is None and q["article_title"] == "Port strike" for q in plain)
