@@ -169,36 +169,60 @@ def rank_articles(
     configuration, set in the migration (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
     """
     where, params = _where(expression, filters)
-    source = "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
-    rows_sql = text(
+    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
+    with time_limit(session, timeout_ms):
+        total = session.execute(text(f"SELECT count(*) {_FROM} WHERE {where}"), params)
+        total_count = total.scalar_one()
+        rows = session.execute(
+            _hits_sql(where, sort, paged=True),
+            {**params, **marks, "limit": limit, "offset": offset},
+        )
+        hits = [_hit(row, highlight) for row in rows.mappings()]
+        counts = {
+            name: _facet(session, name, f"SELECT a.id {_FROM} WHERE {where}", params, facet_size)
+            for name in facets
+        }
+    return hits, total_count, counts
+
+
+def iter_hits(
+    session: Session, *, expression: str, filters: ArticleFilters, sort: str, highlight: Highlight
+) -> Iterator[dict[str, Any]]:
+    """Every matching article in order, fetched in chunks: the search export."""
+    where, params = _where(expression, filters)
+    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
+    result = session.execute(
+        _hits_sql(where, sort, paged=False),
+        {**params, **marks},
+        execution_options={"yield_per": 200},
+    )
+    for row in result.mappings():
+        yield _hit(row, highlight)
+
+
+_FROM = "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
+
+
+def _hits_sql(where: str, sort: str, *, paged: bool) -> Any:
+    return text(
         f"""
         SELECT a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count,
                snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
                highlight(article_fts, 1, :open, :close) AS marked_body,
                article_fts.rank AS score
-        {source} WHERE {where}
+        {_FROM} WHERE {where}
         ORDER BY {_ORDER_BY[sort]}
-        LIMIT :limit OFFSET :offset
+        {"LIMIT :limit OFFSET :offset" if paged else ""}
         """
     )
-    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
-    with time_limit(session, timeout_ms):
-        total = session.execute(text(f"SELECT count(*) {source} WHERE {where}"), params)
-        total_count = total.scalar_one()
-        rows = session.execute(rows_sql, {**params, **marks, "limit": limit, "offset": offset})
-        hits = [
-            {
-                **{k: v for k, v in row.items() if k != "marked_body"},
-                "snippet": _highlight(row["snippet"], highlight),
-                "matches": _match_offsets(row["marked_body"]),
-            }
-            for row in rows.mappings()
-        ]
-        counts = {
-            name: _facet(session, name, f"SELECT a.id {source} WHERE {where}", params, facet_size)
-            for name in facets
-        }
-    return hits, total_count, counts
+
+
+def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in row.items() if k != "marked_body"},
+        "snippet": _highlight(row["snippet"], highlight),
+        "matches": _match_offsets(row["marked_body"]),
+    }
 
 
 def _facet(

@@ -1,16 +1,19 @@
 """Article endpoints: list with filters, one article, its quotes and its entities."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from app.api.params import MAX_ID, ArticleId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.models import Article, ArticleDetail, ArticleEntity, ArticlePublic, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import articles as queries
+from app.queries import stream
 from app.queries.articles import ArticleSort
 
 router = APIRouter(
@@ -28,7 +31,7 @@ def _get_or_404(session: SessionDep, article_id: int) -> Article:
     return article
 
 
-@router.get("", response_model=Page[ArticlePublic])
+@router.get("", response_model=Page[ArticlePublic], responses=EXPORT_RESPONSES)
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -49,19 +52,27 @@ def list_articles(
     sort: Annotated[
         ArticleSort, Query(description="Order; `-` means descending. Undated articles last.")
     ] = ArticleSort.published_desc,
-) -> Page[ArticlePublic]:
-    """List articles, newest first."""
-    items, total = queries.list_articles(
-        session,
-        source=source,
-        author=author,
-        published_from=published_from,
-        published_to=published_to,
-        entity_id=entity_id,
-        sort=sort,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    fmt: FormatDep = ExportFormat.json,
+) -> Page[ArticlePublic] | StreamingResponse:
+    """List articles, newest first, or export them all as CSV or NDJSON."""
+    filters: dict[str, Any] = {
+        "source": source,
+        "author": author,
+        "published_from": published_from,
+        "published_to": published_to,
+        "entity_id": entity_id,
+        "sort": sort,
+    }
+    if fmt is not ExportFormat.json:
+        statement = queries.articles_query(**filters)
+        return export(
+            request,
+            fmt,
+            ArticlePublic,
+            lambda s: (ArticlePublic.model_validate(a) for a in stream(s, statement)),
+            "articles",
+        )
+    items, total = queries.list_articles(session, limit=page.limit, offset=page.offset, **filters)
     summaries = [ArticlePublic.model_validate(item) for item in items]
     return Page[ArticlePublic].build(request, page, summaries, total)
 

@@ -1,17 +1,20 @@
 """Entity endpoints: list by type and name, one entity, the articles that mention it, its quotes."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from app.api.params import EntityId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.models import ArticlePublic, Entity, EntityPublic, QuoteHit
 from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
 from app.queries import quotes as quote_queries
+from app.queries import stream
 from app.queries.articles import ArticleSort
 from app.queries.entities import EntitySort
 
@@ -30,7 +33,7 @@ def _get_or_404(session: SessionDep, entity_id: int) -> Entity:
     return entity
 
 
-@router.get("", response_model=Page[EntityPublic])
+@router.get("", response_model=Page[EntityPublic], responses=EXPORT_RESPONSES)
 def list_entities(
     request: Request,
     session: SessionDep,
@@ -56,16 +59,20 @@ def list_entities(
     sort: Annotated[EntitySort, Query(description="Order; `-` means descending.")] = (
         EntitySort.mentions_desc
     ),
-) -> Page[EntityPublic]:
-    """List entities, most mentioned first."""
-    items, total = queries.list_entities(
-        session,
-        entity_type=entity_type,
-        name_prefix=name_prefix,
-        sort=sort,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    fmt: FormatDep = ExportFormat.json,
+) -> Page[EntityPublic] | StreamingResponse:
+    """List entities, most mentioned first, or export them all as CSV or NDJSON."""
+    filters: dict[str, Any] = {"entity_type": entity_type, "name_prefix": name_prefix, "sort": sort}
+    if fmt is not ExportFormat.json:
+        statement = queries.entities_query(**filters)
+        return export(
+            request,
+            fmt,
+            EntityPublic,
+            lambda s: (EntityPublic.model_validate(e) for e in stream(s, statement)),
+            "entities",
+        )
+    items, total = queries.list_entities(session, limit=page.limit, offset=page.offset, **filters)
     entities = [EntityPublic.model_validate(item) for item in items]
     return Page[EntityPublic].build(request, page, entities, total)
 

@@ -1,15 +1,20 @@
 """Quote endpoints: list with filters and full-text search, one quote."""
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
 
 from app.api.params import MAX_ID, QuoteId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.models import QuoteHit, QuoteKind, QuotePublic
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
+from app.models import Quote, QuoteHit, QuoteKind, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import quotes as queries
+from app.queries import stream
 from app.search import Highlight, quote_snippets, time_limit, validate_query
 
 router = APIRouter(
@@ -17,7 +22,9 @@ router = APIRouter(
 )
 
 
-@router.get("", response_model=Page[QuoteHit], responses=problem_responses(400, 503))
+@router.get(
+    "", response_model=Page[QuoteHit], responses={**problem_responses(400, 503), **EXPORT_RESPONSES}
+)
 def list_quotes(
     request: Request,
     session: SessionDep,
@@ -50,27 +57,35 @@ def list_quotes(
     highlight_end: Annotated[
         str, Query(max_length=50, description="Marker after each match in snippets.")
     ] = "</mark>",
-) -> Page[QuoteHit]:
-    """List quotes, optionally searched and filtered by speaker."""
+    fmt: FormatDep = ExportFormat.json,
+) -> Page[QuoteHit] | StreamingResponse:
+    """List quotes, optionally searched and filtered by speaker, or export them all."""
     settings = request.app.state.settings
     expression = validate_query(q, settings.MAX_QUERY_LENGTH, fields=()) if q is not None else None
+    filters: dict[str, Any] = {
+        "speaker_entity_id": speaker_entity_id,
+        "speaker": speaker,
+        "article_id": article_id,
+        "kind": kind,
+        "expression": expression,
+    }
+    highlight = Highlight(highlight_start, highlight_end)
+    if fmt is not ExportFormat.json:
+        statement = queries.quotes_query(**filters)
+
+        def export_rows(export_session: Session) -> Iterator[QuoteHit]:
+            for quote, title in stream(export_session, statement):
+                yield _hit(export_session, quote, title, expression, highlight)
+
+        return export(request, fmt, QuoteHit, export_rows, "quotes")
     with time_limit(session, settings.SEARCH_TIMEOUT_MS):
-        items, total = queries.list_quotes(
-            session,
-            speaker_entity_id=speaker_entity_id,
-            speaker=speaker,
-            article_id=article_id,
-            kind=kind,
-            expression=expression,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        items, total = queries.list_quotes(session, limit=page.limit, offset=page.offset, **filters)
         snippets = (
             quote_snippets(
                 session,
                 expression=expression,
                 quote_ids=[quote.id for quote, _ in items if quote.id is not None],
-                highlight=Highlight(highlight_start, highlight_end),
+                highlight=highlight,
             )
             if expression is not None
             else {}
@@ -82,6 +97,18 @@ def list_quotes(
         for quote, title in items
     ]
     return Page[QuoteHit].build(request, page, hits, total)
+
+
+def _hit(
+    session: Session, quote: Quote, title: str, expression: str | None, highlight: Highlight
+) -> QuoteHit:
+    snippet = None
+    if expression is not None and quote.id is not None:
+        found = quote_snippets(
+            session, expression=expression, quote_ids=[quote.id], highlight=highlight
+        )
+        snippet = found.get(quote.id)
+    return QuoteHit.model_validate(quote, update={"article_title": title, "snippet": snippet})
 
 
 @router.get("/{quote_id}", response_model=QuotePublic, responses=problem_responses(404))

@@ -1,17 +1,21 @@
 """Full-text search over articles: the query language, filters, sorting, facets, snippets."""
 
+from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import Field
+from sqlmodel import Session
 
 from app.api.params import MAX_ID, SummaryRoute, problem_responses
 from app.db import SessionDep
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.models import FacetCount, SearchHit
 from app.pagination import Page, PageDep
-from app.search import ArticleFilters, Highlight, rank_articles, validate_query
+from app.search import ArticleFilters, Highlight, iter_hits, rank_articles, validate_query
 
 router = APIRouter(
     prefix="/search",
@@ -60,7 +64,7 @@ class SearchPage(Page[SearchHit]):
     )
 
 
-@router.get("", response_model=SearchPage)
+@router.get("", response_model=SearchPage, responses=EXPORT_RESPONSES)
 def search_articles(
     request: Request,
     session: SessionDep,
@@ -102,27 +106,44 @@ def search_articles(
     highlight_end: Annotated[
         str, Query(max_length=50, description="Marker after each match in snippets.")
     ] = "</mark>",
-) -> SearchPage:
-    """Search articles with the query language, filters and facets."""
+    fmt: FormatDep = ExportFormat.json,
+) -> SearchPage | StreamingResponse:
+    """Search articles with the query language, filters and facets, or export every hit."""
     settings = request.app.state.settings
+    expression = validate_query(q, settings.MAX_QUERY_LENGTH)
+    filters = ArticleFilters(
+        source=source,
+        author=author,
+        published_from=published_from,
+        published_to=published_to,
+        entity_ids=tuple(entity_id or ()),
+        all_entities=entity_match is EntityMatch.all,
+        speaker_entity_id=speaker_entity_id,
+        speaker=speaker,
+        has_quotes=has_quotes,
+    )
+    highlight = Highlight(highlight_start, highlight_end)
+    if fmt is not ExportFormat.json:
+
+        def export_rows(export_session: Session) -> Iterator[SearchHit]:
+            hits = iter_hits(
+                export_session,
+                expression=expression,
+                filters=filters,
+                sort=sort.value,
+                highlight=highlight,
+            )
+            return (SearchHit.model_validate(hit) for hit in hits)
+
+        return export(request, fmt, SearchHit, export_rows, "search")
     rows, total, facets = rank_articles(
         session,
-        expression=validate_query(q, settings.MAX_QUERY_LENGTH),
-        filters=ArticleFilters(
-            source=source,
-            author=author,
-            published_from=published_from,
-            published_to=published_to,
-            entity_ids=tuple(entity_id or ()),
-            all_entities=entity_match is EntityMatch.all,
-            speaker_entity_id=speaker_entity_id,
-            speaker=speaker,
-            has_quotes=has_quotes,
-        ),
+        expression=expression,
+        filters=filters,
         sort=sort.value,
         limit=page.limit,
         offset=page.offset,
-        highlight=Highlight(highlight_start, highlight_end),
+        highlight=highlight,
         facets=tuple(f.value for f in dict.fromkeys(facet or ())),
         facet_size=facet_size,
         timeout_ms=settings.SEARCH_TIMEOUT_MS,

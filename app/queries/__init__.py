@@ -1,5 +1,6 @@
 """Read functions behind the API: keyword-only arguments, return rows or ``(rows, total)``."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func
@@ -14,3 +15,8 @@ def fetch_page(
     total = session.exec(count).one()
     items = list(session.exec(statement.limit(limit).offset(offset)))
     return items, total
+
+
+def stream(session: Session, statement: Any) -> Iterator[Any]:
+    """Every row of ``statement``, fetched in chunks rather than all at once."""
+    yield from session.exec(statement.execution_options(yield_per=500))

@@ -32,8 +32,7 @@ _ORDER: dict[ArticleSort, tuple[Any, ...]] = {
 }
 
 
-def list_articles(
-    session: Session,
+def articles_query(
     *,
     source: str | None = None,
     author: str | None = None,
@@ -41,9 +40,8 @@ def list_articles(
     published_to: date | None = None,
     entity_id: int | None = None,
     sort: ArticleSort = ArticleSort.published_desc,
-    limit: int,
-    offset: int,
-) -> tuple[list[Article], int]:
+) -> Any:
+    """The filtered, ordered statement behind the article list and its exports."""
     statement = select(Article)
     if source is not None:
         statement = statement.where(Article.source == source)
@@ -56,7 +54,14 @@ def list_articles(
     if entity_id is not None:
         mentioned = select(Mention.article_id).where(Mention.entity_id == entity_id)
         statement = statement.where(col(Article.id).in_(mentioned))
-    return fetch_page(session, statement.order_by(*_ORDER[sort]), limit=limit, offset=offset)
+    return statement.order_by(*_ORDER[sort])
+
+
+def list_articles(
+    session: Session, *, limit: int, offset: int, **filters: Any
+) -> tuple[list[Article], int]:
+    """One page of ``articles_query(**filters)`` and the total."""
+    return fetch_page(session, articles_query(**filters), limit=limit, offset=offset)
 
 
 def get_article(session: Session, *, article_id: int) -> Article | None:

@@ -30,15 +30,12 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_entities(
-    session: Session,
+def entities_query(
     *,
     entity_type: str | None = None,
     name_prefix: str | None = None,
     sort: EntitySort = EntitySort.mentions_desc,
-    limit: int,
-    offset: int,
-) -> tuple[list[Entity], int]:
+) -> Any:
     statement = select(Entity)
     if entity_type is not None:
         statement = statement.where(Entity.type == entity_type.upper())
@@ -46,7 +43,14 @@ def list_entities(
         # SQLite's LIKE ignores ASCII case: https://sqlite.org/lang_expr.html#like
         pattern = _escape_like(name_prefix) + "%"
         statement = statement.where(col(Entity.name).like(pattern, escape="\\"))
-    return fetch_page(session, statement.order_by(*_ORDER[sort]), limit=limit, offset=offset)
+    return statement.order_by(*_ORDER[sort])
+
+
+def list_entities(
+    session: Session, *, limit: int, offset: int, **filters: Any
+) -> tuple[list[Entity], int]:
+    """One page of ``entities_query(**filters)`` and the total."""
+    return fetch_page(session, entities_query(**filters), limit=limit, offset=offset)
 
 
 def get_entity(session: Session, *, entity_id: int) -> Entity | None:

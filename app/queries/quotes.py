@@ -1,5 +1,7 @@
 """Quote reads: filtered lists (including full-text search in quote text) and single quotes."""
 
+from typing import Any
+
 from sqlmodel import Session, col, func, select
 
 from app.models import Article, Quote
@@ -7,17 +9,14 @@ from app.queries import fetch_page
 from app.search import quote_ids_matching
 
 
-def list_quotes(
-    session: Session,
+def quotes_query(
     *,
     speaker_entity_id: int | None = None,
     speaker: str | None = None,
     article_id: int | None = None,
     kind: str | None = None,
     expression: str | None = None,
-    limit: int,
-    offset: int,
-) -> tuple[list[tuple[Quote, str]], int]:
+) -> Any:
     """Quotes with the title of their article. ``speaker`` matches the resolved or written
     speaker name, ignoring (ASCII) case."""
     statement = select(Quote, Article.title).join(Article, col(Article.id) == Quote.article_id)
@@ -36,7 +35,14 @@ def list_quotes(
     if expression is not None:
         statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
     statement = statement.order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
-    rows, total = fetch_page(session, statement, limit=limit, offset=offset)
+    return statement
+
+
+def list_quotes(
+    session: Session, *, limit: int, offset: int, **filters: Any
+) -> tuple[list[tuple[Quote, str]], int]:
+    """One page of ``quotes_query(**filters)``: (quote, article title) pairs, and the total."""
+    rows, total = fetch_page(session, quotes_query(**filters), limit=limit, offset=offset)
     return [(quote, title) for quote, title in rows], total
 
 
