@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -53,6 +53,11 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool =
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def year_month(column: Any) -> Any:
+    """'YYYY-MM' of a date column; SQLite stores dates as ISO text."""
+    return func.strftime("%Y-%m", column)
 
 
 def get_session(request: Request) -> Iterator[Session]:

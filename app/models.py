@@ -161,6 +161,30 @@ class EntityPublic(SQLModel):
     mention_count: int = Field(description="Number of mentions across the corpus.")
 
 
+class RelatedEntity(SQLModel):
+    id: int = Field(description="Entity id.")
+    name: str = Field(description="Canonical name.")
+    type: str = Field(description="spaCy label.")
+    articles: int = Field(description="Articles mentioning both entities.")
+    pmi: float = Field(
+        description="Pointwise mutual information over articles: above 0 means they appear "
+        "together more often than chance."
+    )
+
+
+class MonthCount(SQLModel):
+    month: str = Field(description="`YYYY-MM` of publication.")
+    mentions: int = Field(description="Mentions that month.")
+    articles: int = Field(description="Articles mentioning the entity that month.")
+
+
+class EntityDetail(EntityPublic):
+    related: list[RelatedEntity] = Field(
+        description="Entities most often mentioned in the same articles (top 20)."
+    )
+    timeline: list[MonthCount] = Field(description="Mentions by month of publication.")
+
+
 class ArticleEntity(EntityPublic):
     mentions: list[MentionPublic] = Field(description="Where the entity occurs in this article.")
 

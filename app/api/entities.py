@@ -9,7 +9,7 @@ from app.api.params import EntityId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.models import ArticlePublic, Entity, EntityPublic, QuoteHit
+from app.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
 from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
@@ -77,10 +77,17 @@ def list_entities(
     return Page[EntityPublic].build(request, page, entities, total)
 
 
-@router.get("/{entity_id}", response_model=EntityPublic, responses=problem_responses(404))
-def get_entity(session: SessionDep, entity_id: EntityId) -> EntityPublic:
-    """Get one entity with its aliases and counts."""
-    return EntityPublic.model_validate(_get_or_404(session, entity_id))
+@router.get("/{entity_id}", response_model=EntityDetail, responses=problem_responses(404))
+def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
+    """Get one entity: aliases, counts, co-occurring entities and a monthly timeline."""
+    entity = _get_or_404(session, entity_id)
+    return EntityDetail.model_validate(
+        entity,
+        update={
+            "related": queries.cooccurring(session, entity_id=entity_id),
+            "timeline": queries.timeline(session, entity_id=entity_id),
+        },
+    )
 
 
 @router.get(

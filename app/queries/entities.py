@@ -1,11 +1,13 @@
 """Entity reads: lists by type and name prefix, one entity, its articles and its quotes."""
 
+import math
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from app.models import Entity
+from app.db import year_month
+from app.models import Article, Entity, Mention
 from app.queries import fetch_page
 
 
@@ -55,3 +57,47 @@ def list_entities(
 
 def get_entity(session: Session, *, entity_id: int) -> Entity | None:
     return session.get(Entity, entity_id)
+
+
+def cooccurring(session: Session, *, entity_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """Entities mentioned in the same articles, by shared articles, with their pointwise mutual
+    information over articles: log(N·both / (articles_a · articles_b))."""
+    entity = session.get(Entity, entity_id)
+    if entity is None or not entity.article_count:
+        return []
+    total = session.exec(select(func.count()).select_from(Article)).one()
+    mine = select(Mention.article_id).where(Mention.entity_id == entity_id).distinct()
+    shared = func.count(func.distinct(Mention.article_id))
+    rows = session.exec(
+        select(Entity, shared.label("shared"))
+        .join(Mention, col(Mention.entity_id) == Entity.id)
+        .where(col(Mention.article_id).in_(mine), Entity.id != entity_id)
+        .group_by(col(Entity.id))
+        .order_by(shared.desc(), col(Entity.id))
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": other.id,
+            "name": other.name,
+            "type": other.type,
+            "articles": count,
+            "pmi": round(math.log(total * count / (entity.article_count * other.article_count)), 4),
+        }
+        for other, count in rows
+    ]
+
+
+def timeline(session: Session, *, entity_id: int) -> list[dict[str, Any]]:
+    """Mentions and articles per month of publication (undated articles are left out)."""
+    month = year_month(col(Article.published))
+    rows = session.exec(
+        select(month.label("month"), func.count(), func.count(func.distinct(Article.id)))
+        .join(Mention, col(Mention.article_id) == Article.id)
+        .where(Mention.entity_id == entity_id, col(Article.published).is_not(None))
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    return [
+        {"month": m, "mentions": mentions, "articles": articles} for m, mentions, articles in rows
+    ]

@@ -52,3 +52,34 @@ class TestEntityDetail:
     def test_missing_entity_subresources_are_404(self, client: TestClient) -> None:
         assert client.get("/api/v1/entities/5/articles").status_code == 404
         assert client.get("/api/v1/entities/5/quotes").status_code == 404
+
+
+class TestEntityDepth:
+    def test_related_entities_and_timeline(self, client: TestClient, session: Session) -> None:
+        import math
+        from datetime import date
+
+        a = make_article(session, published=date(2020, 1, 5))
+        b = make_article(session, published=date(2020, 1, 20))
+        c = make_article(session, published=date(2020, 3, 1))
+        make_article(session)  # four articles in all
+        ada = make_entity(session, name="Ada Obi")
+        acme = make_entity(session, name="Acme", type="ORG")
+        lagos = make_entity(session, name="Lagos", type="GPE")
+        for article in (a, b, c):
+            make_mention(session, article, ada)
+        make_mention(session, a, ada, start=30)
+        make_mention(session, a, acme)
+        make_mention(session, b, acme)
+        make_mention(session, c, lagos)
+        detail = client.get(f"/api/v1/entities/{ada.id}").json()
+        assert [(r["name"], r["articles"]) for r in detail["related"]] == [
+            ("Acme", 2),
+            ("Lagos", 1),
+        ]
+        acme_pmi = detail["related"][0]["pmi"]
+        assert acme_pmi == round(math.log(4 * 2 / (3 * 2)), 4)
+        assert detail["timeline"] == [
+            {"month": "2020-01", "mentions": 3, "articles": 2},
+            {"month": "2020-03", "mentions": 1, "articles": 1},
+        ]
