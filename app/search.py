@@ -5,6 +5,7 @@ functions later.
 """
 
 import html
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from app.query import FIELDS, QuerySyntaxError, to_fts5
 
 # FTS5 virtual tables and their shadow tables (article_fts_data, …), created by raw SQL in the
 # migrations and so absent from the models
-FTS_TABLES = ("article_fts", "quote_fts")
+FTS_TABLES = ("article_fts", "quote_fts", "entity_fts")
 # snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 # how many SQLite VM instructions run between two checks of the deadline
@@ -291,6 +292,22 @@ def quote_snippets(
     )
     params = {"expression": expression, "open": _MARK_OPEN, "close": _MARK_CLOSE, **names}
     return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
+
+
+_name_word_re = re.compile(r"\w+")
+
+
+def entity_ids_by_name_prefix(query: str) -> Any | None:
+    """A subquery of the ids of entities whose name or aliases have words starting with each
+    word of ``query`` ("ren zh" finds Ren Zhengfei), ignoring case and accents; None when the
+    query has no words."""
+    words = _name_word_re.findall(query)
+    if not words:
+        return None
+    expression = " AND ".join(f'"{word}" *' for word in words)
+    return text("SELECT rowid FROM entity_fts WHERE entity_fts MATCH :name_prefix").bindparams(
+        name_prefix=expression
+    )
 
 
 def quote_ids_matching(expression: str) -> Any:

@@ -56,13 +56,27 @@ def list_entities(
             examples=["Ren"],
         ),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Autocomplete: names or aliases with words starting with each word "
+            "given, ignoring case and accents (`sao pa` finds São Paulo).",
+            examples=["ren zh"],
+        ),
+    ] = None,
     sort: Annotated[EntitySort, Query(description="Order; `-` means descending.")] = (
         EntitySort.mentions_desc
     ),
     fmt: FormatDep = ExportFormat.json,
 ) -> Page[EntityPublic] | StreamingResponse:
     """List entities, most mentioned first, or export them all as CSV or NDJSON."""
-    filters: dict[str, Any] = {"entity_type": entity_type, "name_prefix": name_prefix, "sort": sort}
+    filters: dict[str, Any] = {
+        "entity_type": entity_type,
+        "name_prefix": name_prefix,
+        "name_query": q,
+        "sort": sort,
+    }
     if fmt is not ExportFormat.json:
         statement = queries.entities_query(**filters)
         return export(

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 from app.db import year_month
 from app.models import Article, Entity, Mention
 from app.queries import fetch_page
+from app.search import entity_ids_by_name_prefix
 
 
 class EntitySort(StrEnum):
@@ -36,6 +37,7 @@ def entities_query(
     *,
     entity_type: str | None = None,
     name_prefix: str | None = None,
+    name_query: str | None = None,
     sort: EntitySort = EntitySort.mentions_desc,
 ) -> Any:
     statement = select(Entity)
@@ -45,6 +47,9 @@ def entities_query(
         # SQLite's LIKE ignores ASCII case: https://sqlite.org/lang_expr.html#like
         pattern = _escape_like(name_prefix) + "%"
         statement = statement.where(col(Entity.name).like(pattern, escape="\\"))
+    if name_query is not None:
+        matching = entity_ids_by_name_prefix(name_query)
+        statement = statement.where(col(Entity.id).in_(matching) if matching is not None else False)
     return statement.order_by(*_ORDER[sort])
 
 

@@ -83,3 +83,17 @@ class TestEntityDepth:
             {"month": "2020-01", "mentions": 3, "articles": 2},
             {"month": "2020-03", "mentions": 1, "articles": 1},
         ]
+
+
+class TestAutocomplete:
+    def test_prefix_case_and_accent_insensitive(self, client: TestClient, session: Session) -> None:
+        sao = make_entity(session, name="São Paulo", type="GPE")
+        ren = make_entity(session, name="Ren Zhengfei", aliases=["Zhengfei"])
+        make_entity(session, name="Renault", type="ORG")
+        make_mention(session, make_article(session), ren)
+        assert ids(client.get("/api/v1/entities?q=sao pa")) == [sao.id]
+        assert ids(client.get("/api/v1/entities?q=SÃO")) == [sao.id]
+        assert ids(client.get("/api/v1/entities?q=zheng")) == [ren.id]
+        assert ids(client.get("/api/v1/entities?q=ren&type=PERSON")) == [ren.id]
+        assert len(ids(client.get("/api/v1/entities?q=ren"))) == 2
+        assert ids(client.get("/api/v1/entities?q=%21%21")) == []  # no words: nothing matches
