@@ -83,5 +83,11 @@ def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(problem.pop("$defs", {}))
         schemas["Problem"] = problem
+        # the page-size cap is a setting, so Query(le=...) could not declare it
+        cap = app.state.settings.MAX_PAGE_SIZE
+        for operation in (op for item in schema["paths"].values() for op in item.values()):
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "limit":
+                    parameter["schema"]["maximum"] = cap
         app.openapi_schema = schema
     return app.openapi_schema
