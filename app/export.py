@@ -13,6 +13,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.queries import stream
+
 
 class ExportFormat(StrEnum):
     json = "json"
@@ -68,6 +70,19 @@ def export(
         lines(),
         media_type=_MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'},
+    )
+
+
+def export_query(
+    request: Request, fmt: ExportFormat, model: type[BaseModel], statement: Any, name: str
+) -> StreamingResponse:
+    """Export every row of a statement that selects one table, as ``model``."""
+    return export(
+        request,
+        fmt,
+        model,
+        lambda s: (model.model_validate(row) for row in stream(s, statement)),
+        name,
     )
 
 

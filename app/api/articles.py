@@ -9,11 +9,10 @@ from fastapi.responses import StreamingResponse
 from app.api.params import MAX_ID, ArticleId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
 from app.models import Article, ArticleDetail, ArticleEntity, ArticlePublic, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import articles as queries
-from app.queries import stream
 from app.queries.articles import ArticleSort
 
 router = APIRouter(
@@ -64,13 +63,8 @@ def list_articles(
         "sort": sort,
     }
     if fmt is not ExportFormat.json:
-        statement = queries.articles_query(**filters)
-        return export(
-            request,
-            fmt,
-            ArticlePublic,
-            lambda s: (ArticlePublic.model_validate(a) for a in stream(s, statement)),
-            "articles",
+        return export_query(
+            request, fmt, ArticlePublic, queries.articles_query(**filters), "articles"
         )
     items, total = queries.list_articles(session, limit=page.limit, offset=page.offset, **filters)
     summaries = [ArticlePublic.model_validate(item) for item in items]

@@ -8,13 +8,12 @@ from fastapi.responses import StreamingResponse
 from app.api.params import EntityId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
+from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
 from app.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
 from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
 from app.queries import quotes as quote_queries
-from app.queries import stream
 from app.queries.articles import ArticleSort
 from app.queries.entities import EntitySort
 
@@ -78,13 +77,8 @@ def list_entities(
         "sort": sort,
     }
     if fmt is not ExportFormat.json:
-        statement = queries.entities_query(**filters)
-        return export(
-            request,
-            fmt,
-            EntityPublic,
-            lambda s: (EntityPublic.model_validate(e) for e in stream(s, statement)),
-            "entities",
+        return export_query(
+            request, fmt, EntityPublic, queries.entities_query(**filters), "entities"
         )
     items, total = queries.list_entities(session, limit=page.limit, offset=page.offset, **filters)
     entities = [EntityPublic.model_validate(item) for item in items]

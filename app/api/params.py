@@ -2,9 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Depends, Path, Query
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+
+from app.search import Highlight
 
 # SQLite integers are 64-bit; a larger id is a 422, not an OverflowError
 MAX_ID = 2**63 - 1
@@ -43,6 +45,20 @@ class SummaryRoute(APIRoute):
             kwargs["summary"] = first.strip()
             kwargs.setdefault("description", rest.strip() or first.strip())
         super().__init__(path, endpoint, **kwargs)
+
+
+def get_highlight(
+    highlight_start: Annotated[
+        str, Query(max_length=50, description="Marker before each match in snippets.")
+    ] = "<mark>",
+    highlight_end: Annotated[
+        str, Query(max_length=50, description="Marker after each match in snippets.")
+    ] = "</mark>",
+) -> Highlight:
+    return Highlight(highlight_start, highlight_end)
+
+
+HighlightDep = Annotated[Highlight, Depends(get_highlight)]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

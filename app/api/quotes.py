@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from app.api.params import MAX_ID, QuoteId, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, HighlightDep, QuoteId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
@@ -29,6 +29,7 @@ def list_quotes(
     request: Request,
     session: SessionDep,
     page: PageDep,
+    highlight: HighlightDep,
     speaker_entity_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only quotes by this speaker entity.")
     ] = None,
@@ -51,12 +52,6 @@ def list_quotes(
             examples=["trade OR tariff"],
         ),
     ] = None,
-    highlight_start: Annotated[
-        str, Query(max_length=50, description="Marker before each match in snippets.")
-    ] = "<mark>",
-    highlight_end: Annotated[
-        str, Query(max_length=50, description="Marker after each match in snippets.")
-    ] = "</mark>",
     fmt: FormatDep = ExportFormat.json,
 ) -> Page[QuoteHit] | StreamingResponse:
     """List quotes, optionally searched and filtered by speaker, or export them all."""
@@ -69,7 +64,6 @@ def list_quotes(
         "kind": kind,
         "expression": expression,
     }
-    highlight = Highlight(highlight_start, highlight_end)
     if fmt is not ExportFormat.json:
         statement = queries.quotes_query(**filters)
 

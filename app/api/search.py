@@ -10,12 +10,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 from sqlmodel import Session
 
-from app.api.params import MAX_ID, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, HighlightDep, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.models import FacetCount, SearchHit
 from app.pagination import Page, PageDep
-from app.search import ArticleFilters, Highlight, iter_hits, rank_articles, validate_query
+from app.search import ArticleFilters, iter_hits, rank_articles, validate_query
 
 router = APIRouter(
     prefix="/search",
@@ -69,6 +69,7 @@ def search_articles(
     request: Request,
     session: SessionDep,
     page: PageDep,
+    highlight: HighlightDep,
     q: Annotated[str, Query(description=Q_DESCRIPTION, examples=["trade -war"])],
     sort: Annotated[
         SearchSort, Query(description="`relevance` (bm25, titles weigh 10×) or by date.")
@@ -100,12 +101,6 @@ def search_articles(
     facet_size: Annotated[
         int, Query(ge=1, le=100, description="Values per facet (per type for `entity`).")
     ] = 10,
-    highlight_start: Annotated[
-        str, Query(max_length=50, description="Marker before each match in snippets.")
-    ] = "<mark>",
-    highlight_end: Annotated[
-        str, Query(max_length=50, description="Marker after each match in snippets.")
-    ] = "</mark>",
     fmt: FormatDep = ExportFormat.json,
 ) -> SearchPage | StreamingResponse:
     """Search articles with the query language, filters and facets, or export every hit."""
@@ -122,7 +117,6 @@ def search_articles(
         speaker=speaker,
         has_quotes=has_quotes,
     )
-    highlight = Highlight(highlight_start, highlight_end)
     if fmt is not ExportFormat.json:
 
         def export_rows(export_session: Session) -> Iterator[SearchHit]:

@@ -5,7 +5,8 @@ Attribution (a speech verb and its subject, resolved to an entity) lives in ``_a
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
@@ -271,13 +272,7 @@ def _attribute_continuation(
         lines_between = [line for line in between.split("\n")[1:-1] if line.strip()]
         if not opens_paragraph or lines_between:
             return None
-    return _Attribution(
-        cue=previous.cue,
-        speaker_text=previous.speaker_text,
-        speaker_start=previous.speaker_start,
-        speaker_end=previous.speaker_end,
-        speaker=previous.speaker,
-    )
+    return _Attribution(**_attribution_fields(previous))
 
 
 def _block_quotes(
@@ -389,17 +384,12 @@ def _make_quote(
 ) -> QuoteSpan:
     if attribution is None:
         return QuoteSpan(text=text, start=start, end=end, kind=kind)
-    return QuoteSpan(
-        text=text,
-        start=start,
-        end=end,
-        kind=kind,
-        cue=attribution.cue,
-        speaker_text=attribution.speaker_text,
-        speaker_start=attribution.speaker_start,
-        speaker_end=attribution.speaker_end,
-        speaker=attribution.speaker,
-    )
+    return QuoteSpan(text=text, start=start, end=end, kind=kind, **_attribution_fields(attribution))
+
+
+def _attribution_fields(source: "QuoteSpan | _Attribution") -> dict[str, Any]:
+    """The attribution part of a quote (cue and speaker), shared by both dataclasses."""
+    return {f.name: getattr(source, f.name) for f in fields(_Attribution)}
 
 
 def _attribute(
