@@ -33,7 +33,12 @@ QUERIES = [
     "/api/v1/quotes?q=government",
     "/api/v1/quotes?speaker_entity_id=1",
     "/api/v1/articles/100",
+    "/api/v1/search?q=election%20-war&facet=source&facet=published_month&facet=entity",
+    "/api/v1/search?q=title:(trade%20OR%20tariff)&sort=-published",
+    "/api/v1/entities?q=tony%20bl",
+    "/api/v1/entities/1",
 ]
+EXPORTS = ["/api/v1/articles?format=ndjson", "/api/v1/quotes?format=csv"]
 
 
 def free_port() -> int:
@@ -96,6 +101,14 @@ def bench_api(url: str, requests: int) -> None:
                 timings.sort()
                 p95 = timings[int(len(timings) * 0.95) - 1]
                 print(f"| `{query}` | {statistics.median(timings):.1f} | {p95:.1f} |")
+            print("\n## Full exports (streamed)\n")
+            print("| request | seconds | MiB |")
+            print("| --- | --- | --- |")
+            for query in EXPORTS:
+                started = time.perf_counter()
+                size = len(client.get(query).content)
+                seconds = time.perf_counter() - started
+                print(f"| `{query}` | {seconds:.2f} | {size / 2**20:.1f} |")
     finally:
         server.terminate()
         server.wait()
