@@ -51,6 +51,10 @@ class SearchTimeout(AppError):
     title = "Search took too long"
 
 
+class InvalidCursor(ValueError):
+    """A pagination cursor this service did not hand out (reported as a 422)."""
+
+
 def problem(
     request: Request,
     status: int,
@@ -95,6 +99,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
+    errors = [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]
+    return problem(
+        request,
+        422,
+        slug="validation-error",
+        title="Invalid request parameters",
+        detail=f"query.cursor: {exc}",
+        errors=errors,
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug, title = {
@@ -120,5 +136,6 @@ async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled_error)

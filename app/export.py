@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.queries import stream
+from app.queries import Order, stream
 
 
 class ExportFormat(StrEnum):
@@ -74,14 +74,19 @@ def export(
 
 
 def export_query(
-    request: Request, fmt: ExportFormat, model: type[BaseModel], statement: Any, name: str
+    request: Request,
+    fmt: ExportFormat,
+    model: type[BaseModel],
+    statement: Any,
+    order: Order,
+    name: str,
 ) -> StreamingResponse:
     """Export every row of a statement that selects one table, as ``model``."""
     return export(
         request,
         fmt,
         model,
-        lambda s: (model.model_validate(row) for row in stream(s, statement)),
+        lambda s: (model.model_validate(row) for row in stream(s, statement, order)),
         name,
     )
 

@@ -60,22 +60,24 @@ def list_articles(
         "published_from": published_from,
         "published_to": published_to,
         "entity_id": entity_id,
-        "sort": sort,
     }
     if fmt is not ExportFormat.json:
+        statement = queries.articles_query(**filters)
         return export_query(
-            request, fmt, ArticlePublic, queries.articles_query(**filters), "articles"
+            request, fmt, ArticlePublic, statement, queries.ORDERS[sort], "articles"
         )
-    items, total = queries.list_articles(session, limit=page.limit, offset=page.offset, **filters)
+    items, total, following = queries.list_articles(
+        session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
+    )
     summaries = [ArticlePublic.model_validate(item) for item in items]
-    return Page[ArticlePublic].build(request, page, summaries, total)
+    return Page[ArticlePublic].build(request, page, summaries, total, following)
 
 
 @router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))
 def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
     """Get one article with its body, entities and quotes."""
     article = _get_or_404(session, article_id)
-    quotes, _ = queries.article_quotes(session, article_id=article_id)
+    quotes, _, _ = queries.article_quotes(session, article_id=article_id)
     return ArticleDetail.model_validate(
         article,
         update={
@@ -93,11 +95,11 @@ def list_article_quotes(
 ) -> Page[QuotePublic]:
     """List the quotes in one article, in body order."""
     _get_or_404(session, article_id)
-    items, total = queries.article_quotes(
-        session, article_id=article_id, limit=page.limit, offset=page.offset
+    items, total, following = queries.article_quotes(
+        session, article_id=article_id, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     quotes = [QuotePublic.model_validate(item) for item in items]
-    return Page[QuotePublic].build(request, page, quotes, total)
+    return Page[QuotePublic].build(request, page, quotes, total, following)
 
 
 @router.get(

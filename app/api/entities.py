@@ -74,15 +74,15 @@ def list_entities(
         "entity_type": entity_type,
         "name_prefix": name_prefix,
         "name_query": q,
-        "sort": sort,
     }
     if fmt is not ExportFormat.json:
-        return export_query(
-            request, fmt, EntityPublic, queries.entities_query(**filters), "entities"
-        )
-    items, total = queries.list_entities(session, limit=page.limit, offset=page.offset, **filters)
+        statement = queries.entities_query(**filters)
+        return export_query(request, fmt, EntityPublic, statement, queries.ORDERS[sort], "entities")
+    items, total, following = queries.list_entities(
+        session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
+    )
     entities = [EntityPublic.model_validate(item) for item in items]
-    return Page[EntityPublic].build(request, page, entities, total)
+    return Page[EntityPublic].build(request, page, entities, total, following)
 
 
 @router.get("/{entity_id}", response_model=EntityDetail, responses=problem_responses(404))
@@ -106,15 +106,16 @@ def list_entity_articles(
 ) -> Page[ArticlePublic]:
     """List the articles that mention one entity, newest first."""
     _get_or_404(session, entity_id)
-    items, total = article_queries.list_articles(
+    items, total, following = article_queries.list_articles(
         session,
         entity_id=entity_id,
         sort=ArticleSort.published_desc,
         limit=page.limit,
         offset=page.offset,
+        cursor=page.cursor,
     )
     articles = [ArticlePublic.model_validate(item) for item in items]
-    return Page[ArticlePublic].build(request, page, articles, total)
+    return Page[ArticlePublic].build(request, page, articles, total, following)
 
 
 @router.get("/{entity_id}/quotes", response_model=Page[QuoteHit], responses=problem_responses(404))
@@ -123,11 +124,15 @@ def list_entity_quotes(
 ) -> Page[QuoteHit]:
     """List what one entity said: the quotes attributed to it."""
     _get_or_404(session, entity_id)
-    items, total = quote_queries.list_quotes(
-        session, speaker_entity_id=entity_id, limit=page.limit, offset=page.offset
+    items, total, following = quote_queries.list_quotes(
+        session,
+        speaker_entity_id=entity_id,
+        limit=page.limit,
+        offset=page.offset,
+        cursor=page.cursor,
     )
     quotes = [
         QuoteHit.model_validate(quote, update={"article_title": title, "snippet": None})
         for quote, title in items
     ]
-    return Page[QuoteHit].build(request, page, quotes, total)
+    return Page[QuoteHit].build(request, page, quotes, total, following)

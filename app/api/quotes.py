@@ -68,12 +68,14 @@ def list_quotes(
         statement = queries.quotes_query(**filters)
 
         def export_rows(export_session: Session) -> Iterator[QuoteHit]:
-            for quote, title in stream(export_session, statement):
+            for quote, title in stream(export_session, statement, queries.ORDER):
                 yield _hit(export_session, quote, title, expression, highlight)
 
         return export(request, fmt, QuoteHit, export_rows, "quotes")
     with time_limit(session, settings.SEARCH_TIMEOUT_MS):
-        items, total = queries.list_quotes(session, limit=page.limit, offset=page.offset, **filters)
+        items, total, following = queries.list_quotes(
+            session, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
+        )
         snippets = (
             quote_snippets(
                 session,
@@ -90,7 +92,7 @@ def list_quotes(
         )
         for quote, title in items
     ]
-    return Page[QuoteHit].build(request, page, hits, total)
+    return Page[QuoteHit].build(request, page, hits, total, following)
 
 
 def _hit(

@@ -1,22 +1,93 @@
-"""Read functions behind the API: keyword-only arguments, return rows or ``(rows, total)``."""
+"""Read functions behind the API: keyword-only arguments, return rows or ``(rows, total)``;
+lists page by offset or, faster for deep pages, by a keyset cursor."""
 
+import base64
+import binascii
+import json
+import operator
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Date, and_, func, or_, tuple_
 from sqlmodel import Session, select
+
+from app.errors import InvalidCursor
+
+
+@dataclass(frozen=True)
+class Order:
+    """An ORDER BY over columns in one direction that ends with a unique column, so paging can
+    resume right after any row (keyset pagination). The first column may hold NULLs, which
+    sort last."""
+
+    columns: tuple[Any, ...]
+    descending: bool = False
+    first_nullable: bool = False
+
+    def clauses(self) -> list[Any]:
+        clauses = []
+        for i, column in enumerate(self.columns):
+            clause = column.desc() if self.descending else column.asc()
+            clauses.append(clause.nulls_last() if i == 0 and self.first_nullable else clause)
+        return clauses
+
+    def after(self, values: list[Any]) -> Any:
+        """Rows that come after the row whose sort values are ``values``."""
+        beyond = operator.lt if self.descending else operator.gt
+        if not self.first_nullable:
+            return beyond(tuple_(*self.columns), tuple_(*values))
+        first = self.columns[0]
+        if values[0] is None:  # already in the NULL tail
+            return and_(first.is_(None), beyond(tuple_(*self.columns[1:]), tuple_(*values[1:])))
+        return or_(first.is_(None), beyond(tuple_(*self.columns), tuple_(*values)))
+
+    def cursor(self, row: Any) -> str:
+        values = [getattr(row, column.key) for column in self.columns]
+        text = json.dumps([v.isoformat() if isinstance(v, date) else v for v in values])
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> list[Any]:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            values = json.loads(raw)
+            if not isinstance(values, list) or len(values) != len(self.columns):
+                raise ValueError("wrong length")
+            return [
+                date.fromisoformat(v) if v is not None and isinstance(c.type, Date) else v
+                for c, v in zip(self.columns, values, strict=True)
+            ]
+        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise InvalidCursor("The cursor is not one this list gave out.") from exc
 
 
 def fetch_page(
-    session: Session, statement: Any, *, limit: int, offset: int
-) -> tuple[list[Any], int]:
-    """Run ``statement`` for one page and count all of its rows."""
-    count: Any = select(func.count()).select_from(statement.order_by(None).subquery())
+    session: Session,
+    statement: Any,
+    *,
+    order: Order,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[Any], int, str | None]:
+    """One page of ``statement`` in ``order`` (by offset, or after a cursor), the total, and
+    the cursor of the next page (None on the last)."""
+    count: Any = select(func.count()).select_from(statement.subquery())
     total = session.exec(count).one()
-    items = list(session.exec(statement.limit(limit).offset(offset)))
-    return items, total
+    ordered = statement.order_by(*order.clauses())
+    if cursor is not None:
+        ordered = ordered.where(order.after(order.decode(cursor)))
+    rows = list(session.exec(ordered.limit(limit + 1).offset(offset)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    if isinstance(last, tuple) or (last is not None and hasattr(last, "_mapping")):
+        last = last[0]  # (model, extra columns) rows: the model carries the sort keys
+    return rows, total, order.cursor(last) if more and last is not None else None
 
 
-def stream(session: Session, statement: Any) -> Iterator[Any]:
-    """Every row of ``statement``, fetched in chunks rather than all at once."""
-    yield from session.exec(statement.execution_options(yield_per=500))
+def stream(session: Session, statement: Any, order: Order) -> Iterator[Any]:
+    """Every row of ``statement`` in ``order``, fetched in chunks rather than all at once."""
+    ordered = statement.order_by(*order.clauses())
+    yield from session.exec(ordered.execution_options(yield_per=500))

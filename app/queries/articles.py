@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.models import Article, ArticleEntity, Entity, Mention, MentionPublic, Quote
-from app.queries import fetch_page
+from app.queries import Order, fetch_page
 
 
 class ArticleSort(StrEnum):
@@ -19,16 +19,14 @@ class ArticleSort(StrEnum):
     id_desc = "-id"
 
 
-_ORDER: dict[ArticleSort, tuple[Any, ...]] = {
-    ArticleSort.published_asc: (col(Article.published).asc().nulls_last(), col(Article.id)),
-    ArticleSort.published_desc: (
-        col(Article.published).desc().nulls_last(),
-        col(Article.id).desc(),
-    ),
-    ArticleSort.title_asc: (col(Article.title), col(Article.id)),
-    ArticleSort.title_desc: (col(Article.title).desc(), col(Article.id).desc()),
-    ArticleSort.id_asc: (col(Article.id),),
-    ArticleSort.id_desc: (col(Article.id).desc(),),
+_PUBLISHED = (col(Article.published), col(Article.id))
+ORDERS: dict[ArticleSort, Order] = {
+    ArticleSort.published_asc: Order(_PUBLISHED, first_nullable=True),
+    ArticleSort.published_desc: Order(_PUBLISHED, descending=True, first_nullable=True),
+    ArticleSort.title_asc: Order((col(Article.title), col(Article.id))),
+    ArticleSort.title_desc: Order((col(Article.title), col(Article.id)), descending=True),
+    ArticleSort.id_asc: Order((col(Article.id),)),
+    ArticleSort.id_desc: Order((col(Article.id),), descending=True),
 }
 
 
@@ -39,9 +37,8 @@ def articles_query(
     published_from: date | None = None,
     published_to: date | None = None,
     entity_id: int | None = None,
-    sort: ArticleSort = ArticleSort.published_desc,
 ) -> Any:
-    """The filtered, ordered statement behind the article list and its exports."""
+    """The filtered statement behind the article list and its exports."""
     statement = select(Article)
     if source is not None:
         statement = statement.where(Article.source == source)
@@ -54,14 +51,23 @@ def articles_query(
     if entity_id is not None:
         mentioned = select(Mention.article_id).where(Mention.entity_id == entity_id)
         statement = statement.where(col(Article.id).in_(mentioned))
-    return statement.order_by(*_ORDER[sort])
+    return statement
 
 
 def list_articles(
-    session: Session, *, limit: int, offset: int, **filters: Any
-) -> tuple[list[Article], int]:
-    """One page of ``articles_query(**filters)`` and the total."""
-    return fetch_page(session, articles_query(**filters), limit=limit, offset=offset)
+    session: Session,
+    *,
+    sort: ArticleSort = ArticleSort.published_desc,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[list[Article], int, str | None]:
+    """One page of ``articles_query(**filters)``, the total and the next page's cursor."""
+    statement = articles_query(**filters)
+    return fetch_page(
+        session, statement, order=ORDERS[sort], limit=limit, offset=offset, cursor=cursor
+    )
 
 
 def get_article(session: Session, *, article_id: int) -> Article | None:
@@ -86,14 +92,17 @@ def article_entities(session: Session, *, article_id: int) -> list[ArticleEntity
 
 
 def article_quotes(
-    session: Session, *, article_id: int, limit: int | None = None, offset: int = 0
-) -> tuple[list[Quote], int]:
-    statement = (
-        select(Quote)
-        .where(Quote.article_id == article_id)
-        .order_by(col(Quote.start), col(Quote.id))
-    )
+    session: Session,
+    *,
+    article_id: int,
+    limit: int | None = None,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[Quote], int, str | None]:
+    """The quotes of one article in body order: all of them, or one page."""
+    statement = select(Quote).where(Quote.article_id == article_id)
+    order = Order((col(Quote.start), col(Quote.id)))
     if limit is None:
-        items = list(session.exec(statement))
-        return items, len(items)
-    return fetch_page(session, statement, limit=limit, offset=offset)
+        items = list(session.exec(statement.order_by(*order.clauses())))
+        return items, len(items), None
+    return fetch_page(session, statement, order=order, limit=limit, offset=offset, cursor=cursor)

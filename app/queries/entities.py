@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import year_month
 from app.models import Article, Entity, Mention
-from app.queries import fetch_page
+from app.queries import Order, fetch_page
 from app.search import entity_ids_by_name_prefix
 
 
@@ -20,12 +20,13 @@ class EntitySort(StrEnum):
     name_desc = "-name"
 
 
-_ORDER: dict[EntitySort, tuple[Any, ...]] = {
-    EntitySort.mentions_desc: (col(Entity.mention_count).desc(), col(Entity.id)),
-    EntitySort.mentions_asc: (col(Entity.mention_count), col(Entity.id)),
-    EntitySort.articles_desc: (col(Entity.article_count).desc(), col(Entity.id)),
-    EntitySort.name_asc: (col(Entity.name), col(Entity.id)),
-    EntitySort.name_desc: (col(Entity.name).desc(), col(Entity.id).desc()),
+_MENTIONS = (col(Entity.mention_count), col(Entity.id))
+ORDERS: dict[EntitySort, Order] = {
+    EntitySort.mentions_desc: Order(_MENTIONS, descending=True),
+    EntitySort.mentions_asc: Order(_MENTIONS),
+    EntitySort.articles_desc: Order((col(Entity.article_count), col(Entity.id)), descending=True),
+    EntitySort.name_asc: Order((col(Entity.name), col(Entity.id))),
+    EntitySort.name_desc: Order((col(Entity.name), col(Entity.id)), descending=True),
 }
 
 
@@ -38,7 +39,6 @@ def entities_query(
     entity_type: str | None = None,
     name_prefix: str | None = None,
     name_query: str | None = None,
-    sort: EntitySort = EntitySort.mentions_desc,
 ) -> Any:
     statement = select(Entity)
     if entity_type is not None:
@@ -50,14 +50,23 @@ def entities_query(
     if name_query is not None:
         matching = entity_ids_by_name_prefix(name_query)
         statement = statement.where(col(Entity.id).in_(matching) if matching is not None else False)
-    return statement.order_by(*_ORDER[sort])
+    return statement
 
 
 def list_entities(
-    session: Session, *, limit: int, offset: int, **filters: Any
-) -> tuple[list[Entity], int]:
-    """One page of ``entities_query(**filters)`` and the total."""
-    return fetch_page(session, entities_query(**filters), limit=limit, offset=offset)
+    session: Session,
+    *,
+    sort: EntitySort = EntitySort.mentions_desc,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[list[Entity], int, str | None]:
+    """One page of ``entities_query(**filters)``, the total and the next page's cursor."""
+    statement = entities_query(**filters)
+    return fetch_page(
+        session, statement, order=ORDERS[sort], limit=limit, offset=offset, cursor=cursor
+    )
 
 
 def get_entity(session: Session, *, entity_id: int) -> Entity | None:

@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.models import Article, Quote
-from app.queries import fetch_page
+from app.queries import Order, fetch_page
 from app.search import quote_ids_matching
 
 
@@ -34,16 +34,27 @@ def quotes_query(
         statement = statement.where(Quote.kind == kind)
     if expression is not None:
         statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
-    statement = statement.order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
     return statement
 
 
+# body order within each article
+ORDER = Order((col(Quote.article_id), col(Quote.start), col(Quote.id)))
+
+
 def list_quotes(
-    session: Session, *, limit: int, offset: int, **filters: Any
-) -> tuple[list[tuple[Quote, str]], int]:
-    """One page of ``quotes_query(**filters)``: (quote, article title) pairs, and the total."""
-    rows, total = fetch_page(session, quotes_query(**filters), limit=limit, offset=offset)
-    return [(quote, title) for quote, title in rows], total
+    session: Session,
+    *,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+    **filters: Any,
+) -> tuple[list[tuple[Quote, str]], int, str | None]:
+    """One page of ``quotes_query(**filters)`` as (quote, article title) pairs, the total and
+    the next page's cursor."""
+    rows, total, following = fetch_page(
+        session, quotes_query(**filters), order=ORDER, limit=limit, offset=offset, cursor=cursor
+    )
+    return [(quote, title) for quote, title in rows], total, following
 
 
 def get_quote(session: Session, *, quote_id: int) -> Quote | None:

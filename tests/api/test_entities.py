@@ -18,7 +18,8 @@ class TestListEntities:
         make_mention(session, a, huawei, start=30)
         make_mention(session, a, ren)
         make_mention(session, b, renault)
-        assert ids(client.get("/api/v1/entities")) == [huawei.id, ren.id, renault.id]
+        # ties on the count break on id in the same direction (keyset paging needs it)
+        assert ids(client.get("/api/v1/entities")) == [huawei.id, renault.id, ren.id]
         assert ids(client.get("/api/v1/entities?type=org")) == [huawei.id, renault.id]
         assert ids(client.get("/api/v1/entities?name_prefix=ren&sort=name")) == [ren.id, renault.id]
         assert ids(client.get("/api/v1/entities?sort=mentions")) == [ren.id, renault.id, huawei.id]
