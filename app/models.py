@@ -217,6 +217,33 @@ class QuoteHit(QuotePublic):
     )
 
 
+class ArticleListItem(SQLModel):
+    """An article in the list: every field unless `fields` picks some; `body` unless `include`
+    leaves it out; `quotes` and `entities` when `include` asks for them."""
+
+    model_config = {"json_schema_extra": {"examples": [_ARTICLE_EXAMPLE]}}
+
+    id: int = Field(description="Internal article id (always present).")
+    source_id: str | None = Field(
+        default=None, description="The record's own id, or its file path."
+    )
+    title: str | None = Field(default=None, description="Headline.")
+    published: date | None = Field(default=None, description="Publication date, when known.")
+    source: str | None = Field(default=None, description="Publisher, e.g. `Wikinews`.")
+    url: str | None = Field(default=None, description="Canonical URL, when known.")
+    author: str | None = Field(default=None, description="Byline, when known.")
+    word_count: int | None = Field(default=None, description="Number of words in the body.")
+    body: str | None = Field(
+        default=None, description="Cleaned body text (`include=body`, the default)."
+    )
+    quotes: list["QuotePublic"] | None = Field(
+        default=None, description="Quotes (`include=quotes`)."
+    )
+    entities: list["ArticleEntity"] | None = Field(
+        default=None, description="Entities with their mentions (`include=entities`)."
+    )
+
+
 class ArticleDetail(ArticlePublic):
     entities: list[ArticleEntity] = Field(description="Entities mentioned, most mentioned first.")
     quotes: list[QuotePublic] = Field(description="Quotes in body order.")

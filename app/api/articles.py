@@ -4,13 +4,22 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from app.api.params import MAX_ID, ArticleId, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
-from app.models import Article, ArticleDetail, ArticleEntity, ArticlePublic, QuotePublic
+from app.models import (
+    Article,
+    ArticleDetail,
+    ArticleEntity,
+    ArticleListItem,
+    ArticlePublic,
+    ArticleSummary,
+    QuotePublic,
+)
 from app.pagination import Page, PageDep
 from app.queries import articles as queries
 from app.queries.articles import ArticleSort
@@ -30,7 +39,35 @@ def _get_or_404(session: SessionDep, article_id: int) -> Article:
     return article
 
 
-@router.get("", response_model=Page[ArticlePublic], responses=EXPORT_RESPONSES)
+_SUMMARY_FIELDS = tuple(ArticleSummary.model_fields)
+_INCLUDES = ("body", "quotes", "entities")
+
+
+def _names(param: str, value: str | None, allowed: tuple[str, ...]) -> set[str] | None:
+    """A comma-separated list of names, each one of ``allowed``."""
+    if value is None:
+        return None
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", param),
+                    "msg": f"Unknown {', '.join(unknown)}; choose from {', '.join(allowed)}",
+                    "type": "value_error",
+                }
+            ]
+        )
+    return names
+
+
+@router.get(
+    "",
+    response_model=Page[ArticleListItem],
+    response_model_exclude_unset=True,
+    responses=EXPORT_RESPONSES,
+)
 def list_articles(
     request: Request,
     session: SessionDep,
@@ -51,9 +88,28 @@ def list_articles(
     sort: Annotated[
         ArticleSort, Query(description="Order; `-` means descending. Undated articles last.")
     ] = ArticleSort.published_desc,
+    fields: Annotated[
+        str | None,
+        Query(
+            description="Sparse items: only these comma-separated fields (and `id`).",
+            examples=["id,title,published"],
+        ),
+    ] = None,
+    include: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated extras per item: `body`, `quotes`, `entities`. Default "
+            "`body`, or nothing when `fields` is given.",
+            examples=["quotes,entities"],
+        ),
+    ] = None,
     fmt: FormatDep = ExportFormat.json,
-) -> Page[ArticlePublic] | StreamingResponse:
+) -> Page[ArticleListItem] | StreamingResponse:
     """List articles, newest first, or export them all as CSV or NDJSON."""
+    chosen = _names("fields", fields, _SUMMARY_FIELDS)
+    extras = _names("include", include, _INCLUDES)
+    if extras is None:
+        extras = {"body"} if chosen is None else set()
     filters: dict[str, Any] = {
         "source": source,
         "author": author,
@@ -69,8 +125,27 @@ def list_articles(
     items, total, following = queries.list_articles(
         session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
     )
-    summaries = [ArticlePublic.model_validate(item) for item in items]
-    return Page[ArticlePublic].build(request, page, summaries, total, following)
+    listed = [_list_item(session, article, chosen, extras) for article in items]
+    return Page[ArticleListItem].build(request, page, listed, total, following)
+
+
+def _list_item(
+    session: SessionDep, article: Article, chosen: set[str] | None, extras: set[str]
+) -> ArticleListItem:
+    data = {
+        name: getattr(article, name)
+        for name in _SUMMARY_FIELDS
+        if chosen is None or name in chosen or name == "id"
+    }
+    if "body" in extras:
+        data["body"] = article.body
+    assert article.id is not None
+    if "quotes" in extras:
+        quotes, _, _ = queries.article_quotes(session, article_id=article.id)
+        data["quotes"] = [QuotePublic.model_validate(quote) for quote in quotes]
+    if "entities" in extras:
+        data["entities"] = queries.article_entities(session, article_id=article.id)
+    return ArticleListItem.model_validate(data)
 
 
 @router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))

@@ -124,3 +124,29 @@ class TestGetArticle:
     def test_subresources_of_a_missing_article_are_404(self, client: TestClient) -> None:
         assert client.get("/api/v1/articles/77/quotes").status_code == 404
         assert client.get("/api/v1/articles/77/entities").status_code == 404
+
+
+class TestSparseFieldsAndInclude:
+    def test_fields_pick_keys(self, client: TestClient, session: Session) -> None:
+        make_article(session, title="Only this")
+        [item] = client.get("/api/v1/articles?fields=title,published").json()["items"]
+        assert set(item) == {"id", "title", "published"} and item["title"] == "Only this"
+
+    def test_include_adds_quotes_and_entities(self, client: TestClient, session: Session) -> None:
+        article = make_article(session, body="Ada Obi said yes.")
+        ada = make_entity(session, name="Ada Obi")
+        make_mention(session, article, ada)
+        make_quote(session, article, text="yes", start=13)
+        [item] = client.get("/api/v1/articles?include=quotes,entities").json()["items"]
+        assert "body" not in item and item["quotes"][0]["text"] == "yes"
+        assert item["entities"][0]["name"] == "Ada Obi"
+        [both] = client.get("/api/v1/articles?fields=title&include=body").json()["items"]
+        assert set(both) == {"id", "title", "body"}
+        [default] = client.get("/api/v1/articles").json()["items"]
+        assert "body" in default and "quotes" not in default
+
+    def test_unknown_names_are_422(self, client: TestClient) -> None:
+        for query in ("fields=title,colour", "include=photos"):
+            response = client.get(f"/api/v1/articles?{query}")
+            assert response.status_code == 422
+            assert "choose from" in response.json()["errors"][0]["msg"]
