@@ -71,7 +71,8 @@ class ConditionalGetMiddleware:
         self.cache_control = cache_control.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        # HEAD passes through: its empty body would get another ETag and a zero length
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         start: Message | None = None
