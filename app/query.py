@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 FIELDS = ("title", "body")
 _MAX_NEAR = 100
+# FTS5's own parser overflows on deeply nested expressions
+_MAX_DEPTH = 20
+# a word or phrase without letters or digits ("-", "*", "&") is no term: FTS5 would match nothing
+_has_word_re = re.compile(r"[^\W_]")
 _control_re = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -45,7 +49,7 @@ _token_re = re.compile(
   | (?P<lparen>\()
   | (?P<rparen>\))
   | (?P<comma>,)
-  | (?P<phrase>"[^"]*"(?:~\d+)?)
+  | (?P<phrase>"[^"]*"(?:~[0-9]+)?)
   | (?P<quote>")
   | (?P<minus>-(?=[^\s-]))
   | (?P<word>[^\s()",]+)
@@ -62,6 +66,8 @@ def tokenize(query: str) -> list[_Token]:
             continue
         if kind == "quote":
             raise QuerySyntaxError('unclosed quotation mark "', at)
+        if kind in ("phrase", "word") and not _has_word_re.search(text):
+            continue
         if kind == "phrase":
             body, _, distance = text[1:].partition('"')
             near = int(distance[1:]) if distance else None
@@ -69,7 +75,7 @@ def tokenize(query: str) -> list[_Token]:
                 raise QuerySyntaxError(f"proximity must be {_MAX_NEAR} words or less", at)
             tokens.append(_Token("PHRASE", body, at, distance=near))
         elif kind == "word" and text in ("OR", "AND", "NOT"):
-            tokens.append(_Token(text if text != "AND" else "AND", text, at))
+            tokens.append(_Token(text, text, at))
         elif kind == "word":
             prefix = text.endswith("*") and len(text) > 1
             tokens.append(_Token("WORD", text.rstrip("*") if prefix else text, at, prefix=prefix))
@@ -86,6 +92,7 @@ class _Parser:
         self.query = query
         self.tokens = tokenize(query)
         self.i = 0
+        self.depth = 0
         self.fields = fields
 
     def peek(self) -> _Token | None:
@@ -124,7 +131,7 @@ class _Parser:
                 continue
             if token.kind in ("NOT", "MINUS"):
                 self.take()
-                if self.peek() is None or self.peek().kind in ("OR", "RPAREN"):  # type: ignore[union-attr]
+                if (target := self.peek()) is None or target.kind in ("OR", "RPAREN"):
                     raise QuerySyntaxError(f"{token.text} needs a term after it", token.position)
                 negative.append(self.primary())
             else:
@@ -135,9 +142,10 @@ class _Parser:
             position = start.position if start is not None else len(self.query)
             raise QuerySyntaxError("a query needs at least one term that must match", position)
         expression = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
-        for term in negative:
-            # FTS5's NOT is binary: "a NOT b"
-            expression = f"({expression} NOT {term})"
+        if negative:
+            # FTS5's NOT is binary: "a NOT (b OR c)" keeps the expression flat
+            excluded = negative[0] if len(negative) == 1 else "(" + " OR ".join(negative) + ")"
+            expression = f"({expression} NOT {excluded})"
         return expression
 
     def primary(self) -> str:
@@ -145,19 +153,28 @@ class _Parser:
         if token.kind == "LPAREN":
             if (inner := self.peek()) is not None and inner.kind == "RPAREN":
                 raise QuerySyntaxError("empty parentheses", token.position)
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                message = f"parentheses nest more than {_MAX_DEPTH} deep"
+                raise QuerySyntaxError(message, token.position)
             expression = self.or_expr()
+            self.depth -= 1
             closing = self.peek()
             if closing is None or closing.kind != "RPAREN":
                 raise QuerySyntaxError("unclosed parenthesis (", token.position)
             self.take()
-            return f"({expression})"
+            # or_expr and and_expr already bracket anything with more than one term
+            return expression if expression.startswith("(") else f"({expression})"
         if token.kind == "FIELD":
             field = token.text[:-1]
             if field not in self.fields:
-                where = " and ".join(f"{f}:" for f in self.fields) or "no field scopes"
-                raise QuerySyntaxError(
-                    f"{field}: is not available here (only {where})", token.position
+                where = " and ".join(f"{f}:" for f in self.fields)
+                message = (
+                    f"{field}: is not available here (only {where})"
+                    if where
+                    else "field scopes such as title: are not available here"
                 )
+                raise QuerySyntaxError(message, token.position)
             target = self.peek()
             if target is None or target.kind not in ("WORD", "PHRASE", "LPAREN", "NEAR"):
                 raise QuerySyntaxError(f"{token.text} needs a term after it", token.position)
@@ -186,7 +203,7 @@ class _Parser:
         if (token := self.peek()) is not None and token.kind == "COMMA":
             self.take()
             number = self.peek()
-            if number is None or number.kind != "WORD" or not number.text.isdigit():
+            if number is None or number.kind != "WORD" or not re.fullmatch("[0-9]+", number.text):
                 raise QuerySyntaxError("NEAR( needs a distance after the comma", token.position)
             self.take()
             distance = int(number.text)

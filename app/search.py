@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.errors import InvalidSearchQuery, SearchTimeout
@@ -63,12 +64,17 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
     raw.set_progress_handler(handler, _PROGRESS_STEPS)
     try:
         yield
-    except Exception as exc:
-        if "interrupted" in str(exc):
+    except OperationalError as exc:
+        error = exc.orig
+        if getattr(error, "sqlite_errorname", None) == "SQLITE_INTERRUPT":
             raise SearchTimeout(
                 f"The search ran for more than {timeout_ms} ms and was stopped; "
                 "try more specific words."
             ) from exc
+        if str(error).startswith("fts5:"):
+            # our parser should never produce what FTS5 refuses; if it does, it is still the
+            # query that is wrong, not the server
+            raise InvalidSearchQuery(f"The search engine refused the query: {error}.") from exc
         raise
     finally:
         raw.set_progress_handler(None, _PROGRESS_STEPS)
@@ -294,7 +300,7 @@ def quote_snippets(
     return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
 
 
-_name_word_re = re.compile(r"\w+")
+_name_word_re = re.compile(r"[^\W_]+")
 
 
 def entity_ids_by_name_prefix(query: str) -> Any | None:

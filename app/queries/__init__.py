@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, and_, func, or_, tuple_
+from sqlalchemy import Date, Integer, String, and_, func, or_, tuple_
 from sqlmodel import Session, select
 
 from app.errors import InvalidCursor
@@ -54,12 +54,29 @@ class Order:
             values = json.loads(raw)
             if not isinstance(values, list) or len(values) != len(self.columns):
                 raise ValueError("wrong length")
-            return [
-                date.fromisoformat(v) if v is not None and isinstance(c.type, Date) else v
-                for c, v in zip(self.columns, values, strict=True)
-            ]
+            return [_typed(c, v) for c, v in zip(self.columns, values, strict=True)]
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise InvalidCursor("The cursor is not one this list gave out.") from exc
+
+
+_MAX_INT = 2**63 - 1
+
+
+def _typed(column: Any, value: Any) -> Any:
+    """A cursor value of the column's own type, or ValueError: a tampered cursor must not reach
+    SQL as a list, a string in an integer column or an integer SQLite cannot hold."""
+    if value is None:
+        return None
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    # SQLModel's AutoString decorates a String
+    sql_type = getattr(column.type, "impl", column.type)
+    if isinstance(sql_type, Integer):
+        if type(value) is int and -_MAX_INT <= value <= _MAX_INT:
+            return value
+    elif isinstance(sql_type, String) and isinstance(value, str):
+        return value
+    raise ValueError(f"{value!r} does not fit {column.key}")
 
 
 def fetch_page(

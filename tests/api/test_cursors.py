@@ -66,3 +66,17 @@ def test_bad_cursors_are_422(client: TestClient, articles: int) -> None:
     first = client.get("/api/v1/articles?limit=2").json()
     both = client.get("/api/v1/articles", params={"cursor": first["next_cursor"], "offset": 2})
     assert both.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[[1], 1], [{"a": 1}, 1], [99999999999999999999, 1], ["x", 1], [1.5, 2], [True, 1]],
+)
+def test_tampered_cursors_are_422(client: TestClient, articles: int, values: list[object]) -> None:
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    for path in ("/api/v1/entities", "/api/v1/articles?sort=title", "/api/v1/articles"):
+        response = client.get(path, params={"cursor": cursor})
+        assert response.status_code == 422, (path, values, response.text)
