@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     MAX_PAGE_SIZE: int = 100
     MAX_QUERY_LENGTH: int = 500
     SEARCH_TIMEOUT_MS: int = 2000
+    # a CSV/NDJSON export running longer is cut off (the download ends early)
+    EXPORT_TIMEOUT_MS: int = 120_000
     BUSY_TIMEOUT_MS: int = 5000
     INGEST_BATCH_SIZE: int = 64
     # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag

@@ -4,6 +4,7 @@ the whole corpus never holds it in memory."""
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any
@@ -13,7 +14,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.errors import SearchTimeout
 from app.queries import Order, stream
+from app.search import time_limit
+
+logger = logging.getLogger(__name__)
 
 
 class ExportFormat(StrEnum):
@@ -53,18 +58,24 @@ def export(
 ) -> StreamingResponse:
     """Stream ``rows`` (run in a session of its own, which lives as long as the response)."""
     engine = request.app.state.engine
+    timeout_ms = request.app.state.settings.EXPORT_TIMEOUT_MS
     columns = list(model.model_fields)
 
     def lines() -> Iterator[str]:
         with Session(engine) as session:
             if fmt is ExportFormat.csv:
                 yield _csv_line(columns)
-            for row in rows(session):
-                data = row.model_dump(mode="json")
-                if fmt is ExportFormat.csv:
-                    yield _csv_line([_cell(data[c]) for c in columns])
-                else:
-                    yield json.dumps(data, ensure_ascii=False) + "\n"
+            try:
+                with time_limit(session, timeout_ms):
+                    for row in rows(session):
+                        data = row.model_dump(mode="json")
+                        if fmt is ExportFormat.csv:
+                            yield _csv_line([_cell(data[c]) for c in columns])
+                        else:
+                            yield json.dumps(data, ensure_ascii=False) + "\n"
+            except SearchTimeout:
+                # the status line has gone out already: the download ends here, short
+                logger.warning("export of %s stopped after %d ms", name, timeout_ms)
 
     return StreamingResponse(
         lines(),

@@ -51,13 +51,35 @@ class RequestIdMiddleware:
         finally:
             access_log.info(
                 '%s "%s %s" %s %.1fms id=%s',
-                scope.get("client", ("-",))[0],
+                (scope.get("client") or ("-",))[0],
                 scope["method"],
                 scope["path"],
                 status,
                 (time.perf_counter() - started) * 1000,
                 request_id,
             )
+
+
+class HeadAsGetMiddleware:
+    """Answer HEAD like GET without the body (RFC 9110 9.3.2): same status and headers, ETag
+    included. The routes themselves only declare GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 class ConditionalGetMiddleware:
@@ -71,7 +93,6 @@ class ConditionalGetMiddleware:
         self.cache_control = cache_control.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # HEAD passes through: its empty body would get another ETag and a zero length
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
@@ -81,7 +102,10 @@ class ConditionalGetMiddleware:
         async def buffer(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                if _has_header(message, b"etag"):
+                    await send(message)  # static files validate themselves
+                else:
+                    start = message
                 return
             if start is None:
                 await send(message)
@@ -109,6 +133,9 @@ class ConditionalGetMiddleware:
         modified = self._last_modified()
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers += [(b"etag", etag.encode()), (b"cache-control", self.cache_control)]
+        if not _has_header(start, b"vary"):
+            # the body depends on Accept-Encoding (gzip), on the 304 too: RFC 9110 15.4.5
+            headers.append((b"vary", b"Accept-Encoding"))
         if modified is not None:
             headers.append((b"last-modified", format_datetime(modified, usegmt=True).encode()))
         if _not_modified(scope, etag, modified):
@@ -134,8 +161,12 @@ class ConditionalGetMiddleware:
         return datetime.fromtimestamp(int(max(times)), UTC)
 
 
+def _has_header(start: Message, name: bytes) -> bool:
+    return any(key.lower() == name for key, _ in start.get("headers", []))
+
+
 def _is_streaming(start: Message) -> bool:
-    return not any(k.lower() == b"content-length" for k, _ in start.get("headers", []))
+    return not _has_header(start, b"content-length")
 
 
 def _not_modified(scope: Scope, etag: str, modified: datetime | None) -> bool:
@@ -177,6 +208,7 @@ def add_http_middleware(app: FastAPI, settings: Settings, database_path: Path | 
         ConditionalGetMiddleware, database_path=database_path, cache_control=cache_control
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(HeadAsGetMiddleware)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,

@@ -23,33 +23,53 @@ def _invalid(name: str, message: str, kind: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", name), "msg": message, "type": kind}])
 
 
+Limit = Annotated[
+    int,
+    Query(ge=1, description="Items per page, at most `CORPUS_MAX_PAGE_SIZE` (100 by default)."),
+]
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="Number of items to skip.")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="Resume after the previous page: the `next_cursor` it returned. Faster than "
+        "`offset` on deep pages.",
+    ),
+]
+
+
 def get_page_params(
     request: Request,
     response: Response,
-    limit: Annotated[
-        int,
-        Query(ge=1, description="Items per page, at most `CORPUS_MAX_PAGE_SIZE` (100 by default)."),
-    ] = 20,
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1, description="Number of items to skip.")] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=500,
-            description="Resume after the previous page: the `next_cursor` it returned. Faster "
-            "than `offset` on deep pages; lists without cursors ignore it.",
-        ),
-    ] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> PageParams:
-    cap = request.app.state.settings.MAX_PAGE_SIZE
-    if limit > cap:
-        # the cap is a setting, so it is checked here rather than in Query(le=...)
-        raise _invalid("limit", f"Input should be less than or equal to {cap}", "less_than_equal")
+    """Paging for lists that resume by keyset cursor as well as by offset."""
     if cursor is not None and offset:
         raise _invalid("offset", "Use either a cursor or an offset, not both", "value_error")
-    return PageParams(limit=limit, offset=offset, cursor=cursor, response=response)
+    return _checked(
+        request, PageParams(limit=limit, offset=offset, cursor=cursor, response=response)
+    )
+
+
+def get_offset_page_params(
+    request: Request, response: Response, limit: Limit = 20, offset: Offset = 0
+) -> PageParams:
+    """Paging by offset only (search results, an article's entities)."""
+    return _checked(request, PageParams(limit=limit, offset=offset, cursor=None, response=response))
+
+
+def _checked(request: Request, params: PageParams) -> PageParams:
+    cap = request.app.state.settings.MAX_PAGE_SIZE
+    if params.limit > cap:
+        # the cap is a setting, so it is checked here rather than in Query(le=...)
+        raise _invalid("limit", f"Input should be less than or equal to {cap}", "less_than_equal")
+    return params
 
 
 PageDep = Annotated[PageParams, Depends(get_page_params)]
+OffsetPageDep = Annotated[PageParams, Depends(get_offset_page_params)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -20,7 +20,7 @@ from app.models import (
     ArticleSummary,
     QuotePublic,
 )
-from app.pagination import Page, PageDep
+from app.pagination import OffsetPageDep, Page, PageDep
 from app.queries import articles as queries
 from app.queries.articles import ArticleSort
 
@@ -183,7 +183,7 @@ def list_article_quotes(
     responses=problem_responses(404),
 )
 def list_article_entities(
-    request: Request, session: SessionDep, page: PageDep, article_id: ArticleId
+    request: Request, session: SessionDep, page: OffsetPageDep, article_id: ArticleId
 ) -> Page[ArticleEntity]:
     """List the entities one article mentions, most mentioned first, with their offsets."""
     _get_or_404(session, article_id)

@@ -32,6 +32,10 @@ class Problem(BaseModel):
     errors: list[ValidationIssue] | None = Field(
         default=None, description="For a 422: each invalid parameter."
     )
+    position: int | None = Field(
+        default=None,
+        description="For an invalid search query: where it goes wrong (0-based character offset).",
+    )
 
 
 class SummaryRoute(APIRoute):

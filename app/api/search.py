@@ -14,7 +14,7 @@ from app.api.params import MAX_ID, HighlightDep, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.models import FacetCount, SearchHit
-from app.pagination import Page, PageDep
+from app.pagination import OffsetPageDep, Page
 from app.search import ArticleFilters, iter_hits, rank_articles, validate_query
 
 router = APIRouter(
@@ -68,7 +68,7 @@ class SearchPage(Page[SearchHit]):
 def search_articles(
     request: Request,
     session: SessionDep,
-    page: PageDep,
+    page: OffsetPageDep,
     highlight: HighlightDep,
     q: Annotated[str, Query(description=Q_DESCRIPTION, examples=["trade -war"])],
     sort: Annotated[

@@ -62,6 +62,11 @@ def _rejoin_broken_lines(text: str) -> str:
     return "".join(parts)
 
 
+def clean_title(title: str) -> str:
+    """One line, single spaces, no control characters."""
+    return " ".join(_control_re.sub(" ", title).split())
+
+
 def title_from_lead(body: str, max_length: int = 100) -> str:
     """A title for an article that has none: its first sentence, cut at a word boundary."""
     first_line = body.strip().split("\n", 1)[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.ingest.clean import clean_body, title_from_lead, word_count
+from app.ingest.clean import clean_body, clean_title, title_from_lead, word_count
 from app.ingest.sources import RawArticle, SourceError, iter_documents, iter_files
 from app.ingest.store import (
     EntityCache,
@@ -62,7 +62,7 @@ def prepare(raw: RawArticle) -> PreparedArticle | SourceError:
     body = clean_body(raw.body)
     if not body:
         return SourceError(raw.path, raw.line, "body is empty after cleaning")
-    title = " ".join((raw.title or title_from_lead(body)).split())
+    title = clean_title(raw.title or title_from_lead(body))
     digest = hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
     return PreparedArticle(
         raw=raw, title=title, body=body, content_hash=digest, word_count=word_count(body)

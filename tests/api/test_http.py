@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -100,3 +101,33 @@ def test_link_header_points_to_the_next_page(client: TestClient, session: Sessio
     assert first.headers["link"] == f'<{first.json()["next"]}>; rel="next"'
     last = client.get(first.json()["next"])
     assert "link" not in last.headers
+
+
+def test_head_is_get_without_a_body(client: TestClient, session: Session) -> None:
+    make_article(session)
+    get = client.get("/api/v1/articles")
+    head = client.head("/api/v1/articles")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_304_keeps_vary_and_static_files_keep_their_own_etag(client: TestClient) -> None:
+    first = client.get("/health")
+    again = client.get("/health", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["vary"] == "Accept-Encoding"
+    asset = client.get("/static-offline-docs/swagger-ui.css")
+    assert len(asset.headers.get_list("etag")) == 1
+
+
+def test_exports_stop_at_their_time_limit(
+    db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import search
+
+    for _ in range(3):
+        make_article(session)
+    monkeypatch.setattr(search, "_PROGRESS_STEPS", 1)
+    with TestClient(create_app(Settings(DATABASE_URL=db_url, EXPORT_TIMEOUT_MS=0))) as client:
+        response = client.get("/api/v1/articles?format=ndjson")
+    assert response.status_code == 200 and response.text == ""  # cut short, not a 500

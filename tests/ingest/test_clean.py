@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.ingest.clean import clean_body, title_from_lead, word_count
+from app.ingest.clean import clean_body, clean_title, title_from_lead, word_count
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,7 @@ def test_title_from_lead(body: str, title: str) -> None:
 
 def test_word_count() -> None:
     assert word_count("It's a win-win, says Ren Zhengfei (CEO).") == 7
+
+
+def test_clean_title() -> None:
+    assert clean_title("  Zebra\x02 crossing\n\tzebra ") == "Zebra crossing zebra"
