@@ -125,27 +125,26 @@ def list_articles(
     items, total, following = queries.list_articles(
         session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
     )
-    listed = [_list_item(session, article, chosen, extras) for article in items]
+    ids = [article.id for article in items if article.id is not None]
+    quotes = queries.quotes_by_article(session, article_ids=ids) if "quotes" in extras else {}
+    entities = queries.entities_by_article(session, article_ids=ids) if "entities" in extras else {}
+    listed = []
+    for article in items:
+        data = {
+            name: getattr(article, name)
+            for name in _SUMMARY_FIELDS
+            if chosen is None or name in chosen or name == "id"
+        }
+        if "body" in extras:
+            data["body"] = article.body
+        if "quotes" in extras:
+            data["quotes"] = [
+                QuotePublic.model_validate(q) for q in quotes.get(article.id or 0, [])
+            ]
+        if "entities" in extras:
+            data["entities"] = entities.get(article.id or 0, [])
+        listed.append(ArticleListItem.model_validate(data))
     return Page[ArticleListItem].build(request, page, listed, total, following)
-
-
-def _list_item(
-    session: SessionDep, article: Article, chosen: set[str] | None, extras: set[str]
-) -> ArticleListItem:
-    data = {
-        name: getattr(article, name)
-        for name in _SUMMARY_FIELDS
-        if chosen is None or name in chosen or name == "id"
-    }
-    if "body" in extras:
-        data["body"] = article.body
-    assert article.id is not None
-    if "quotes" in extras:
-        quotes, _, _ = queries.article_quotes(session, article_id=article.id)
-        data["quotes"] = [QuotePublic.model_validate(quote) for quote in quotes]
-    if "entities" in extras:
-        data["entities"] = queries.article_entities(session, article_id=article.id)
-    return ArticleListItem.model_validate(data)
 
 
 @router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))

@@ -76,19 +76,43 @@ def get_article(session: Session, *, article_id: int) -> Article | None:
 
 def article_entities(session: Session, *, article_id: int) -> list[ArticleEntity]:
     """Entities mentioned in one article with their mentions, most mentioned first."""
+    return entities_by_article(session, article_ids=[article_id]).get(article_id, [])
+
+
+def entities_by_article(
+    session: Session, *, article_ids: list[int]
+) -> dict[int, list[ArticleEntity]]:
+    """``article_entities`` for several articles in one query."""
     rows = session.exec(
         select(Entity, Mention)
         .join(Mention, col(Mention.entity_id) == Entity.id)
-        .where(Mention.article_id == article_id)
+        .where(col(Mention.article_id).in_(article_ids))
         .order_by(col(Mention.start))
     ).all()
-    by_entity: dict[int, ArticleEntity] = {}
+    grouped: dict[int, dict[int, ArticleEntity]] = {}
     for entity, mention in rows:
         assert entity.id is not None
-        if entity.id not in by_entity:
-            by_entity[entity.id] = ArticleEntity.model_validate(entity, update={"mentions": []})
-        by_entity[entity.id].mentions.append(MentionPublic.model_validate(mention))
-    return sorted(by_entity.values(), key=lambda e: (-len(e.mentions), e.mentions[0].start))
+        found = grouped.setdefault(mention.article_id, {})
+        if entity.id not in found:
+            found[entity.id] = ArticleEntity.model_validate(entity, update={"mentions": []})
+        found[entity.id].mentions.append(MentionPublic.model_validate(mention))
+    return {
+        article_id: sorted(found.values(), key=lambda e: (-len(e.mentions), e.mentions[0].start))
+        for article_id, found in grouped.items()
+    }
+
+
+def quotes_by_article(session: Session, *, article_ids: list[int]) -> dict[int, list[Quote]]:
+    """The quotes of several articles in body order, in one query."""
+    grouped: dict[int, list[Quote]] = {}
+    statement = (
+        select(Quote)
+        .where(col(Quote.article_id).in_(article_ids))
+        .order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
+    )
+    for quote in session.exec(statement):
+        grouped.setdefault(quote.article_id, []).append(quote)
+    return grouped
 
 
 def article_quotes(
