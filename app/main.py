@@ -69,6 +69,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+# an example for every parameter the routes do not give one themselves
+_PARAMETER_EXAMPLES: dict[str, Any] = {
+    "limit": 20,
+    "offset": 0,
+    "cursor": "WyIyMDIwLTAxLTA0IiwgMTJd",
+    "format": "csv",
+    "sort": "-published",
+    "author": "Jane Doe",
+    "source": "Wikinews",
+    "entity_id": 2,
+    "article_id": 1,
+    "speaker_entity_id": 2,
+    "speaker": "Ren Zhengfei",
+    "kind": "direct",
+    "highlight_start": "<mark>",
+    "highlight_end": "</mark>",
+    "entity_match": "all",
+    "facet": ["source", "entity"],
+    "facet_size": 5,
+    "has_quotes": True,
+    "published_from": "2020-01-01",
+    "published_to": "2020-12-31",
+}
+
+
 def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
     """The generated schema plus the Problem model that error responses refer to."""
     if app.openapi_schema is None:
@@ -89,5 +114,8 @@ def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "limit":
                     parameter["schema"]["maximum"] = cap
+                given = {"example", "examples"} & {*parameter, *parameter.get("schema", {})}
+                if not given and parameter["name"] in _PARAMETER_EXAMPLES:
+                    parameter["example"] = _PARAMETER_EXAMPLES[parameter["name"]]
         app.openapi_schema = schema
     return app.openapi_schema

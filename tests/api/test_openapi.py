@@ -22,6 +22,10 @@ def test_every_operation_is_documented(client: TestClient) -> None:
             assert not any(p["name"] == "id" for p in op.get("parameters", []))
         if path.startswith("/api/v1"):
             assert "422" in op["responses"], path
+        for parameter in op.get("parameters", []):
+            assert parameter.get("description"), (path, parameter["name"])
+            documented = {*parameter, *parameter.get("schema", {})}
+            assert {"example", "examples"} & documented, (path, parameter["name"])
     ids = [op["operationId"] for _, _, op in operations]
     assert len(set(ids)) == len(ids)
     assert "search-search_articles" in ids
