@@ -1,5 +1,6 @@
 """The FastAPI application factory: settings in; engine, routers and problem+json errors wired."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -94,6 +95,24 @@ _PARAMETER_EXAMPLES: dict[str, Any] = {
 }
 
 
+def _example_in_words(parameter: dict[str, Any]) -> None:
+    """Give an optional parameter its example in the description, not as `example`: the
+    Swagger UI fills examples into "Try it out", where an example filter would hide results."""
+    if parameter.get("required"):
+        return
+    schema = parameter.get("schema", {})
+    examples = parameter.pop("examples", None) or schema.pop("examples", None)
+    example = parameter.pop("example", None)
+    if isinstance(examples, dict):  # OpenAPI's named form: {name: {"value": …}}
+        examples = [entry.get("value") for entry in examples.values()]
+    value = examples[0] if examples else example
+    if value is None:
+        value = _PARAMETER_EXAMPLES.get(parameter["name"])
+    if value is not None:
+        shown = value if isinstance(value, str) else json.dumps(value)
+        parameter["description"] = f"{parameter.get('description', '')} Example: `{shown}`.".strip()
+
+
 def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
     """The generated schema plus the Problem model that error responses refer to."""
     if app.openapi_schema is None:
@@ -114,8 +133,6 @@ def _openapi_with_problem_schema(app: FastAPI) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "limit":
                     parameter["schema"]["maximum"] = cap
-                given = {"example", "examples"} & {*parameter, *parameter.get("schema", {})}
-                if not given and parameter["name"] in _PARAMETER_EXAMPLES:
-                    parameter["example"] = _PARAMETER_EXAMPLES[parameter["name"]]
+                _example_in_words(parameter)
         app.openapi_schema = schema
     return app.openapi_schema
