@@ -1,5 +1,6 @@
 """Loads the spaCy pipeline once and annotates texts in batches with entities and quotes."""
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -7,6 +8,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import compile_suffix_regex
 
 from app.nlp.entities import EntityMention, extract_entities
 from app.nlp.quotes import QuoteSpan, extract_quotes
@@ -22,9 +24,21 @@ class Annotation:
     quotes: tuple[QuoteSpan, ...]
 
 
+# technical terms the stock tokenizer splits ("5G" → "5" "G", then tagged as a number):
+# a number with one or two capitals, or a capitalised word with hyphenated parts ending in digits
+_TERM_RE = re.compile(r"^(?:\d+[A-Z]{1,2}|[A-Z][A-Za-z]*(?:-[A-Za-z]+)*-\d+[A-Za-z]?)$")
+
+
 @lru_cache(maxsize=2)
 def load_pipeline(model: str) -> Language:
-    return spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
+    nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
+    # token_match keeps a whole match as one token before prefixes and suffixes are split off:
+    # https://spacy.io/usage/linguistic-features#tokenizer-custom
+    nlp.tokenizer.token_match = _TERM_RE.match
+    # and a full stop after such a term ends the sentence ("… is 5G.")
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[0-9][A-Z])\."]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    return nlp
 
 
 def annotate(texts: Sequence[str], *, model: str, batch_size: int = 32) -> Iterator[Annotation]:
