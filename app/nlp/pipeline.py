@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex
 
@@ -34,10 +35,12 @@ def load_pipeline(model: str) -> Language:
     nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
     # token_match keeps a whole match as one token before prefixes and suffixes are split off:
     # https://spacy.io/usage/linguistic-features#tokenizer-custom
-    nlp.tokenizer.token_match = _TERM_RE.match
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, Tokenizer)
+    tokenizer.token_match = _TERM_RE.match
     # and a full stop after such a term ends the sentence ("… is 5G.")
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[0-9][A-Z])\."]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[0-9][A-Z])\."]
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     return nlp
 
 
