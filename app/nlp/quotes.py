@@ -123,43 +123,61 @@ def _interview_answers(text: str, mentions: Sequence[EntityMention]) -> list[Quo
 
 
 def quote_spans(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, mark_end) of each double-quoted passage, paragraph by paragraph.
+    """(start, end, mark_end) of each quoted passage, paragraph by paragraph.
 
-    Straight marks are told apart by what surrounds them: an opening mark follows a space and
-    precedes a word. A quote still open when the next one opens, or when the paragraph ends,
-    closes there: that is how flattened multi-paragraph quotes ("…we won. "Next…")
-    and opening marks repeated on each paragraph read. ``mark_end`` includes the closing mark.
+    Double marks first. Straight marks are told apart by what surrounds them: an opening mark
+    follows a space and precedes a word. A quote still open when the next one opens, or when
+    the paragraph ends, closes there: that is how flattened multi-paragraph quotes ("…we won.
+    "Next…") and opening marks repeated on each paragraph read. Single marks ('…' and ‘…’, the
+    British style) count only in paragraphs without double marks, where they cannot be quotes
+    nested in a double-quoted one; an apostrophe inside a word is never a mark.
+    ``mark_end`` includes the closing mark.
     """
     spans = []
     for line in re.finditer(r"[^\n]+", text):
-        open_at: int | None = None
-        for mark in _quote_mark_re.finditer(line.group()):
-            i = line.start() + mark.start()
-            before = text[i - 1] if i > line.start() else " "
-            after = text[i + 1] if i + 1 < line.end() else " "
-            char = mark.group()
-            opens = char == "“" or (
-                char == '"'
-                and (before.isspace() or before in _OPENING_CONTEXT)
-                and not after.isspace()
-            )
-            closes = char == "”" or (
-                char == '"'
-                and not before.isspace()
-                and (after.isspace() or after in _CLOSING_CONTEXT)
-            )
-            if opens and not (closes and open_at is not None):
-                if open_at is not None:
-                    end = _rstrip(text, open_at + 1, i)
-                    spans.append((open_at + 1, end, end))
-                open_at = i
-            elif closes and open_at is not None:
-                spans.append((open_at + 1, i, i + 1))
-                open_at = None
-        if open_at is not None:
-            end = _rstrip(text, open_at + 1, line.end())
-            spans.append((open_at + 1, end, end))
+        if _quote_mark_re.search(line.group()):
+            spans += _line_spans(text, line.start(), line.end(), '"', "“", "”")
+        else:
+            spans += _line_spans(text, line.start(), line.end(), "'", "‘", "’")
     return [(start, end, mark_end) for start, end, mark_end in spans if text[start:end].strip()]
+
+
+def _line_spans(
+    text: str, line_start: int, line_end: int, straight: str, opening: str, closing: str
+) -> list[tuple[int, int, int]]:
+    spans = []
+    open_at: int | None = None
+    for i in range(line_start, line_end):
+        char = text[i]
+        if char not in (straight, opening, closing):
+            continue
+        before = text[i - 1] if i > line_start else " "
+        after = text[i + 1] if i + 1 < line_end else " "
+        if before.isalnum() and after.isalnum():
+            continue  # an apostrophe: don't, it’s
+        opens = char == opening or (
+            char == straight
+            and (before.isspace() or before in _OPENING_CONTEXT)
+            and not after.isspace()
+        )
+        ends_here = after.isspace() or after in _CLOSING_CONTEXT
+        # a curly double closes wherever it is; ’ is also an apostrophe, so it must end a word
+        closes = (char == closing and (straight == '"' or ends_here)) or (
+            char == straight and not before.isspace() and ends_here
+        )
+        if opens and not (closes and open_at is not None):
+            if open_at is not None:
+                end = _rstrip(text, open_at + 1, i)
+                spans.append((open_at + 1, end, end))
+            open_at = i
+        elif closes and open_at is not None:
+            spans.append((open_at + 1, i, i + 1))
+            open_at = None
+    if open_at is not None and straight == '"':
+        # only double marks open a quote that runs to the end of its paragraph
+        end = _rstrip(text, open_at + 1, line_end)
+        spans.append((open_at + 1, end, end))
+    return spans
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

@@ -261,3 +261,23 @@ class TestColonInterviews:
             "The colony is shrinking every decade.",
         ]
         assert {q.speaker.name for q in quotes if q.speaker} == {"Natalia Gomez"}
+
+
+class TestSingleMarks:
+    def test_british_single_quotes(self, quotes_of: Extract) -> None:
+        text = "'We will fight on until the end,' said Hannah Schmidt."
+        [quote] = quotes_of(text)
+        assert quote.text == "We will fight on until the end," and quote.kind == "direct"
+        assert quote.speaker and quote.speaker.name == "Hannah Schmidt"
+
+    def test_curly_single_quotes(self, quotes_of: Extract) -> None:
+        [quote] = quotes_of("Tom Harris told reporters: ‘The budget is balanced and fair.’")
+        assert quote.text == "The budget is balanced and fair."
+
+    def test_nested_single_quotes_stay_inside(self, quotes_of: Extract) -> None:
+        text = "\"They told me 'never again' and left,\" said Hannah Schmidt."
+        [quote] = quotes_of(text)
+        assert quote.text == "They told me 'never again' and left,"
+
+    def test_apostrophes_are_not_quotes(self) -> None:
+        assert quote_spans("It's the players' union, and don’t forget the '90s.") == []
