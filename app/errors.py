@@ -100,15 +100,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
-    errors = [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]
-    return problem(
-        request,
-        422,
-        slug="validation-error",
-        title="Invalid request parameters",
-        detail=f"query.cursor: {exc}",
-        errors=errors,
-    )
+    issue = {"loc": ("query", "cursor"), "msg": str(exc), "type": "value_error"}
+    return await _validation_error(request, RequestValidationError([issue]))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

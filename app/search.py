@@ -26,6 +26,7 @@ from app.query import FIELDS, QuerySyntaxError, to_fts5
 FTS_TABLES = ("article_fts", "quote_fts", "entity_fts")
 # snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+_MARKS = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
 # how many SQLite VM instructions run between two checks of the deadline
 _PROGRESS_STEPS = 10_000
 
@@ -176,13 +177,12 @@ def rank_articles(
     configuration, set in the migration (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
     """
     where, params = _where(expression, filters)
-    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
     with time_limit(session, timeout_ms):
         total = session.execute(text(f"SELECT count(*) {_FROM} WHERE {where}"), params)
         total_count = total.scalar_one()
         rows = session.execute(
             _hits_sql(where, sort, paged=True),
-            {**params, **marks, "limit": limit, "offset": offset},
+            {**params, **_MARKS, "limit": limit, "offset": offset},
         )
         hits = [_hit(row, highlight) for row in rows.mappings()]
         counts = {
@@ -197,10 +197,9 @@ def iter_hits(
 ) -> Iterator[dict[str, Any]]:
     """Every matching article in order, fetched in chunks: the search export."""
     where, params = _where(expression, filters)
-    marks = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
     result = session.execute(
         _hits_sql(where, sort, paged=False),
-        {**params, **marks},
+        {**params, **_MARKS},
         execution_options={"yield_per": 200},
     )
     for row in result.mappings():
@@ -296,7 +295,7 @@ def quote_snippets(
         "SELECT rowid, snippet(quote_fts, 0, :open, :close, '…', 32) AS snippet FROM quote_fts "
         f"WHERE quote_fts MATCH :expression AND rowid IN ({', '.join(':' + n for n in names)})"
     )
-    params = {"expression": expression, "open": _MARK_OPEN, "close": _MARK_CLOSE, **names}
+    params = {"expression": expression, **_MARKS, **names}
     return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
 
 
