@@ -131,8 +131,5 @@ def list_entity_quotes(
         offset=page.offset,
         cursor=page.cursor,
     )
-    quotes = [
-        QuoteHit.model_validate(quote, update={"article_title": title, "snippet": None})
-        for quote, title in items
-    ]
+    quotes = quote_queries.quote_hits(session, items)
     return Page[QuoteHit].build(request, page, quotes, total, following)

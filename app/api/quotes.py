@@ -1,6 +1,7 @@
 """Quote endpoints: list with filters and full-text search, one quote."""
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,11 +12,13 @@ from app.api.params import MAX_ID, HighlightDep, QuoteId, SummaryRoute, problem_
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.models import Quote, QuoteHit, QuoteKind, QuotePublic
+from app.models import QuoteHit, QuoteKind, QuotePublic
 from app.pagination import Page, PageDep
 from app.queries import quotes as queries
 from app.queries import stream
-from app.search import Highlight, quote_snippets, time_limit, validate_query
+from app.search import time_limit, validate_query
+
+_EXPORT_CHUNK = 500
 
 router = APIRouter(
     prefix="/quotes", tags=["quotes"], responses=problem_responses(422), route_class=SummaryRoute
@@ -68,43 +71,20 @@ def list_quotes(
         statement = queries.quotes_query(**filters)
 
         def export_rows(export_session: Session) -> Iterator[QuoteHit]:
-            for quote, title in stream(export_session, statement, queries.ORDER):
-                yield _hit(export_session, quote, title, expression, highlight)
+            rows = stream(export_session, statement, queries.ORDER)
+            # snippets by the chunk, not one query per quote
+            while chunk := list(islice(rows, _EXPORT_CHUNK)):
+                yield from queries.quote_hits(
+                    export_session, chunk, expression=expression, highlight=highlight
+                )
 
         return export(request, fmt, QuoteHit, export_rows, "quotes")
     with time_limit(session, settings.SEARCH_TIMEOUT_MS):
         items, total, following = queries.list_quotes(
             session, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
         )
-        snippets = (
-            quote_snippets(
-                session,
-                expression=expression,
-                quote_ids=[quote.id for quote, _ in items if quote.id is not None],
-                highlight=highlight,
-            )
-            if expression is not None
-            else {}
-        )
-    hits = [
-        QuoteHit.model_validate(
-            quote, update={"article_title": title, "snippet": snippets.get(quote.id or 0)}
-        )
-        for quote, title in items
-    ]
+        hits = queries.quote_hits(session, items, expression=expression, highlight=highlight)
     return Page[QuoteHit].build(request, page, hits, total, following)
-
-
-def _hit(
-    session: Session, quote: Quote, title: str, expression: str | None, highlight: Highlight
-) -> QuoteHit:
-    snippet = None
-    if expression is not None and quote.id is not None:
-        found = quote_snippets(
-            session, expression=expression, quote_ids=[quote.id], highlight=highlight
-        )
-        snippet = found.get(quote.id)
-    return QuoteHit.model_validate(quote, update={"article_title": title, "snippet": snippet})
 
 
 @router.get("/{quote_id}", response_model=QuotePublic, responses=problem_responses(404))

@@ -4,9 +4,9 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.models import Article, Quote
+from app.models import Article, Quote, QuoteHit
 from app.queries import Order, fetch_page
-from app.search import quote_ids_matching
+from app.search import Highlight, quote_ids_matching, quote_snippets
 
 
 def quotes_query(
@@ -55,6 +55,31 @@ def list_quotes(
         session, quotes_query(**filters), order=ORDER, limit=limit, offset=offset, cursor=cursor
     )
     return [(quote, title) for quote, title in rows], total, following
+
+
+def quote_hits(
+    session: Session,
+    rows: list[tuple[Quote, str]],
+    *,
+    expression: str | None = None,
+    highlight: Highlight | None = None,
+) -> list[QuoteHit]:
+    """(quote, article title) rows as QuoteHits; with a search expression, their snippets come
+    from one query for all the rows."""
+    snippets: dict[int, str] = {}
+    if expression is not None:
+        snippets = quote_snippets(
+            session,
+            expression=expression,
+            quote_ids=[quote.id for quote, _ in rows if quote.id is not None],
+            highlight=highlight or Highlight(),
+        )
+    return [
+        QuoteHit.model_validate(
+            quote, update={"article_title": title, "snippet": snippets.get(quote.id or 0)}
+        )
+        for quote, title in rows
+    ]
 
 
 def get_quote(session: Session, *, quote_id: int) -> Quote | None:
