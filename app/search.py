@@ -35,7 +35,9 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic filter: leave the FTS tables out of autogenerate comparisons."""
-    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLES))
+    return not (
+        type_ == "table" and name is not None and name.startswith((*FTS_TABLES, "corpus_version"))
+    )
 
 
 def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> str:

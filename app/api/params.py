@@ -51,7 +51,7 @@ class SummaryRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
-def get_highlight(
+async def get_highlight(
     highlight_start: Annotated[
         str, Query(max_length=50, description="Marker before each match in snippets.")
     ] = "<mark>",
