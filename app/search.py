@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+import numpy as np
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -198,22 +199,27 @@ def rank_articles(
         ).scalar_one()
         page = {**params, "limit": limit, "offset": offset}
         if sort == "-published" and total > DATE_WALK_MIN_HITS:
-            ids_sql = _date_walk_sql(where)
+            ids_sql = _date_walk_sql(where, filters)
         else:
-            ids_sql = f"SELECT a.id {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
-        ids = session.execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page).scalars()
-        hits = _page_hits(session, expression, list(ids), highlight)
+            # the score comes with the order: bm25 reads every match of each term once per
+            # statement, so asking for it again on the page would cost as much as the search
+            ids_sql = (
+                f"SELECT a.id, article_fts.rank AS score {_FROM} WHERE {where} "
+                f"ORDER BY {_ORDER_BY[sort]}"
+            )
+        ranked = session.execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
+        hits = _page_hits(session, expression, dict(ranked.tuples().all()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
 
 
-def _date_walk_sql(where: str) -> str:
+def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
     """Newest first by walking ix_article_published and keeping the rows that match: the set of
     matching ids is built once, and the walk stops at the page (a plan SQLite does not choose
     by itself, as it cannot tell how many rows match)."""
     return f"""
-        SELECT a.id FROM article AS a INDEXED BY ix_article_published
-        WHERE a.id IN (SELECT a.id {_FROM} WHERE {where})
+        SELECT a.id, NULL AS score FROM article AS a INDEXED BY ix_article_published
+        WHERE a.id IN (SELECT article_fts.rowid {_from(filters)} WHERE {where})
         ORDER BY {_ORDER_BY["-published"]}
     """
 
@@ -222,26 +228,31 @@ _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.auth
 
 
 def _page_hits(
-    session: Session, expression: str, ids: list[int], highlight: Highlight
+    session: Session, expression: str, scores: dict[int, float | None], highlight: Highlight
 ) -> list[dict[str, Any]]:
-    """The page's articles in ``ids`` order with score, snippet and match offsets."""
-    if not ids:
+    """The page's articles, in the order of ``scores`` (article id → score, or None where
+    the order did not need one), with snippets and match offsets."""
+    if not scores:
         return []
+    ids = list(scores)
     names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
+    score = "article_fts.rank" if None in scores.values() else "NULL"
     rows = session.execute(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
                    snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
                    highlight(article_fts, 1, :open, :close) AS marked_body,
-                   article_fts.rank AS score
-            {_FROM} WHERE article_fts MATCH :expression
+                   {score} AS score
+            {_FROM_ROWS} WHERE article_fts MATCH :expression
             AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
             """
         ),
         {"expression": expression, **_MARKS, **names},
     )
     by_id = {row["id"]: _hit(row, highlight) for row in rows.mappings()}
+    for article_id, hit in by_id.items():
+        hit["score"] = scores[article_id] if hit["score"] is None else hit["score"]
     return [by_id[article_id] for article_id in ids if article_id in by_id]
 
 
@@ -257,7 +268,7 @@ def iter_hits(
                    snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
                    highlight(article_fts, 1, :open, :close) AS marked_body,
                    article_fts.rank AS score
-            {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
+            {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
             """
         ),
         {**params, **_MARKS},
@@ -267,7 +278,14 @@ def iter_hits(
         yield _hit(row, highlight)
 
 
-_FROM = "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
+# CROSS JOIN keeps the index as the outer loop (https://sqlite.org/optoverview.html#crossjoin):
+# left to itself, SQLite may walk every article by source or date and probe the index per row.
+# Filters and facets read the narrow covering index, pages the table's full rows.
+_FROM = (
+    "FROM article_fts CROSS JOIN article AS a INDEXED BY ix_article_facets "
+    "ON a.id = article_fts.rowid"
+)
+_FROM_ROWS = "FROM article_fts CROSS JOIN article AS a ON a.id = article_fts.rowid"
 
 
 def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
@@ -281,55 +299,90 @@ def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
 def _facets(
     session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """Counts over all matches: sources, years and months from one pass over the matching
-    articles, entities from their mentions."""
-    counts: dict[str, list[dict[str, Any]]] = {}
-    if {"source", "published_year", "published_month"} & set(names):
-        rows = session.execute(
-            text(
-                f"SELECT a.source, substr(a.published, 1, 7) AS month, count(*) AS count "
-                f"{_FROM} WHERE {where} GROUP BY 1, 2"
-            ),
-            params,
-        ).all()
-        tallies: dict[str, Counter[str | None]] = {
-            "source": Counter(),
-            "published_year": Counter(),
-            "published_month": Counter(),
-        }
-        for source, month, count in rows:
-            tallies["source"][source] += count
-            tallies["published_year"][month and month[:4]] += count
-            tallies["published_month"][month] += count
-        # sources are ranked and cut to the facet size; dates are a complete timeline
-        sources = sorted(tallies["source"].items(), key=lambda item: (-item[1], item[0] or ""))
-        counts["source"] = [{"value": v, "count": c} for v, c in sources[:size]]
-        for name in ("published_year", "published_month"):
-            timeline = sorted(
-                tallies[name].items(), key=lambda item: (item[0] is not None, item[0] or "")
-            )
-            counts[name] = [{"value": v, "count": c} for v, c in timeline]
-    if "entity" in names:
-        counts["entity"] = _entity_facet(session, where, params, size)
+    """Counts over all matches, from one pass over the matching articles: their source, month
+    and (for the entity facet) the packed ids of the entities they mention."""
+    entities = "entity" in names
+    rows = session.execute(
+        text(
+            f"SELECT a.source, substr(a.published, 1, 7) {', a.entity_ids' if entities else ''} "
+            f"{_FROM} WHERE {where}"
+        ),
+        params,
+    ).all()
+    months = Counter(row[1] for row in rows)
+    years: Counter[str | None] = Counter()
+    for month, count in months.items():
+        years[month and month[:4]] += count
+    # sources are ranked and cut to the facet size; dates are a complete timeline
+    sources = sorted(Counter(row[0] for row in rows).items(), key=lambda i: (-i[1], i[0] or ""))
+    counts = {
+        "source": [{"value": v, "count": c} for v, c in sources[:size]],
+        "published_year": _timeline(years),
+        "published_month": _timeline(months),
+    }
+    if entities:
+        counts["entity"] = _entity_facet(session, [row[2] for row in rows], size)
     return {name: counts[name] for name in names}
 
 
-def _entity_facet(
-    session: Session, where: str, params: dict[str, Any], size: int
-) -> list[dict[str, Any]]:
-    sql = f"""
-        SELECT id, value, type, count FROM (
-            SELECT e.id, e.name AS value, e.type, count(DISTINCT m.article_id) AS count,
-                   row_number() OVER (
-                       PARTITION BY e.type ORDER BY count(DISTINCT m.article_id) DESC, e.id
-                   ) AS place
-            FROM (SELECT a.id {_FROM} WHERE {where}) AS hit
-            JOIN mention m ON m.article_id = hit.id JOIN entity e ON e.id = m.entity_id
-            GROUP BY e.id
-        ) WHERE place <= :facet_size ORDER BY type, count DESC, id
-    """
-    rows = session.execute(text(sql), {**params, "facet_size": size}).mappings()
-    return [dict(row) for row in rows]
+def _timeline(counts: Counter[str | None]) -> list[dict[str, Any]]:
+    """Values in order, articles without a date first."""
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+    return [{"value": value, "count": count} for value, count in ordered]
+
+
+def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> list[dict[str, Any]]:
+    """The ``size`` entities of each type mentioned in most of the matching articles, counted
+    with numpy over the articles' packed entity ids."""
+    ids = np.frombuffer(b"".join(blob for blob in packed if blob), dtype="<i8")
+    if not ids.size:
+        return []
+    per_entity = np.bincount(ids)
+    mentioned = np.flatnonzero(per_entity)
+    types, type_names = _entity_types(session, int(mentioned[-1]))
+    kind = types[mentioned]
+    known = kind >= 0  # an entity deleted since: not counted
+    mentioned, kind = mentioned[known], kind[known]
+    order = np.lexsort((mentioned, -per_entity[mentioned], kind))
+    chosen: list[int] = []
+    for type_code in np.unique(kind):
+        of_type = order[kind[order] == type_code]
+        chosen.extend(int(i) for i in mentioned[of_type[:size]])
+    if not chosen:
+        return []
+    by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    names = dict(session.execute(by_ids, {"ids": chosen}).tuples().all())
+    return [
+        {"id": i, "value": names[i], "type": type_names[types[i]], "count": int(per_entity[i])}
+        for i in chosen
+        if i in names
+    ]
+
+
+_type_cache: dict[str, tuple[int, np.ndarray[Any, Any], list[str]]] = {}
+
+
+def _entity_types(session: Session, max_id: int) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Every entity's type as a code (-1: no such entity), indexed by entity id; cached per
+    database until its change counter moves."""
+    version = session.execute(text("SELECT version FROM corpus_version")).scalar_one()
+    key = str(session.get_bind().engine.url)
+    cached = _type_cache.get(key)
+    if cached is None or cached[0] != version:
+        rows = session.execute(text("SELECT id, type FROM entity")).all()
+        type_names = sorted({kind for _, kind in rows})
+        codes = {name: code for code, name in enumerate(type_names)}
+        top = max((entity_id for entity_id, _ in rows), default=0)
+        types = np.full(top + 1, -1, dtype=np.int16)
+        for entity_id, kind in rows:
+            types[entity_id] = codes[kind]
+        cached = _type_cache[key] = (version, types, type_names)
+    _, types, type_names = cached
+    if max_id >= len(types):  # ids newer than the snapshot the cache was made from
+        types = np.concatenate([types, np.full(max_id + 1 - len(types), -1, dtype=np.int16)])
+    return types, type_names
 
 
 def _highlight(snippet: str, highlight: Highlight) -> str:
