@@ -275,7 +275,9 @@ class SearchHit(ArticleSummary):
         description="HTML-escaped excerpt around the best match, matches wrapped in the "
         "highlight markers (`<mark>` and `</mark>` by default)."
     )
-    score: float = Field(description="bm25 relevance (lower is better, as in SQLite FTS5).")
+    score: float | None = Field(
+        description="Relevance, lower is better (bm25); null when results are sorted by date."
+    )
     matches: list[MatchOffset] = Field(
         description="Where the query matched in `body` (code-point offsets), to highlight the "
         "full text client-side."

@@ -201,11 +201,8 @@ def rank_articles(
         if sort == "-published" and total > DATE_WALK_MIN_HITS:
             ids_sql = _date_walk_sql(where, filters)
         else:
-            # the score comes with the order: bm25 reads every match of each term once per
-            # statement, so asking for it again on the page would cost as much as the search
             ids_sql = (
-                f"SELECT a.id, article_fts.rank AS score {_FROM} WHERE {where} "
-                f"ORDER BY {_ORDER_BY[sort]}"
+                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
             )
         ranked = session.execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
         hits = _page_hits(session, expression, dict(ranked.tuples().all()), highlight)
@@ -218,10 +215,16 @@ def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
     matching ids is built once, and the walk stops at the page (a plan SQLite does not choose
     by itself, as it cannot tell how many rows match)."""
     return f"""
-        SELECT a.id, NULL AS score FROM article AS a INDEXED BY ix_article_published
+        SELECT a.id, {_score("-published")} FROM article AS a INDEXED BY ix_article_published
         WHERE a.id IN (SELECT article_fts.rowid {_from(filters)} WHERE {where})
         ORDER BY {_ORDER_BY["-published"]}
     """
+
+
+def _score(sort: str) -> str:
+    """The score column: bm25 in relevance order, where it comes free with the order; none in
+    date order, where it would cost a second pass over every match of each term."""
+    return "article_fts.rank AS score" if sort == "relevance" else "NULL AS score"
 
 
 _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
@@ -230,29 +233,27 @@ _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.auth
 def _page_hits(
     session: Session, expression: str, scores: dict[int, float | None], highlight: Highlight
 ) -> list[dict[str, Any]]:
-    """The page's articles, in the order of ``scores`` (article id → score, or None where
-    the order did not need one), with snippets and match offsets."""
+    """The page's articles, in the order of ``scores`` (article id → score), with snippets
+    and match offsets."""
     if not scores:
         return []
     ids = list(scores)
     names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
-    score = "article_fts.rank" if None in scores.values() else "NULL"
     rows = session.execute(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
                    snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
-                   highlight(article_fts, 1, :open, :close) AS marked_body,
-                   {score} AS score
+                   highlight(article_fts, 1, :open, :close) AS marked_body
             {_FROM_ROWS} WHERE article_fts MATCH :expression
             AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
             """
         ),
         {"expression": expression, **_MARKS, **names},
     )
-    by_id = {row["id"]: _hit(row, highlight) for row in rows.mappings()}
-    for article_id, hit in by_id.items():
-        hit["score"] = scores[article_id] if hit["score"] is None else hit["score"]
+    by_id = {
+        row["id"]: {**_hit(row, highlight), "score": scores[row["id"]]} for row in rows.mappings()
+    }
     return [by_id[article_id] for article_id in ids if article_id in by_id]
 
 
@@ -267,7 +268,7 @@ def iter_hits(
             SELECT {_HIT_COLUMNS},
                    snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
                    highlight(article_fts, 1, :open, :close) AS marked_body,
-                   article_fts.rank AS score
+                   {_score(sort)}
             {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
             """
         ),
