@@ -243,7 +243,7 @@ def _page_hits(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
-                   snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
+                   highlight(article_fts, 0, :open, :close) AS marked_title,
                    highlight(article_fts, 1, :open, :close) AS marked_body
             {_FROM_ROWS} WHERE article_fts MATCH :expression
             AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
@@ -266,7 +266,7 @@ def iter_hits(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
-                   snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
+                   highlight(article_fts, 0, :open, :close) AS marked_title,
                    highlight(article_fts, 1, :open, :close) AS marked_body,
                    {_score(sort)}
             {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
@@ -290,10 +290,15 @@ _FROM_ROWS = "FROM article_fts CROSS JOIN article AS a ON a.id = article_fts.row
 
 
 def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
+    marks = _marks(row["marked_body"])
     return {
-        **{k: v for k, v in row.items() if k != "marked_body"},
-        "snippet": _highlight(row["snippet"], highlight),
-        "matches": _match_offsets(row["marked_body"]),
+        **{k: v for k, v in row.items() if not k.startswith("marked_")},
+        "snippet": _highlight(_snippet(row["marked_body"], marks, row["marked_title"]), highlight),
+        "matches": [
+            # each marker before a match moves it by one character
+            {"start": start - 2 * n, "end": end - 2 * n - 1}
+            for n, (start, end) in enumerate(marks)
+        ],
     }
 
 
@@ -391,17 +396,47 @@ def _highlight(snippet: str, highlight: Highlight) -> str:
     return escaped.replace(_MARK_OPEN, highlight.start).replace(_MARK_CLOSE, highlight.end)
 
 
-def _match_offsets(marked: str) -> list[dict[str, int]]:
-    """Offsets of the matches in the body, from FTS5's highlight() output: each marker moves
-    the text after it by one character. ``str.find`` jumps from marker to marker."""
-    offsets: list[dict[str, int]] = []
+def _marks(marked: str) -> list[tuple[int, int]]:
+    """Where highlight() put its markers: (open, close) positions in the marked text, found by
+    jumping from marker to marker rather than reading every character."""
+    marks = []
     position = marked.find(_MARK_OPEN)
     while position != -1:
         end = marked.find(_MARK_CLOSE, position)
-        shift = 2 * len(offsets)
-        offsets.append({"start": position - shift, "end": end - shift - 1})
+        marks.append((position, end))
         position = marked.find(_MARK_OPEN, end)
-    return offsets
+    return marks
+
+
+# about the 24 words FTS5's snippet() shows; made here from highlight()'s output, as FTS5
+# would tokenize the whole body a second time to make its own
+_SNIPPET_CHARS = 160
+_SNIPPET_LEAD = 40
+
+
+def _snippet(marked_body: str, marks: list[tuple[int, int]], marked_title: str) -> str:
+    """A fragment of the body around its densest run of matches, or the title when only the
+    title matches; cut at spaces, with '…' where text was left out."""
+    if not marks:
+        return marked_title
+    opens = [start for start, _ in marks]
+    best, best_count, last = 0, 0, 0
+    for first, start in enumerate(opens):  # the window starting at each match, two pointers
+        while last < len(opens) and opens[last] < start + _SNIPPET_CHARS:
+            last += 1
+        if last - first > best_count:
+            best, best_count = first, last - first
+    begin = max(0, opens[best] - _SNIPPET_LEAD)
+    if begin:
+        space = marked_body.find(" ", begin, opens[best])
+        begin = space + 1 if space != -1 else opens[best]
+    end = begin + _SNIPPET_CHARS
+    inside = [close for start, close in marks if start < end <= close]
+    end = max([end, *(close + 1 for close in inside)])
+    space = marked_body.find(" ", end)
+    end = len(marked_body) if space == -1 else space
+    fragment = marked_body[begin:end].strip()
+    return ("…" if begin else "") + fragment + ("…" if end < len(marked_body) else "")
 
 
 def quote_snippets(
