@@ -194,9 +194,11 @@ def rank_articles(
     """
     where, params = _where(expression, filters)
     with time_limit(session, timeout_ms):
-        total = session.execute(
-            text(f"SELECT count(*) {_from(filters)} WHERE {where}"), params
-        ).scalar_one()
+        total = (
+            session.connection()
+            .execute(text(f"SELECT count(*) {_from(filters)} WHERE {where}"), params)
+            .scalar_one()
+        )
         page = {**params, "limit": limit, "offset": offset}
         if sort == "-published" and total > DATE_WALK_MIN_HITS:
             ids_sql = _date_walk_sql(where, filters)
@@ -204,7 +206,7 @@ def rank_articles(
             ids_sql = (
                 f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
             )
-        ranked = session.execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
+        ranked = session.connection().execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
         hits = _page_hits(session, expression, dict(ranked.tuples().all()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
@@ -239,7 +241,7 @@ def _page_hits(
         return []
     ids = list(scores)
     names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
-    rows = session.execute(
+    rows = session.connection().execute(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
@@ -262,7 +264,7 @@ def iter_hits(
 ) -> Iterator[dict[str, Any]]:
     """Every matching article in order, fetched in chunks: the search export."""
     where, params = _where(expression, filters)
-    result = session.execute(
+    result = session.connection().execute(
         text(
             f"""
             SELECT {_HIT_COLUMNS},
@@ -308,13 +310,9 @@ def _facets(
     """Counts over all matches, from one pass over the matching articles: their source, month
     and (for the entity facet) the packed ids of the entities they mention."""
     entities = "entity" in names
-    rows = session.execute(
-        text(
-            f"SELECT a.source, substr(a.published, 1, 7) {', a.entity_ids' if entities else ''} "
-            f"{_FROM} WHERE {where}"
-        ),
-        params,
-    ).all()
+    columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
+    sql = text(f"SELECT {columns} {_FROM} WHERE {where}")
+    rows = session.connection().execute(sql, params).all()
     months = Counter(row[1] for row in rows)
     years: Counter[str | None] = Counter()
     for month, count in months.items():
@@ -359,7 +357,9 @@ def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> li
     by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )
-    names = dict(session.execute(by_ids, {"ids": chosen}).tuples().all())
+    names: dict[int, str] = dict(
+        session.connection().execute(by_ids, {"ids": chosen}).tuples().all()
+    )
     return [
         {"id": i, "value": names[i], "type": type_names[types[i]], "count": int(per_entity[i])}
         for i in chosen
@@ -373,11 +373,11 @@ _type_cache: dict[str, tuple[int, np.ndarray[Any, Any], list[str]]] = {}
 def _entity_types(session: Session, max_id: int) -> tuple[np.ndarray[Any, Any], list[str]]:
     """Every entity's type as a code (-1: no such entity), indexed by entity id; cached per
     database until its change counter moves."""
-    version = session.execute(text("SELECT version FROM corpus_version")).scalar_one()
+    version = session.connection().execute(text("SELECT version FROM corpus_version")).scalar_one()
     key = str(session.get_bind().engine.url)
     cached = _type_cache.get(key)
     if cached is None or cached[0] != version:
-        rows = session.execute(text("SELECT id, type FROM entity")).all()
+        rows = session.connection().execute(text("SELECT id, type FROM entity")).all()
         type_names = sorted({kind for _, kind in rows})
         codes = {name: code for code, name in enumerate(type_names)}
         top = max((entity_id for entity_id, _ in rows), default=0)
@@ -451,7 +451,10 @@ def quote_snippets(
         f"WHERE quote_fts MATCH :expression AND rowid IN ({', '.join(':' + n for n in names)})"
     )
     params = {"expression": expression, **_MARKS, **names}
-    return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
+    return {
+        row.rowid: _highlight(row.snippet, highlight)
+        for row in session.connection().execute(sql, params)
+    }
 
 
 _name_word_re = re.compile(r"[^\W_]+")
