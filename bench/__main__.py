@@ -110,7 +110,8 @@ def measure_case(
     if server.ready_path == "/health" and not health_answers(server.base, HEALTH_AFTER_S):
         print(f"  {server.label}: /health down, restarting", file=sys.stderr)
         server.restart()
-    run_wrk(server.base, path, connections=4, seconds=args.warmup)
+    # one connection, so that no slow request of the warm-up is still running when we measure
+    run_wrk(server.base, path, connections=1, seconds=args.warmup)
     out = {}
     for n in connections:
         seconds = {1: args.d1, 32: args.d32}.get(n, args.d256)

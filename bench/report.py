@@ -98,7 +98,7 @@ def _throughput(results: Results) -> list[str]:
     header = ["case"]
     for label in results.configs:
         header += [f"{label} req/s", f"{label} p99 ms", f"{label} failures"]
-    header += ["Datasette lean req/s", "Datasette default req/s"]
+    header += ["Datasette lean req/s", "Datasette default req/s", "Datasette failures"]
     header += [f"{label} ÷ lean" for label in results.configs]
     rows = []
     for case in _cases(results, "real"):
@@ -112,7 +112,8 @@ def _throughput(results: Results) -> list[str]:
                 num(_p99_ms(result)),
                 problems(result),
             ]
-        row += [num(_rps(lean), 0), num(_rps(default), 0)]
+        peer = "; ".join(problems(r) for r in (lean, default) if r is not None) or "–"
+        row += [num(_rps(lean), 0), num(_rps(default), 0), peer]
         row += [ratio(_rps(r), _rps(lean)) for r in ours]
         rows.append(row)
     return _table(header, rows)
