@@ -17,7 +17,7 @@ from types import FrameType
 from bench import corpora, report, servers
 from bench.cases import EXPORTS, Case, build_cases
 from bench.floor import floor_p50_ms
-from bench.load import WrkResult, health_answers, rotation_script, run_wrk, time_to_first_byte
+from bench.load import WrkResult, health_answers, run_wrk, time_to_first_byte
 from bench.report import Results
 
 ROOT = servers.ROOT
@@ -218,11 +218,16 @@ def run_soak(args: argparse.Namespace, cases: list[Case], db: Path, results: Res
             paths[0],
             connections=32,
             seconds=args.soak,
-            script=rotation_script(paths),
+            paths=paths,
             sample=sample,
         )
         sample()
         results.soak = (label, result, samples)
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+    return done.stdout.strip()
 
 
 def main() -> None:
@@ -230,12 +235,13 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.chdir(ROOT)
     started = time.monotonic()
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
+    commit = _git("describe", "--always", "--dirty")
+    # the code measured: the last commit that changed the app, its schema or its dependencies
+    app_commit = _git("log", "-1", "--format=%h %s", "--", "app", "migrations", "*.lock")
     results = Results(
         when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         commit=commit,
+        app_commit=app_commit,
         command="python -m bench " + " ".join(sys.argv[1:]),
         cores=os.cpu_count() or 0,
         load_before=os.getloadavg()[0],

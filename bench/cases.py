@@ -132,6 +132,8 @@ def build_cases(db: Path) -> list[Case]:
                     " WHERE q.speaker = ? ORDER BY q.id LIMIT 20",
                     ("Tony Blair",),
                 ),
+                # the page's total: without it the floor is a 20-row index range
+                ("SELECT count(*) FROM quote WHERE speaker = ?", ("Tony Blair",)),
             ),
             hot=True,
             big=True,

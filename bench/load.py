@@ -18,6 +18,7 @@ _percentile_re = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", re.MULTILINE)
 _requests_re = re.compile(r"^\s*(\d+) requests in ([\d.]+\w+)", re.MULTILINE)
 _rate_re = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 _non2xx_re = re.compile(r"^\s*Non-2xx or 3xx responses:\s+(\d+)", re.MULTILINE)
+_sent_re = re.compile(r"^Requests sent: (\d+)", re.MULTILINE)
 _socket_re = re.compile(
     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.MULTILINE
 )
@@ -28,7 +29,9 @@ SAMPLE_EVERY_S = 5
 
 @dataclass(frozen=True)
 class WrkResult:
-    """One wrk run. Latencies in milliseconds; ``timeouts`` are requests over ``TIMEOUT_S``."""
+    """One wrk run. Latencies in milliseconds; ``timeouts`` are requests answered after more
+    than ``TIMEOUT_S``; ``unanswered`` were sent but not answered when the run ended (at most
+    one per connection: a healthy run ends with about one in flight on each)."""
 
     connections: int
     requests: int
@@ -38,6 +41,7 @@ class WrkResult:
     non2xx: int
     errors: int
     timeouts: int
+    unanswered: int
 
 
 def parse_duration_ms(text: str) -> float:
@@ -56,6 +60,7 @@ def parse_wrk(output: str, connections: int) -> WrkResult:
     sockets = _socket_re.search(output)
     connect, read, write, timeout = (int(n) for n in sockets.groups()) if sockets else (0,) * 4
     count = int(requests.group(1)) if requests else 0
+    sent = _sent_re.search(output)
     return WrkResult(
         connections=connections,
         requests=count,
@@ -66,20 +71,46 @@ def parse_wrk(output: str, connections: int) -> WrkResult:
         non2xx=int(non2xx.group(1)) if non2xx else 0,
         errors=connect + read + write,
         timeouts=timeout,
+        # a request that failed on the socket was sent and not answered either
+        unanswered=(
+            min(connections, max(0, int(sent.group(1)) - count - connect - read - write))
+            if sent
+            else 0
+        ),
     )
 
 
-def rotation_script(paths: list[str]) -> str:
-    """A wrk Lua script that sends ``paths`` in turn (the soak's mix of endpoints)."""
-    quoted = ", ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
-    return (
-        f"local paths = {{{quoted}}}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i % #paths + 1\n"
-        '  return wrk.format("GET", paths[i])\n'
-        "end\n"
-    )
+def wrk_script(paths: list[str] | None = None) -> str:
+    """A wrk Lua script that counts the requests sent and, given ``paths``, sends them in turn
+    (the soak's mix of endpoints). wrk counts only answered requests, and as timeouts only those
+    answered late (its own check of waiting requests is never scheduled in wrk 4.1), so a request
+    still waiting when the run ends shows nowhere else."""
+    lines = [
+        "local threads = {}",
+        "function setup(thread) table.insert(threads, thread) end",
+        "function init(args) sent = 0 end",
+    ]
+    if paths:
+        quoted = ", ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
+        lines += [
+            f"local paths = {{{quoted}}}",
+            "local i = 0",
+            "function request()",
+            "  sent = sent + 1",
+            "  i = i % #paths + 1",
+            '  return wrk.format("GET", paths[i])',
+            "end",
+        ]
+    else:
+        lines += ["function request()", "  sent = sent + 1", "  return wrk.request()", "end"]
+    lines += [
+        "function done(summary, latency, requests)",
+        "  local total = 0",
+        '  for _, t in ipairs(threads) do total = total + t:get("sent") end',
+        '  io.write(string.format("Requests sent: %d\\n", total))',
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def run_wrk(
@@ -88,10 +119,11 @@ def run_wrk(
     *,
     connections: int,
     seconds: float,
-    script: str | None = None,
+    paths: list[str] | None = None,
     sample: Callable[[], None] | None = None,
 ) -> WrkResult:
-    """``wrk`` for ``seconds``; ``sample`` is called every few seconds while it runs."""
+    """``wrk`` for ``seconds`` on ``path``, or on ``paths`` in turn; ``sample`` is called every
+    few seconds while it runs."""
     threads = min(2, connections)
     command = [
         "wrk",
@@ -102,10 +134,9 @@ def run_wrk(
         "--latency",
     ]
     with tempfile.TemporaryDirectory() as folder:
-        if script is not None:
-            lua = Path(folder) / "rotate.lua"
-            lua.write_text(script)
-            command += ["-s", str(lua)]
+        lua = Path(folder) / "count.lua"
+        lua.write_text(wrk_script(paths))
+        command += ["-s", str(lua)]
         process = subprocess.Popen(
             [*command, base + path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

@@ -12,6 +12,7 @@ RunKey = tuple[str, str, str]  # (server label, corpus, case)
 class Results:
     when: str
     commit: str
+    app_commit: str
     command: str
     cores: int
     load_before: float
@@ -49,6 +50,7 @@ def brief(result: WrkResult) -> str:
     flags = f" non-2xx {result.non2xx}" if result.non2xx else ""
     flags += f" >{TIMEOUT_S}s {result.timeouts}" if result.timeouts else ""
     flags += f" errors {result.errors}" if result.errors else ""
+    flags += f" in flight at the end {result.unanswered}" if result.unanswered else ""
     return f"{result.rps:.0f} req/s, p50 {num(result.p50_ms)} ms{flags}"
 
 
@@ -155,12 +157,14 @@ def _latency(results: Results) -> list[str]:
 
 def _overload(results: Results) -> list[str]:
     header = ["case", "server", "answers", "req/s", "p50 ms", "p99 ms", "non-2xx"]
-    header += [f">{TIMEOUT_S} s", "socket errors", "/health ≤ 2 s after"]
+    header += [f"answered after >{TIMEOUT_S} s", "in flight at the end", "socket errors"]
+    header += ["/health ≤ 2 s after"]
     rows = []
     for (label, case), (r, answered) in results.overload.items():
         rows.append(
             [case, label, f"{r.requests:,}", num(r.rps, 0), num(r.p50_ms), num(r.p99_ms)]
-            + [str(r.non2xx), str(r.timeouts), str(r.errors), "yes" if answered else "**no**"]
+            + [str(r.non2xx), str(r.timeouts), str(r.unanswered), str(r.errors)]
+            + ["yes" if answered else "**no**"]
         )
     return _table(header, rows)
 
@@ -177,7 +181,7 @@ def _scaled(results: Results) -> list[str]:
             [
                 case,
                 num(_p50_ms(ours)),
-                num(floor),
+                num(floor, 2),
                 ratio(_p50_ms(ours), floor),
                 problems(ours),
                 num(_p50_ms(real), 2),
@@ -191,6 +195,8 @@ def render(results: Results) -> str:
     out = [
         f"# Benchmark {results.when}, commit `{results.commit}`",
         "",
+        f"- app code: `{results.app_commit}`"
+        + (" (uncommitted changes)" if "dirty" in results.commit else ""),
         f"- command: `{results.command}`; {results.seconds / 60:.1f} min",
         f"- {results.cores} cores; load average {results.load_before:.2f} at the start, "
         f"{results.load_after:.2f} at the end; SQLite {results.sqlite}",

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from bench.corpora import scale
-from bench.load import parse_duration_ms, parse_wrk, rotation_script
+from bench.load import parse_duration_ms, parse_wrk, wrk_script
 from tests.factories import make_article, make_entity, make_mention, make_quote
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8000/api/v1/search?q=year
@@ -25,6 +25,7 @@ WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8000/api/v1/search?q=year
   Non-2xx or 3xx responses: 12
 Requests/sec:     58.53
 Transfer/sec:    573.00KB
+Requests sent: 490
 """
 
 
@@ -36,6 +37,9 @@ class TestParseWrk:
         assert result.p50_ms == pytest.approx(509.5)
         assert result.p99_ms == pytest.approx(1050.0)
         assert (result.non2xx, result.errors, result.timeouts) == (12, 2, 7)
+        # 490 sent, 470 answered, 2 lost on the socket
+        assert result.unanswered == 18
+        assert parse_wrk(WRK_OUTPUT, 8).unanswered == 8  # at most one per connection
 
     def test_clean_run_has_no_failures(self) -> None:
         clean = WRK_OUTPUT.replace("read 2", "read 0").replace("timeout 7", "timeout 0")
@@ -57,9 +61,10 @@ class TestParseWrk:
         assert parse_duration_ms(text) == pytest.approx(ms)
 
 
-def test_rotation_script_quotes_paths() -> None:
-    script = rotation_script(["/a?q=%22x%22", '/b?q="y"'])
+def test_wrk_script_quotes_paths() -> None:
+    script = wrk_script(["/a?q=%22x%22", '/b?q="y"'])
     assert 'local paths = {"/a?q=%22x%22", "/b?q=\\"y\\""}' in script
+    assert "wrk.request()" in wrk_script()
 
 
 def test_scale_copies_articles_quotes_and_mentions(
