@@ -1,6 +1,6 @@
 """The framework ceiling: a FastAPI app that answers constant JSON, served by uvicorn with the
-settings `corpus serve` uses (loop and HTTP parser "auto": uvloop and httptools when they are
-installed), one worker. Run as ``python -m bench.ceiling PORT``."""
+settings `corpus serve` uses (uvloop and httptools), one worker. Run as
+``python -m bench.ceiling PORT``."""
 
 import sys
 
@@ -24,4 +24,12 @@ def get_constant() -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        workers=1,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+    )
