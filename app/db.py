@@ -1,5 +1,6 @@
 """Engine factory with the SQLite pragmas every connection needs, and the session dependency."""
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,20 +73,57 @@ ChangeToken = tuple[int, datetime]
 """A counter that grows with every committed change to the corpus, and when it last grew."""
 
 
+_CHANGE_TOKEN_SQL = "SELECT version, changed_at FROM corpus_version"
+
+
 def read_change_token(engine: Engine) -> ChangeToken | None:
     """The corpus's change counter (kept by triggers, see the read-path migration), or None
     when the database has no such table yet."""
     try:
         with engine.connect() as connection:
-            row = connection.exec_driver_sql(
-                "SELECT version, changed_at FROM corpus_version"
-            ).first()
+            row = connection.exec_driver_sql(_CHANGE_TOKEN_SQL).first()
     except SQLAlchemyError:
         return None
+    return _token(row)
+
+
+def _token(row: Any) -> ChangeToken | None:
     if row is None:
         return None
     changed_at = datetime.strptime(row[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return int(row[0]), changed_at
+
+
+class ChangeTokenReader:
+    """Reads the change counter cheaply enough for every request. On a SQLite file, a
+    connection of its own asks ``PRAGMA data_version``, which moves only when another connection
+    has committed (https://sqlite.org/pragma.html#pragma_data_version), and reads the counter
+    only then; on other engines the counter is read each time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.path = sqlite_path(str(engine.url))
+        self.connection: sqlite3.Connection | None = None
+        self.seen: tuple[int, ChangeToken | None] | None = None
+
+    def __call__(self) -> ChangeToken | None:
+        if self.path is None:
+            return read_change_token(self.engine)
+        try:
+            if self.connection is None:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            data_version = self.connection.execute("PRAGMA data_version").fetchone()[0]
+            if self.seen is None or self.seen[0] != data_version or self.seen[1] is None:
+                row = self.connection.execute(_CHANGE_TOKEN_SQL).fetchone()
+                self.seen = (data_version, _token(row))
+        except sqlite3.Error:
+            return None
+        return self.seen[1]
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def year_month(column: Any) -> Any:

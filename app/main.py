@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from app.api import api_router, health
 from app.api.params import Problem
 from app.config import Settings, get_settings
-from app.db import create_db_engine, read_change_token
+from app.db import ChangeTokenReader, create_db_engine
 from app.errors import register_error_handlers
 from app.http import add_http_middleware
 
@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_only=True,
             pool_size=settings.THREADS,
         )
+        app.state.change_token = ChangeTokenReader(app.state.engine)
         yield
+        app.state.change_token.close()
         app.state.engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself instead of from a CDN
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     register_error_handlers(app)
-    add_http_middleware(app, settings, lambda: read_change_token(app.state.engine))
+    add_http_middleware(app, settings, lambda: app.state.change_token())
     app.include_router(health.router)
     app.include_router(api_router)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]
