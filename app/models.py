@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import JsonValue
+from pydantic import BaseModel, ConfigDict, JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -102,6 +102,14 @@ def pack_ids(ids: Iterable[int]) -> bytes:
 # --- public schemas ---------------------------------------------------------------------------
 
 
+class Schema(BaseModel):
+    """Base of the response schemas: plain pydantic models that read rows by attribute.
+    (SQLModel's own validation wraps pydantic's in Python and cost more than the query on
+    a search page.)"""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 _ARTICLE_EXAMPLE: dict[str, JsonValue] = {
     "id": 1,
     "source_id": "000_36b3ccdd15a1845b",
@@ -136,7 +144,7 @@ _ENTITY_EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-class ArticleSummary(SQLModel):
+class ArticleSummary(Schema):
     model_config = {"json_schema_extra": {"examples": [_ARTICLE_EXAMPLE]}}
 
     id: int = Field(description="Internal article id.")
@@ -160,13 +168,13 @@ class ArticlePublic(ArticleSummary):
     )
 
 
-class MentionPublic(SQLModel):
+class MentionPublic(Schema):
     text: str = Field(description="The mention as written.")
     start: int = Field(description="Start offset in the article body.")
     end: int = Field(description="End offset (exclusive) in the article body.")
 
 
-class EntityPublic(SQLModel):
+class EntityPublic(Schema):
     model_config = {"json_schema_extra": {"examples": [_ENTITY_EXAMPLE]}}
 
     id: int = Field(description="Internal entity id.")
@@ -177,7 +185,7 @@ class EntityPublic(SQLModel):
     mention_count: int = Field(description="Number of mentions across the corpus.")
 
 
-class RelatedEntity(SQLModel):
+class RelatedEntity(Schema):
     id: int = Field(description="Entity id.")
     name: str = Field(description="Canonical name.")
     type: str = Field(description="spaCy label.")
@@ -188,7 +196,7 @@ class RelatedEntity(SQLModel):
     )
 
 
-class MonthCount(SQLModel):
+class MonthCount(Schema):
     month: str = Field(description="`YYYY-MM` of publication.")
     mentions: int = Field(description="Mentions that month.")
     articles: int = Field(description="Articles mentioning the entity that month.")
@@ -205,7 +213,7 @@ class ArticleEntity(EntityPublic):
     mentions: list[MentionPublic] = Field(description="Where the entity occurs in this article.")
 
 
-class QuotePublic(SQLModel):
+class QuotePublic(Schema):
     model_config = {"json_schema_extra": {"examples": [_QUOTE_EXAMPLE]}}
 
     id: int = Field(description="Internal quote id.")
@@ -233,7 +241,7 @@ class QuoteHit(QuotePublic):
     )
 
 
-class ArticleListItem(SQLModel):
+class ArticleListItem(Schema):
     """An article in the list: every field unless `fields` picks some; `body` unless `include`
     leaves it out; `quotes` and `entities` when `include` asks for them."""
 
@@ -265,7 +273,7 @@ class ArticleDetail(ArticlePublic):
     quotes: list[QuotePublic] = Field(description="Quotes in body order.")
 
 
-class MatchOffset(SQLModel):
+class MatchOffset(Schema):
     start: int = Field(description="Start offset of a matching word in the body.")
     end: int = Field(description="End offset (exclusive).")
 
@@ -284,7 +292,7 @@ class SearchHit(ArticleSummary):
     )
 
 
-class FacetCount(SQLModel):
+class FacetCount(Schema):
     value: str | None = Field(
         description="The source, year (`2020`), month (`2020-03`) or "
         "entity name; null counts articles without one."
@@ -294,7 +302,7 @@ class FacetCount(SQLModel):
     type: str | None = Field(default=None, description="Entity type (entity facet only).")
 
 
-class HealthStatus(SQLModel):
+class HealthStatus(Schema):
     status: str = Field(description="`ok` when the database answers.")
     database: str = Field(description="`reachable` or `unreachable`.")
     articles: int = Field(description="Number of articles stored.")

@@ -152,11 +152,11 @@ def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
     article = _get_or_404(session, article_id)
     quotes, _, _ = queries.article_quotes(session, article_id=article_id)
     return ArticleDetail.model_validate(
-        article,
-        update={
+        {
+            **article._asdict(),
             "entities": queries.article_entities(session, article_id=article_id),
             "quotes": [QuotePublic.model_validate(quote) for quote in quotes],
-        },
+        }
     )
 
 

@@ -90,11 +90,11 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
     """Get one entity: aliases, counts, co-occurring entities and a monthly timeline."""
     entity = _get_or_404(session, entity_id)
     return EntityDetail.model_validate(
-        entity,
-        update={
+        {
+            **EntityPublic.model_validate(entity).model_dump(),
             "related": queries.cooccurring(session, entity_id=entity_id),
             "timeline": queries.timeline(session, entity_id=entity_id),
-        },
+        }
     )
 
 

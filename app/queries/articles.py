@@ -98,7 +98,7 @@ def entities_by_article(
     for row in rows:
         found = grouped.setdefault(row.article_id, {})
         if row.id not in found:
-            found[row.id] = ArticleEntity.model_validate(row, update={"mentions": []})
+            found[row.id] = ArticleEntity.model_validate({**row._asdict(), "mentions": []})
         found[row.id].mentions.append(
             MentionPublic(text=row.mention_text, start=row.start, end=row.end)
         )

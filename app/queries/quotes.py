@@ -75,7 +75,9 @@ def quote_hits(
             quote_ids=[row.id for row in rows],
             highlight=highlight or Highlight(),
         )
-    return [QuoteHit.model_validate(row, update={"snippet": snippets.get(row.id)}) for row in rows]
+    return [
+        QuoteHit.model_validate({**row._asdict(), "snippet": snippets.get(row.id)}) for row in rows
+    ]
 
 
 def get_quote(session: Session, *, quote_id: int) -> Any | None:
