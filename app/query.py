@@ -1,4 +1,5 @@
-"""The search query language, parsed here and translated to SQLite FTS5 (never passed through).
+"""The search query language, parsed here into a syntax tree that each engine renders in its own
+syntax (SQLite FTS5 today); user text is never passed through.
 
     word            every word must match (stemmed, case and accent insensitive)
     "a phrase"      words next to each other, in order
@@ -55,6 +56,62 @@ class _Token:
     distance: int | None = None  # PHRASE followed by ~N
 
 
+# --- the syntax tree: parsed once, rendered per engine --------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word, or a phrase of words next to each other in order; ``prefix``: the last word is
+    a prefix (``tarif*``)."""
+
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Near:
+    """Terms at most ``distance`` words apart, in any order."""
+
+    terms: tuple[Term, ...]
+    distance: int
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """``keep`` without any match of ``drop``."""
+
+    keep: "Node"
+    drop: "Node"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """``node`` matched in one field only (``title:``)."""
+
+    field: str
+    node: "Node"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Parentheses the user wrote, kept so renderings stay as written."""
+
+    node: "Node"
+
+
+Node = Term | Near | And | Or | Not | Scope | Group
+
+
 _token_re = re.compile(
     r"""
     (?P<space>\s+)
@@ -100,7 +157,7 @@ def tokenize(query: str) -> list[_Token]:
 
 
 class _Parser:
-    """Recursive descent over the tokens, producing the FTS5 expression as a string."""
+    """Recursive descent over the tokens, producing the syntax tree."""
 
     def __init__(self, query: str, fields: tuple[str, ...]) -> None:
         self.query = query
@@ -119,7 +176,7 @@ class _Parser:
         self.i += 1
         return token
 
-    def parse(self) -> str:
+    def parse(self) -> Node:
         if not self.tokens:
             raise QuerySyntaxError("the query has no words to search for", 0)
         expression = self.or_expr()
@@ -127,7 +184,7 @@ class _Parser:
             raise QuerySyntaxError(f"unexpected {token.text!r}", token.position)
         return expression
 
-    def or_expr(self) -> str:
+    def or_expr(self) -> Node:
         parts = [self.and_expr()]
         while (token := self.peek()) is not None and token.kind == "OR":
             self.take()
@@ -136,12 +193,12 @@ class _Parser:
                 raise QuerySyntaxError("OR needs a term after it", token.position)
             parts.append(self.and_expr())
         parts = list(dict.fromkeys(parts))
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
 
-    def and_expr(self) -> str:
+    def and_expr(self) -> Node:
         start = self.peek()
-        positive: list[str] = []
-        negative: list[str] = []
+        positive: list[Node] = []
+        negative: list[Node] = []
         while (token := self.peek()) is not None and token.kind not in ("OR", "RPAREN", "COMMA"):
             if token.kind == "AND":
                 self.take()
@@ -159,14 +216,14 @@ class _Parser:
             position = start.position if start is not None else len(self.query)
             raise QuerySyntaxError("a query needs at least one term that must match", position)
         positive, negative = list(dict.fromkeys(positive)), list(dict.fromkeys(negative))
-        expression = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
+        expression = positive[0] if len(positive) == 1 else And(tuple(positive))
         if negative:
-            # FTS5's NOT is binary: "a NOT (b OR c)" keeps the expression flat
-            excluded = negative[0] if len(negative) == 1 else "(" + " OR ".join(negative) + ")"
-            expression = f"({expression} NOT {excluded})"
+            # NOT is binary: "a NOT (b OR c)" keeps the expression flat
+            excluded = negative[0] if len(negative) == 1 else Or(tuple(negative))
+            expression = Not(expression, excluded)
         return expression
 
-    def primary(self) -> str:
+    def primary(self) -> Node:
         token = self.take()
         if token.kind == "LPAREN":
             if (inner := self.peek()) is not None and inner.kind == "RPAREN":
@@ -181,8 +238,7 @@ class _Parser:
             if closing is None or closing.kind != "RPAREN":
                 raise QuerySyntaxError("unclosed parenthesis (", token.position)
             self.take()
-            # or_expr and and_expr already bracket anything with more than one term
-            return expression if expression.startswith("(") else f"({expression})"
+            return Group(expression)
         if token.kind == "FIELD":
             field = token.text[:-1]
             if field not in self.fields:
@@ -196,7 +252,7 @@ class _Parser:
             target = self.peek()
             if target is None or target.kind not in ("WORD", "PHRASE", "LPAREN", "NEAR"):
                 raise QuerySyntaxError(f"{token.text} needs a term after it", token.position)
-            return f"{field} : {self.primary()}"
+            return Scope(field, self.primary())
         if token.kind == "NEAR":
             return self.near(token)
         if token.kind == "WORD":
@@ -209,12 +265,12 @@ class _Parser:
                     raise QuerySyntaxError(
                         "a proximity search needs two words or more", token.position
                     )
-                return f"NEAR({' '.join(_string(w) for w in words)}, {token.distance})"
-            return _string(token.text)
+                return Near(tuple(Term(w) for w in words), token.distance)
+            return Term(token.text)
         raise QuerySyntaxError(f"unexpected {token.text!r}", token.position)
 
-    def near(self, opening: _Token) -> str:
-        terms: list[str] = []
+    def near(self, opening: _Token) -> Node:
+        terms: list[Term] = []
         distance = 10
         while (token := self.peek()) is not None and token.kind in ("WORD", "PHRASE"):
             self.take()
@@ -236,10 +292,10 @@ class _Parser:
         self.take()
         if len(terms) < 2:
             raise QuerySyntaxError("NEAR( needs two terms or more", opening.position)
-        return f"NEAR({' '.join(terms)}, {distance})"
+        return Near(tuple(terms), distance)
 
-    def term(self, token: _Token) -> str:
-        """A word or phrase as an FTS5 string, counted against the cost limits."""
+    def term(self, token: _Token) -> Term:
+        """A word or phrase, counted against the cost limits."""
         if token.prefix:
             if len(token.text) < MIN_PREFIX:
                 raise QueryTooCostly(
@@ -250,9 +306,9 @@ class _Parser:
                 raise QueryTooCostly(
                     f"a query may hold at most {MAX_PREFIXES} prefixes", token.position
                 )
-            return _string(token.text) + " *"
+            return Term(token.text, prefix=True)
         self.count(token, token.text.split())
-        return _string(token.text)
+        return Term(token.text)
 
     def count(self, token: _Token, words: list[str]) -> None:
         self.terms.update(word.lower() for word in words)
@@ -262,6 +318,37 @@ class _Parser:
             )
 
 
+def parse(query: str, *, fields: tuple[str, ...] = FIELDS) -> Node:
+    """The syntax tree of a user query, or ``QuerySyntaxError`` saying where it is wrong."""
+    # control characters are not text; an engine could read a NUL as the end of the query
+    return _Parser(_control_re.sub(" ", query), fields).parse()
+
+
+# --- rendering for SQLite FTS5 ---------------------------------------------------------------
+
+
+def render_fts5(node: Node) -> str:
+    """An FTS5 MATCH expression (https://sqlite.org/fts5.html#full_text_query_syntax)."""
+    match node:
+        case Term(text, prefix):
+            return _string(text) + (" *" if prefix else "")
+        case Near(terms, distance):
+            return f"NEAR({' '.join(render_fts5(t) for t in terms)}, {distance})"
+        case And(parts):
+            return "(" + " AND ".join(render_fts5(p) for p in parts) + ")"
+        case Or(parts):
+            return "(" + " OR ".join(render_fts5(p) for p in parts) + ")"
+        case Not(keep, drop):
+            return f"({render_fts5(keep)} NOT {render_fts5(drop)})"
+        case Scope(field, inner):
+            return f"{field} : {render_fts5(inner)}"
+        case Group(inner):
+            # And, Or and Not bring their own parentheses
+            rendered = render_fts5(inner)
+            return rendered if rendered.startswith("(") else f"({rendered})"
+    raise TypeError(node)
+
+
 def _string(text: str) -> str:
     """An FTS5 string: everything inside is a plain word, never an operator."""
     return '"' + text.replace('"', '""') + '"'
@@ -269,5 +356,4 @@ def _string(text: str) -> str:
 
 def to_fts5(query: str, *, fields: tuple[str, ...] = FIELDS) -> str:
     """Translate a user query to an FTS5 MATCH expression or raise ``QuerySyntaxError``."""
-    # control characters are not text; FTS5 would read a NUL as the end of the query
-    return _Parser(_control_re.sub(" ", query), fields).parse()
+    return render_fts5(parse(query, fields=fields))
