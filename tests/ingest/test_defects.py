@@ -73,7 +73,8 @@ class TestLongText:
         assert (report.added, report.failed) == (6, 0)
         [(body,)] = rows(engine, "SELECT body FROM article WHERE source_id = 'huge'")
         [(start, end)] = rows(engine, 'SELECT start, "end" FROM quote')
-        assert isinstance(body, str) and body[start:end] == "It is over."  # type: ignore[misc]
+        assert isinstance(body, str) and isinstance(start, int) and isinstance(end, int)
+        assert body[start:end] == "It is over."
 
 
 class TestEncodings:
