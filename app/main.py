@@ -5,17 +5,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from app.api import api_router, health
 from app.api.params import Problem
+from app.auth import require_read_key
 from app.config import Settings, get_settings
 from app.db import create_db_engine, sqlite_path
 from app.errors import register_error_handlers
 from app.http import add_http_middleware
+from app.ingest.jobs import Jobs
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they
@@ -37,8 +39,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = create_db_engine(
             settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS, read_only=True
         )
+        # writes (POST/DELETE with an API key) get an engine of their own; none without keys
+        app.state.write_engine = (
+            create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
+            if settings.API_KEYS
+            else None
+        )
+        app.state.jobs = Jobs()
         yield
         app.state.engine.dispose()
+        if app.state.write_engine is not None:
+            app.state.write_engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself instead of from a CDN
     app = FastAPIOffline(
@@ -65,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     add_http_middleware(app, settings, sqlite_path(settings.DATABASE_URL))
     app.include_router(health.router)
-    app.include_router(api_router)
+    # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.auth)
+    read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []
+    app.include_router(api_router, dependencies=read_guard)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]
     return app
 

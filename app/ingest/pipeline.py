@@ -25,6 +25,7 @@ from app.ingest.store import (
     EntityCache,
     PreparedArticle,
     refresh_entity_counts,
+    remove_article,
     save_article,
     update_metadata,
 )
@@ -127,12 +128,32 @@ def ingest(
     texts for one id, each run would otherwise undo the previous one. In strict mode the first
     failure stops the run after storing the records before it.
     """
+    return ingest_records(
+        iter_records(list(paths), web),
+        engine=engine,
+        model=model,
+        batch_size=batch_size,
+        strict=strict,
+        on_record=on_record,
+    )
+
+
+def ingest_records(
+    records: Iterable[PreparedArticle | SourceError],
+    *,
+    engine: Engine,
+    model: str,
+    batch_size: int = 64,
+    strict: bool = False,
+    on_record: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Store prepared records (from files, URLs or the write API) batch by batch."""
     report = IngestReport()
     started = time.perf_counter()
     batch: list[PreparedArticle] = []
     first_seen: dict[str, str] = {}
     try:
-        for record in iter_records(list(paths), web):
+        for record in records:
             report.seen += 1
             if isinstance(record, PreparedArticle):
                 where = f"{record.raw.path}:{record.raw.line}"
@@ -323,3 +344,27 @@ def _shifted(annotation: Annotation, offset: int) -> Annotation:
         for quote in annotation.quotes
     )
     return Annotation(entities=tuple(move(m) for m in annotation.entities), quotes=quotes)
+
+
+def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[str, int]:
+    """Store one article in its own transaction: (``added``, ``updated``, ``unchanged`` or
+    ``duplicate``, the id of the stored article holding its text)."""
+    counts = IngestReport()
+    with Session(engine) as session, session.begin():
+        _classify_and_save(session, [item], model, 1, counts)
+        outcome = next(
+            name for name in ("added", "updated", "unchanged", "duplicate") if getattr(counts, name)
+        )
+        if outcome == "duplicate":
+            where = col(Article.content_hash) == item.content_hash
+        else:
+            where = col(Article.source_id) == item.raw.source_id
+        article_id = session.exec(select(Article.id).where(where)).one()
+    assert article_id is not None
+    return outcome, article_id
+
+
+def delete_article(engine: Engine, article_id: int) -> bool:
+    """Delete an article with its quotes and mentions; False when there is no such article."""
+    with Session(engine) as session, session.begin():
+        return remove_article(session, article_id)
