@@ -83,7 +83,8 @@ class RecordError(ValueError):
     """A record that does not validate; ``str()`` names the field as the source spelled it."""
 
     def __init__(self, field: str, message: str, kind: str) -> None:
-        super().__init__(f"field {field!r}: {message}" if field else message)
+        # "missing body (…)" names its field already
+        super().__init__(f"field {field!r}: {message}" if field and kind != "missing" else message)
         self.field = field
         self.message = message
         self.kind = kind
