@@ -70,22 +70,19 @@ class FixtureServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                with lock:
-                    server.active += 1
-                    server.max_active = max(server.max_active, server.active)
-                try:
-                    self.answer()
-                finally:
-                    with lock:
-                        server.active -= 1
-
-            def answer(self) -> None:
                 server.user_agents.append(self.headers.get("User-Agent", ""))
                 server.hits[self.path] = server.hits.get(self.path, 0) + 1
                 if self.path == "/slow":
                     time.sleep(3)
                 if self.path.startswith("/wait"):
+                    # counted until the answer starts: the client cannot have sent its next
+                    # request on this connection before then
+                    with lock:
+                        server.active += 1
+                        server.max_active = max(server.max_active, server.active)
                     time.sleep(0.2)
+                    with lock:
+                        server.active -= 1
                 if self.path == "/huge":
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html")

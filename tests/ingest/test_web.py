@@ -50,6 +50,12 @@ class TestPages:
         for boilerplate in ("Home", "cookies", "Related", "Council approves", "rights", "UA-1"):
             assert boilerplate not in doc.body
 
+    def test_no_date_is_guessed_from_the_copyright_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "undated.html"
+        path.write_text(page("Harbour wall plan approved", STORY), encoding="utf-8")
+        [doc] = read(path)
+        assert isinstance(doc, RawArticle) and doc.published is None  # the footer says © 2024
+
     def test_a_page_without_an_article(self, tmp_path: Path) -> None:
         path = tmp_path / "index.htm"
         path.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>", "utf-8")
