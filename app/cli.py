@@ -88,7 +88,12 @@ def ingest(
             if session.exec(select(func.count()).select_from(Article)).one():
                 err.print("database already holds articles; nothing to do")
                 return
-    total = sum(count_documents(path) for path, _ in iter_files(files)) + (len(inputs) - len(files))
+    # counting reads each file once more, so only for a progress bar someone will see
+    total = (
+        sum(count_documents(path) for path, _ in iter_files(files)) + len(inputs) - len(files)
+        if err.is_terminal
+        else None
+    )
     progress = Progress(
         TextColumn("ingesting"),
         BarColumn(),

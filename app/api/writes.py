@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.api import articles
 from app.api.params import ArticleId, SummaryRoute
 from app.auth import WriteKey
-from app.errors import NotFound, PayloadTooLarge
+from app.errors import AppError, NotFound, PayloadTooLarge
 from app.ingest.jobs import Job, Jobs
 from app.ingest.records import ArticleRecord, RecordError, validate_record
 from app.models import ArticleDetail
@@ -33,6 +34,13 @@ def _problems(**described: str) -> dict[int | str, dict[str, Any]]:
         }
         for status, text in described.items()
     }
+
+
+class DatabaseBusy(AppError):
+    status = 503
+    slug = "database-busy"
+    title = "Database busy"
+    headers = {"Retry-After": "5"}
 
 
 _AUTH_PROBLEMS = _problems(s401="No or a wrong API key", s403="Writes are off: no key configured")
@@ -133,7 +141,11 @@ async def _read_body(request: Request) -> bytes:
         201: {"description": "Added: the stored article", "model": ArticleDetail},
         200: {"description": "Known: the stored (or updated) article", "model": ArticleDetail},
         202: {"description": "A batch accepted; poll the `Location` URL", "model": JobStatus},
-        **_problems(s413="Body too large", s422="A bad record: `errors` names the line and field"),
+        **_problems(
+            s413="Body too large",
+            s422="A bad record: `errors` names the line and field",
+            s503="Another write holds the database; retry after `Retry-After` seconds",
+        ),
     },
 )
 async def create_article(request: Request, response: Response, _: WriteKey) -> Any:
@@ -164,9 +176,15 @@ def _store(request: Request, response: Response, item: "PreparedArticle") -> Art
     from app.ingest.pipeline import store_one
 
     settings = request.app.state.settings
-    outcome, article_id = store_one(
-        request.app.state.write_engine, item, model=settings.SPACY_MODEL
-    )
+    try:
+        outcome, article_id = store_one(
+            request.app.state.write_engine, item, model=settings.SPACY_MODEL
+        )
+    except OperationalError as exc:
+        # another writer (a `corpus ingest` batch) held the lock past CORPUS_BUSY_TIMEOUT_MS
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise DatabaseBusy("The database is busy with another write; try again.") from None
     location = str(request.url_for("get_article", article_id=article_id).path)
     if outcome == "added":
         response.status_code = 201

@@ -193,17 +193,30 @@ def _fetch_once(client: httpx.Client, url: str, settings: FetchSettings) -> Fetc
                 chunks.append(chunk)
             content_type = response.headers.get("content-type", "")
             final_url = str(response.url)
+            declared_charset = response.charset_encoding
     except httpx.TimeoutException:
         raise _Retryable(f"timed out after {settings.timeout_s:g} s") from None
     except httpx.TransportError as exc:
         raise _Retryable(f"connection failed: {exc}") from None
     except httpx.InvalidURL as exc:
         raise FetchError(f"invalid URL: {exc}") from None
+    data = b"".join(chunks)
     try:
-        text = decode(b"".join(chunks))
+        text = _decode_declared(data, declared_charset) or decode(data)
     except BinaryContent as exc:
         raise FetchError(str(exc)) from None
     return Fetched(url, final_url, content_type, text)
+
+
+def _decode_declared(data: bytes, charset: str | None) -> str | None:
+    """Text in the charset the server declared (``Content-Type: …; charset=…``), unless the
+    bytes start with a BOM, which wins: https://encoding.spec.whatwg.org/#decode"""
+    if not charset or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:  # an encoding name Python does not know
+        return None
 
 
 def make_client(settings: FetchSettings) -> httpx.Client:

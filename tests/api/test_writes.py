@@ -211,3 +211,17 @@ class TestDelete:
             assert db.execute(
                 "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'vote'"
             ).fetchone() == (0,)
+
+
+def test_a_write_waiting_too_long_for_the_lock_is_a_503(db_url: str) -> None:
+    with make_client(db_url, API_KEYS=[KEY], BUSY_TIMEOUT_MS=50) as writer:
+        holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # as a `corpus ingest` batch does
+        try:
+            response = writer.post("/api/v1/articles", json=STORY, headers=AUTH)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert_problem(response, 503, "database-busy")
+        assert response.headers["retry-after"] == "5"
+        assert writer.post("/api/v1/articles", json=STORY, headers=AUTH).status_code == 201

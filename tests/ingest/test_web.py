@@ -199,3 +199,16 @@ def test_a_url_is_ingested_like_a_file(
     again = ingest([url], engine=engine, model=blank_model, web=Web(FAST))
     assert (report.added, again.unchanged) == (1, 1)
     assert json.dumps(report.errors) == "[]"
+
+
+def test_the_declared_charset_is_used(server: FixtureServer) -> None:
+    """Mostly-ASCII bytes would be read as Windows-1252; the server says ISO-8859-7 (Greek)."""
+    text = "The ferry from Piraeus reached Αθήνα late on Monday, the port authority said."
+    html = page("Ferry delayed", [text, "Passengers waited for six hours in the rain at the pier."])
+    server.routes["/gr"] = (200, "text/html; charset=iso-8859-7", html.encode("iso-8859-7"))
+    web = Web(FAST)
+    try:
+        [doc] = list(iter_urls([f"{server.base}/gr"], web))
+    finally:
+        web.close()
+    assert isinstance(doc, RawArticle) and doc.body.startswith(text)
