@@ -1,10 +1,12 @@
 """Benchmark: ingest a corpus into a fresh database, then time API requests over real HTTP.
 
 Usage: python scripts/benchmark.py [--corpus ../shared/corpus/articles.jsonl] [--requests 50]
+                                   [--parse-mib 1 512]
 Prints a Markdown report; the numbers we keep are in docs/benchmarks.md.
 """
 
 import argparse
+import json
 import os
 import resource
 import socket
@@ -68,6 +70,45 @@ def bench_ingest(corpus: Path, url: str) -> None:
     print(f"- peak RSS of the ingesting process: {peak_mib:.0f} MiB\n")
 
 
+# parse and clean every record of a file in a process of its own; print its peak RSS in KiB
+_PARSE = """
+import resource, sys
+from pathlib import Path
+from app.ingest.pipeline import iter_records
+seen = sum(1 for _ in iter_records([Path(sys.argv[1])]))
+print(seen, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def bench_parse_memory(sizes_mib: list[int]) -> None:
+    """Peak memory of reading JSON Lines files of growing size: streamed, it should stay flat."""
+    body = "The harbour board met on Monday and approved the plan for the new wall. " * 40
+    print("## Reading big files (parse and clean only, no NLP)\n")
+    print("| file | records | seconds | peak RSS |")
+    print("| --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes_mib:
+            path = Path(folder) / f"{size}mib.jsonl"
+            with path.open("w", encoding="utf-8") as handle:
+                n = 0
+                while handle.tell() < size * 2**20:
+                    handle.write(json.dumps({"id": f"r{n}", "title": f"T{n}", "body": body}))
+                    handle.write("\n")
+                    n += 1
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", _PARSE, str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            seconds = time.perf_counter() - started
+            records, peak_kib = done.stdout.split()
+            print(f"| {size} MiB | {records} | {seconds:.1f} | {int(peak_kib) / 1024:.0f} MiB |")
+    print()
+
+
 def bench_api(url: str, requests: int) -> None:
     port = free_port()
     env = {**os.environ, "CORPUS_DATABASE_URL": url}
@@ -120,7 +161,9 @@ def main() -> None:
         "--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "articles.jsonl"
     )
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--parse-mib", type=int, nargs="*", default=[1, 512])
     args = parser.parse_args()
+    bench_parse_memory(args.parse_mib)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
         bench_ingest(args.corpus, url)
