@@ -354,7 +354,11 @@ def _feed_records(where: str, data: bytes, web: Web) -> Iterator[Record]:
         if isinstance(result, FetchError):
             yield SourceError(where, item.number, f"item page {link}: {result}")
             continue
-        page = extract_page(result.text, result.final_url)
+        try:
+            page = extract_page(result.text, result.final_url)
+        except Exception as exc:  # lxml and the extractor raise many types on broken markup
+            yield SourceError(where, item.number, f"item page {link}: unreadable HTML: {exc}")
+            continue
         if page is None:
             yield SourceError(where, item.number, f"item page {link}: no article text found")
             continue

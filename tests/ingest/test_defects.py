@@ -106,7 +106,7 @@ class TestEncodings:
 
     def test_mojibake_is_repaired(self, tmp_path: Path, engine: Engine, blank_model: str) -> None:
         path = tmp_path / "m.jsonl"
-        body = "Gerhard Schröder met the délégation on Monday."
+        body = "Gerhard Schröder met the délégation on Monday: “We agree,” he said."
         broken = body.encode("utf-8").decode("cp1252")  # "SchrÃ¶der"
         path.write_text(json.dumps({"id": "m", "body": broken}), encoding="utf-8")
         ingest([path], engine=engine, model=blank_model)
