@@ -256,10 +256,10 @@ def _status(job: Job) -> JobStatus:
 @router.delete(
     "/articles/{article_id}", status_code=204, responses=_problems(s404="No such article")
 )
-def remove_article(request: Request, article_id: ArticleId, _: WriteKey) -> Response:
+def delete_article(request: Request, article_id: ArticleId, _: WriteKey) -> Response:
     """Delete an article with its quotes and mentions."""
-    from app.ingest.pipeline import delete_article
+    from app.ingest.pipeline import delete_article as delete_stored
 
-    if not delete_article(request.app.state.write_engine, article_id):
+    if not delete_stored(request.app.state.write_engine, article_id):
         raise NotFound(f"No article with id {article_id}.")
     return Response(status_code=204)
