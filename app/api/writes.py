@@ -61,7 +61,7 @@ class JobStatus(BaseModel):
     id: str = Field(description="Job id.")
     status: str = Field(description="`queued`, `running`, `done` or `failed`.")
     total: int = Field(description="Records in the batch.")
-    seen: int = Field(description="Records processed (counts are filled in when done).")
+    seen: int = Field(description="Records processed so far.")
     added: int
     updated: int
     unchanged: int

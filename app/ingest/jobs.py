@@ -25,7 +25,7 @@ class Job:
     id: str
     total: int
     status: Literal["queued", "running", "done", "failed"] = "queued"
-    report: "IngestReport | None" = None
+    report: "IngestReport | None" = None  # counts so far, once the job runs
     error: str | None = None
 
 
@@ -50,12 +50,13 @@ class Jobs:
                 self._jobs.popitem(last=False)
 
         def run() -> None:
-            from app.ingest.pipeline import ingest_records
+            from app.ingest.pipeline import IngestReport, ingest_records
 
+            job.report = IngestReport()
             job.status = "running"
             try:
-                job.report = ingest_records(
-                    items, engine=engine, model=model, batch_size=batch_size
+                ingest_records(
+                    items, engine=engine, model=model, batch_size=batch_size, report=job.report
                 )
                 job.status = "done"
             except Exception as exc:  # reported to the client that polls the job

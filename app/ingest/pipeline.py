@@ -146,9 +146,11 @@ def ingest_records(
     batch_size: int = 64,
     strict: bool = False,
     on_record: Callable[[], None] | None = None,
+    report: IngestReport | None = None,
 ) -> IngestReport:
-    """Store prepared records (from files, URLs or the write API) batch by batch."""
-    report = IngestReport()
+    """Store prepared records (from files, URLs or the write API) batch by batch, counting into
+    ``report`` (which a caller may read while it runs)."""
+    report = report if report is not None else IngestReport()
     started = time.perf_counter()
     batch: list[PreparedArticle] = []
     first_seen: dict[str, str] = {}
