@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     # a CSV/NDJSON export running longer is cut off (the download ends early)
     EXPORT_TIMEOUT_MS: int = 120_000
     BUSY_TIMEOUT_MS: int = 5000
+    # requests worked on at once per process (worker threads and pooled connections); more wait.
+    # SQLite work holds the GIL between steps, so more than a few threads per core only trade
+    # places (Datasette uses 3)
+    THREADS: int = 8
+    # a request that would wait longer than this for its turn gets a 503 with Retry-After
+    MAX_QUEUE_WAIT_MS: int = 3000
     INGEST_BATCH_SIZE: int = 64
     # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag
     CACHE_MAX_AGE: int = 0

@@ -1,12 +1,14 @@
 """Engine factory with the SQLite pragmas every connection needs, and the session dependency."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event, func
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 
@@ -18,12 +20,23 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> Engine:
-    """Create an engine; SQLite files get their folder created and per-connection pragmas."""
+def create_db_engine(
+    url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False, pool_size: int = 5
+) -> Engine:
+    """Create an engine; SQLite files get their folder created and per-connection pragmas.
+
+    The pool never makes a caller wait: ``pool_size`` connections are kept, and more are opened
+    when more are needed (a request waiting for a connection while holding a worker thread is
+    how the API once deadlocked under load)."""
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if (path := sqlite_path(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False} if is_sqlite else {},
+        pool_size=pool_size,
+        max_overflow=-1,
+    )
     if is_sqlite:
 
         @event.listens_for(engine, "connect")
@@ -39,20 +52,40 @@ def create_db_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool =
                 # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
-            if not read_only:
-                # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin_immediate)
-                dbapi_connection.isolation_level = None
-
-    if is_sqlite and not read_only:
+            # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin)
+            dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            # take the write lock when the transaction starts, not at its first write, so two
-            # ingests cannot both read "not stored yet" and then collide on a unique key:
+        def _begin(connection: Any) -> None:
+            # Readers: a plain BEGIN makes every statement of a request (a page and its total)
+            # read one snapshot; pysqlite would otherwise run each SELECT in its own
+            # transaction. Writers: take the write lock when the transaction starts, not at its
+            # first write, so two ingests cannot both read "not stored yet" and then collide
+            # on a unique key:
             # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+ChangeToken = tuple[int, datetime]
+"""A counter that grows with every committed change to the corpus, and when it last grew."""
+
+
+def read_change_token(engine: Engine) -> ChangeToken | None:
+    """The corpus's change counter (kept by triggers, see the read-path migration), or None
+    when the database has no such table yet."""
+    try:
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT version, changed_at FROM corpus_version"
+            ).first()
+    except SQLAlchemyError:
+        return None
+    if row is None:
+        return None
+    changed_at = datetime.strptime(row[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return int(row[0]), changed_at
 
 
 def year_month(column: Any) -> Any:
@@ -60,9 +93,12 @@ def year_month(column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for one route call. It is async so that opening and closing it need no worker
+    thread, and (with ``scope="function"``) it gives its connection back as soon as the route
+    returns, before the response is sent."""
     with Session(request.app.state.engine) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -52,6 +52,11 @@ class SearchTimeout(AppError):
     title = "Search took too long"
 
 
+class SearchTooCostly(BadRequest):
+    slug = "search-too-costly"
+    title = "Search too costly"
+
+
 class Unauthorized(AppError):
     status = 401
     slug = "unauthorized"
@@ -76,6 +81,26 @@ class InvalidCursor(ValueError):
     """A pagination cursor this service did not hand out (reported as a 422)."""
 
 
+def problem_body(
+    status: int,
+    instance: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    detail: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The members of a problem object (RFC 9457 section 3)."""
+    return {
+        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "instance": instance,
+        **extra,
+    }
+
+
 def problem(
     request: Request,
     status: int,
@@ -86,14 +111,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail or HTTPStatus(status).description,
-        "instance": request.url.path,
-        **extra,
-    }
+    body = problem_body(status, request.url.path, slug=slug, title=title, detail=detail, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

@@ -1,14 +1,18 @@
-"""HTTP behaviour shared by every endpoint: request ids and the access log, conditional GETs
-(ETag, Last-Modified, 304) with Cache-Control, gzip and CORS."""
+"""HTTP behaviour shared by every endpoint: request ids and the access log, admission control
+under overload, conditional GETs (ETag, Last-Modified, 304) with Cache-Control, gzip and CORS."""
 
+import asyncio
 import hashlib
+import json
 import logging
 import re
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -16,13 +20,37 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.db import ChangeToken
+from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 access_log = logging.getLogger("app.access")
+logger = logging.getLogger(__name__)
 _request_id_re = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+async def send_problem(
+    send: Send, scope: Scope, status: int, *, headers: dict[str, str] | None = None, **members: str
+) -> None:
+    """Answer with a problem+json from middleware, where no Request or handler exists."""
+    body = json.dumps(problem_body(status, scope.get("path", ""), **members)).encode()
+    extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class RequestIdMiddleware:
-    """Echo a well-formed ``X-Request-ID`` (or make one) and log one access line per request."""
+    """Echo a well-formed ``X-Request-ID`` (or make one), log one access line per request, and
+    turn an error that escapes the app into a 500 problem that still carries the id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,11 +63,13 @@ class RequestIdMiddleware:
         request_id = given if given and _request_id_re.match(given) else uuid.uuid4().hex
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -48,16 +78,145 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if response_started:
+                raise  # the status line is out; the server can only cut the connection
+            await send_problem(
+                send_with_id,
+                scope,
+                500,
+                slug="internal-error",
+                detail="The server failed to answer this request.",
+            )
         finally:
             access_log.info(
-                '%s "%s %s" %s %.1fms id=%s',
-                (scope.get("client") or ("-",))[0],
+                '"%s %s" %s %.1fms id=%s',
                 scope["method"],
                 scope["path"],
                 status,
                 (time.perf_counter() - started) * 1000,
                 request_id,
             )
+
+
+class AdmissionMiddleware:
+    """Let at most ``slots`` requests work at once and queue the others, but only while the
+    expected wait stays under ``max_wait_s``: beyond that a request gets an immediate 503 with
+    ``Retry-After`` instead of a long wait, and a queued request whose client has gone is
+    dropped. Without this, every request past the worker threads waited its turn however long
+    the queue, and went on working for clients that had given up."""
+
+    def __init__(self, app: ASGIApp, *, slots: int, max_wait_s: float) -> None:
+        self.app = app
+        self.slots = slots
+        self.max_wait_s = max_wait_s
+        self.free = slots
+        self.queue: deque[asyncio.Future[None]] = deque()
+        self.service_s = 0.01  # moving average of the time a request holds its slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.free > 0 and not self.queue:
+            self.free -= 1
+        else:
+            expected_wait = (len(self.queue) + 1) * self.service_s / self.slots
+            if expected_wait > self.max_wait_s:
+                await self._refuse(scope, send)
+                return
+            received: list[Message] = []
+            outcome = await self._wait_for_slot(receive, received)
+            if outcome == "gone":
+                return
+            if outcome == "timeout":
+                await self._refuse(scope, send)
+                return
+            receive = _replaying(received, receive)
+        started = time.perf_counter()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.service_s += (time.perf_counter() - started - self.service_s) / 16
+                self._release()
+
+        async def send_releasing(message: Message) -> None:
+            # the slot guards the work before the answer; a long download keeps no slot
+            if message["type"] == "http.response.start":
+                release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_releasing)
+        finally:
+            release()
+
+    async def _wait_for_slot(self, receive: Receive, received: list[Message]) -> str:
+        """Queue for a slot while listening for the client leaving; what the client sent
+        meanwhile is kept in ``received``. Returns "admitted", "gone" or "timeout"."""
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.append(turn)
+        deadline = time.monotonic() + self.max_wait_s
+        listening = asyncio.ensure_future(receive())
+        try:
+            while not turn.done():
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    return "timeout"
+                pending: set[asyncio.Future[Any]] = {turn, listening}
+                await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                if listening.done() and not turn.done():
+                    message = listening.result()
+                    if message["type"] == "http.disconnect":
+                        return "gone"
+                    received.append(message)
+                    listening = asyncio.ensure_future(receive())
+            return "admitted"
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()  # cancelled just as the slot came: pass it on
+            raise
+        finally:
+            if not listening.done():
+                listening.cancel()
+            elif not listening.cancelled():
+                received.append(listening.result())
+            if not turn.done():
+                turn.cancel()
+                self.queue.remove(turn)
+
+    def _release(self) -> None:
+        while self.queue:
+            turn = self.queue.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot passes straight to the next in line
+                return
+        self.free += 1
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        retry_after = max(1, round(self.max_wait_s))
+        await send_problem(
+            send,
+            scope,
+            503,
+            headers={"Retry-After": str(retry_after)},
+            slug="overloaded",
+            title="Server overloaded",
+            detail=f"Too many requests are waiting; retry in {retry_after} s.",
+        )
+
+
+def _replaying(received: list[Message], receive: Receive) -> Receive:
+    """A receive that first hands back what was read while the request was queued."""
+
+    async def replay() -> Message:
+        return received.pop(0) if received else await receive()
+
+    return replay
 
 
 class HeadAsGetMiddleware:
@@ -83,105 +242,131 @@ class HeadAsGetMiddleware:
 
 
 class ConditionalGetMiddleware:
-    """Give successful GET responses an ETag (a hash of the body), a Last-Modified (when the
-    database file last changed) and Cache-Control, and answer 304 when the client's copy is
-    current. Streamed responses pass through untouched."""
+    """Give successful GET responses an ETag and a Last-Modified derived from the database's
+    change token (no body is hashed), and Cache-Control. A matching ``If-None-Match`` is
+    answered with 304 before any work is done; ``If-Modified-Since`` alone is checked once the
+    response is known to be a 200 (RFC 9110 13.2.2)."""
 
-    def __init__(self, app: ASGIApp, *, database_path: Path | None, cache_control: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        change_token: Callable[[], ChangeToken | None],
+        build: str,
+        cache_control: str,
+    ) -> None:
         self.app = app
-        self.database_path = database_path
+        self.change_token = change_token
+        self.build = build
         self.cache_control = cache_control.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def buffer(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                if _has_header(message, b"etag"):
-                    await send(message)  # static files validate themselves
-                else:
-                    start = message
-                return
-            if start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                if start["status"] != 200 or _is_streaming(start):
-                    await self._flush(send, start, chunks, more=True)
-                    start, chunks[:] = None, []
-                return
-            await self._finish(scope, send, start, b"".join(chunks))
-
-        await self.app(scope, receive, buffer)
-
-    @staticmethod
-    async def _flush(send: Send, start: Message, chunks: list[bytes], *, more: bool) -> None:
-        await send(start)
-        await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": more})
-
-    async def _finish(self, scope: Scope, send: Send, start: Message, body: bytes) -> None:
-        if start["status"] != 200:
-            await self._flush(send, start, [body], more=False)
+        token = self.change_token()
+        if token is None:
+            await self.app(scope, receive, send)
             return
-        etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-        modified = self._last_modified()
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        headers += [(b"etag", etag.encode()), (b"cache-control", self.cache_control)]
-        if not _has_header(start, b"vary"):
+        version, modified = token
+        etag = self._etag(scope, version)
+        validators = [
+            (b"etag", etag.encode()),
+            (b"last-modified", format_datetime(modified, usegmt=True).encode()),
+            (b"cache-control", self.cache_control),
             # the body depends on Accept-Encoding (gzip), on the 304 too: RFC 9110 15.4.5
-            headers.append((b"vary", b"Accept-Encoding"))
-        if modified is not None:
-            headers.append((b"last-modified", format_datetime(modified, usegmt=True).encode()))
-        if _not_modified(scope, etag, modified):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    def _last_modified(self) -> datetime | None:
-        """The newest change to the database: its file, or its write-ahead log."""
-        if self.database_path is None:
-            return None
-        # an empty write-ahead log only means a connection opened the file
-        times = [
-            stat.st_mtime
-            for path in (self.database_path, Path(f"{self.database_path}-wal"))
-            if path.exists() and (stat := path.stat()).st_size
+            (b"vary", b"Accept-Encoding"),
         ]
-        if not times:
-            return None
-        return datetime.fromtimestamp(int(max(times)), UTC)
+        if_none_match = _header(scope, b"if-none-match")
+        if if_none_match is not None and _etag_matches(if_none_match, etag):
+            await _not_modified(send, validators)
+            return
+        check_date = if_none_match is None and _modified_since(scope, modified)
+        answered = False  # a 304 went out instead of the app's 200
+
+        async def send_with_validators(message: Message) -> None:
+            nonlocal answered
+            if answered:
+                return
+            if (
+                message["type"] == "http.response.start"
+                and message["status"] == 200
+                and not _has_header(message, b"etag")  # static files validate themselves
+            ):
+                if check_date:
+                    answered = True
+                    await _not_modified(send, validators)
+                    return
+                message["headers"] = [*message.get("headers", []), *validators]
+            await send(message)
+
+        await self.app(scope, receive, send_with_validators)
+
+    def _etag(self, scope: Scope, version: int) -> str:
+        """Unique to this URL, this build and this state of the database: a client can only
+        hold it from a 200 answer to the same request, so a match is safe to answer with 304."""
+        url = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        digest = hashlib.blake2b(url, digest_size=8, key=self.build.encode()[:64]).hexdigest()
+        return f'W/"{version}-{digest}"'
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    # "*" is left to the route: it means "if any representation exists", which only it knows
+    tags = {t.strip() for t in header.split(",")}
+    return etag in tags or etag.removeprefix("W/") in tags
+
+
+def _modified_since(scope: Scope, modified: datetime) -> bool:
+    """True when If-Modified-Since is a valid date at or after the last change."""
+    value = _header(scope, b"if-modified-since")
+    if value is None:
+        return False
+    try:
+        since = parsedate_to_datetime(value)
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return modified <= since
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return False  # an invalid date is ignored: RFC 9110 13.1.3
+
+
+async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+class NegotiatedGZipMiddleware(GZipMiddleware):
+    """Starlette's gzip, but honouring ``gzip;q=0`` (and ``*;q=0``): RFC 9110 12.5.3."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not accepts_gzip(_header(scope, b"accept-encoding")):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding header allows gzip: named (or matched by ``*``) with q > 0."""
+    if not accept_encoding:
+        return False
+    weights: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[coding.strip()] = weight
+    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return weight > 0
 
 
 def _has_header(start: Message, name: bytes) -> bool:
     return any(key.lower() == name for key, _ in start.get("headers", []))
-
-
-def _is_streaming(start: Message) -> bool:
-    return not _has_header(start, b"content-length")
-
-
-def _not_modified(scope: Scope, etag: str, modified: datetime | None) -> bool:
-    """RFC 9110 section 13.1: If-None-Match wins over If-Modified-Since."""
-    if_none_match = _header(scope, b"if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip() for t in if_none_match.split(",")}
-        return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
-    if_modified_since = _header(scope, b"if-modified-since")
-    if if_modified_since is None or modified is None:
-        return False
-    try:
-        return modified <= parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError):
-        return False
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -191,9 +376,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def add_http_middleware(app: FastAPI, settings: Settings, database_path: Path | None) -> None:
-    """Stack the middleware; the last added runs first, so request ids cover everything and the
-    ETag is computed on the uncompressed body."""
+def add_http_middleware(
+    app: FastAPI, settings: Settings, change_token: Callable[[], ChangeToken | None]
+) -> None:
+    """Stack the middleware; the last added runs first, so request ids cover everything,
+    admission comes before any work and the validators are set on the uncompressed answer."""
     if not access_log.handlers:
         # our access line replaces uvicorn's (`corpus serve` turns that off) to carry the id
         handler = logging.StreamHandler()
@@ -204,10 +391,14 @@ def add_http_middleware(app: FastAPI, settings: Settings, database_path: Path | 
     cache_control = (
         f"public, max-age={settings.CACHE_MAX_AGE}" if settings.CACHE_MAX_AGE else "no-cache"
     )
+    build = hashlib.sha256(f"{app.version} {settings.model_dump_json()}".encode()).hexdigest()
     app.add_middleware(
-        ConditionalGetMiddleware, database_path=database_path, cache_control=cache_control
+        ConditionalGetMiddleware,
+        change_token=change_token,
+        build=build,
+        cache_control=cache_control,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(NegotiatedGZipMiddleware, minimum_size=1024)
     app.add_middleware(HeadAsGetMiddleware)
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -217,4 +408,7 @@ def add_http_middleware(app: FastAPI, settings: Settings, database_path: Path | 
             allow_headers=["*"],
             expose_headers=["ETag", "Last-Modified", "Link", "X-Request-ID"],
         )
+    app.add_middleware(
+        AdmissionMiddleware, slots=settings.THREADS, max_wait_s=settings.MAX_QUEUE_WAIT_MS / 1000
+    )
     app.add_middleware(RequestIdMiddleware)

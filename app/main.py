@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -14,7 +15,7 @@ from app.api import api_router, health
 from app.api.params import Problem
 from app.auth import require_read_key
 from app.config import Settings, get_settings
-from app.db import create_db_engine, sqlite_path
+from app.db import create_db_engine, read_change_token
 from app.errors import register_error_handlers
 from app.http import add_http_middleware
 from app.ingest.jobs import Jobs
@@ -36,8 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # as many pooled connections as worker threads: a route never waits for either
+        to_thread.current_default_thread_limiter().total_tokens = settings.THREADS
         app.state.engine = create_db_engine(
-            settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS, read_only=True
+            settings.DATABASE_URL,
+            busy_timeout_ms=settings.BUSY_TIMEOUT_MS,
+            read_only=True,
+            pool_size=settings.THREADS,
         )
         # writes (POST/DELETE with an API key) get an engine of their own; none without keys
         app.state.write_engine = (
@@ -74,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     register_error_handlers(app)
-    add_http_middleware(app, settings, sqlite_path(settings.DATABASE_URL))
+    add_http_middleware(app, settings, lambda: read_change_token(app.state.engine))
     app.include_router(health.router)
     # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.auth)
     read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []

@@ -38,7 +38,7 @@ Cursor = Annotated[
 ]
 
 
-def get_page_params(
+async def get_page_params(
     request: Request,
     response: Response,
     limit: Limit = 20,
@@ -53,7 +53,7 @@ def get_page_params(
     )
 
 
-def get_offset_page_params(
+async def get_offset_page_params(
     request: Request, response: Response, limit: Limit = 20, offset: Offset = 0
 ) -> PageParams:
     """Paging by offset only (search results, an article's entities)."""
@@ -68,6 +68,7 @@ def _checked(request: Request, params: PageParams) -> PageParams:
     return params
 
 
+# async: a plain function costs a worker-thread hop per request
 PageDep = Annotated[PageParams, Depends(get_page_params)]
 OffsetPageDep = Annotated[PageParams, Depends(get_offset_page_params)]
 

@@ -10,6 +10,11 @@
     title:word      only in titles; body:word only in bodies; also title:"a phrase", title:(…)
 
 Operators are upper case; "or" and "not" in lower case are ordinary words.
+
+FTS5 reads every document of every term, and cannot be interrupted while it does, so a query's
+cost is bounded here, before it runs: a term repeated within one AND, OR or NOT list counts
+once, at most ``MAX_TERMS`` different terms and ``MAX_PREFIXES`` prefixes, each prefix at least
+``MIN_PREFIX`` characters (``a*`` reads every document of a 100,000-article corpus).
 """
 
 import re
@@ -24,12 +29,21 @@ _has_word_re = re.compile(r"[^\W_]")
 _control_re = re.compile(r"[\x00-\x1f\x7f]")
 
 
+MAX_TERMS = 16
+MAX_PREFIXES = 4
+MIN_PREFIX = 2
+
+
 class QuerySyntaxError(ValueError):
     """A query that cannot be parsed; ``position`` is the 0-based character offset."""
 
     def __init__(self, message: str, position: int) -> None:
         super().__init__(f"{message} (at character {position + 1})")
         self.position = position
+
+
+class QueryTooCostly(QuerySyntaxError):
+    """A well-formed query that would cost too much to run."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,8 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.fields = fields
+        self.terms: set[str] = set()
+        self.prefixes: set[str] = set()
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -119,6 +135,7 @@ class _Parser:
             if following is None or following.kind in ("OR", "RPAREN", "COMMA"):
                 raise QuerySyntaxError("OR needs a term after it", token.position)
             parts.append(self.and_expr())
+        parts = list(dict.fromkeys(parts))
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
     def and_expr(self) -> str:
@@ -141,6 +158,7 @@ class _Parser:
         if not positive:
             position = start.position if start is not None else len(self.query)
             raise QuerySyntaxError("a query needs at least one term that must match", position)
+        positive, negative = list(dict.fromkeys(positive)), list(dict.fromkeys(negative))
         expression = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
         if negative:
             # FTS5's NOT is binary: "a NOT (b OR c)" keeps the expression flat
@@ -182,8 +200,9 @@ class _Parser:
         if token.kind == "NEAR":
             return self.near(token)
         if token.kind == "WORD":
-            return _string(token.text) + (" *" if token.prefix else "")
+            return self.term(token)
         if token.kind == "PHRASE":
+            self.count(token, token.text.split())
             if token.distance is not None:
                 words = token.text.split()
                 if len(words) < 2:
@@ -199,7 +218,7 @@ class _Parser:
         distance = 10
         while (token := self.peek()) is not None and token.kind in ("WORD", "PHRASE"):
             self.take()
-            terms.append(_string(token.text) + (" *" if token.prefix else ""))
+            terms.append(self.term(token))
         if (token := self.peek()) is not None and token.kind == "COMMA":
             self.take()
             number = self.peek()
@@ -218,6 +237,29 @@ class _Parser:
         if len(terms) < 2:
             raise QuerySyntaxError("NEAR( needs two terms or more", opening.position)
         return f"NEAR({' '.join(terms)}, {distance})"
+
+    def term(self, token: _Token) -> str:
+        """A word or phrase as an FTS5 string, counted against the cost limits."""
+        if token.prefix:
+            if len(token.text) < MIN_PREFIX:
+                raise QueryTooCostly(
+                    f"a prefix needs at least {MIN_PREFIX} characters before *", token.position
+                )
+            self.prefixes.add(token.text.lower())
+            if len(self.prefixes) > MAX_PREFIXES:
+                raise QueryTooCostly(
+                    f"a query may hold at most {MAX_PREFIXES} prefixes", token.position
+                )
+            return _string(token.text) + " *"
+        self.count(token, token.text.split())
+        return _string(token.text)
+
+    def count(self, token: _Token, words: list[str]) -> None:
+        self.terms.update(word.lower() for word in words)
+        if len(self.terms) > MAX_TERMS:
+            raise QueryTooCostly(
+                f"a query may hold at most {MAX_TERMS} different words", token.position
+            )
 
 
 def _string(text: str) -> str:

@@ -8,18 +8,20 @@ import html
 import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+import numpy as np
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.errors import InvalidSearchQuery, SearchTimeout
-from app.query import FIELDS, QuerySyntaxError, to_fts5
+from app.errors import InvalidSearchQuery, SearchTimeout, SearchTooCostly
+from app.query import FIELDS, QuerySyntaxError, QueryTooCostly, to_fts5
 
 # FTS5 virtual tables and their shadow tables (article_fts_data, …), created by raw SQL in the
 # migrations and so absent from the models
@@ -35,7 +37,9 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic filter: leave the FTS tables out of autogenerate comparisons."""
-    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLES))
+    return not (
+        type_ == "table" and name is not None and name.startswith((*FTS_TABLES, "corpus_version"))
+    )
 
 
 def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> str:
@@ -47,6 +51,8 @@ def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIE
         )
     try:
         return to_fts5(query, fields=fields)
+    except QueryTooCostly as exc:
+        raise SearchTooCostly(str(exc), position=exc.position) from exc
     except QuerySyntaxError as exc:
         raise InvalidSearchQuery(str(exc), position=exc.position) from exc
 
@@ -105,11 +111,14 @@ class Highlight:
 
 
 _ORDER_BY = {
-    "relevance": "article_fts.rank, a.id",
+    "relevance": "article_fts.rank",
     "published": "a.published IS NULL, a.published, a.id",
-    "-published": "a.published IS NULL, a.published DESC, a.id DESC",
+    "-published": "a.published DESC, a.id DESC",  # NULLs sort last in descending order
 }
 FACETS = ("source", "published_year", "published_month", "entity")
+# Newest first over more matches than this walks the date index and stops at the page, instead
+# of fetching and sorting every match (a term found in a fifth of a 100,000-article corpus).
+DATE_WALK_MIN_HITS = 2000
 
 
 def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any]]:
@@ -157,6 +166,11 @@ def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any
     return " AND ".join(clauses), params
 
 
+def _from(filters: ArticleFilters) -> str:
+    """The FROM clause: the index alone when no filter needs the article row."""
+    return _FROM if filters != ArticleFilters() else "FROM article_fts"
+
+
 def rank_articles(
     session: Session,
     *,
@@ -174,22 +188,75 @@ def rank_articles(
     requested facet counts over all matches.
 
     Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
-    configuration, set in the migration (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
+    configuration, set in the migration. Ordering by ``rank`` alone lets FTS5 sort inside the
+    index and the page stop at ``limit``; snippets and match offsets are then made for the
+    page's rows only (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
     """
     where, params = _where(expression, filters)
     with time_limit(session, timeout_ms):
-        total = session.execute(text(f"SELECT count(*) {_FROM} WHERE {where}"), params)
-        total_count = total.scalar_one()
-        rows = session.execute(
-            _hits_sql(where, sort, paged=True),
-            {**params, **_MARKS, "limit": limit, "offset": offset},
+        total = (
+            session.connection()
+            .execute(text(f"SELECT count(*) {_from(filters)} WHERE {where}"), params)
+            .scalar_one()
         )
-        hits = [_hit(row, highlight) for row in rows.mappings()]
-        counts = {
-            name: _facet(session, name, f"SELECT a.id {_FROM} WHERE {where}", params, facet_size)
-            for name in facets
-        }
-    return hits, total_count, counts
+        page = {**params, "limit": limit, "offset": offset}
+        if sort == "-published" and total > DATE_WALK_MIN_HITS:
+            ids_sql = _date_walk_sql(where, filters)
+        else:
+            ids_sql = (
+                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
+            )
+        ranked = session.connection().execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
+        hits = _page_hits(session, expression, dict(ranked.tuples().all()), highlight)
+        counts = _facets(session, facets, where, params, facet_size) if facets else {}
+    return hits, total, counts
+
+
+def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
+    """Newest first by walking ix_article_published and keeping the rows that match: the set of
+    matching ids is built once, and the walk stops at the page (a plan SQLite does not choose
+    by itself, as it cannot tell how many rows match)."""
+    return f"""
+        SELECT a.id, {_score("-published")} FROM article AS a INDEXED BY ix_article_published
+        WHERE a.id IN (SELECT article_fts.rowid {_from(filters)} WHERE {where})
+        ORDER BY {_ORDER_BY["-published"]}
+    """
+
+
+def _score(sort: str) -> str:
+    """The score column: bm25 in relevance order, where it comes free with the order; none in
+    date order, where it would cost a second pass over every match of each term."""
+    return "article_fts.rank AS score" if sort == "relevance" else "NULL AS score"
+
+
+_HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
+
+
+def _page_hits(
+    session: Session, expression: str, scores: dict[int, float | None], highlight: Highlight
+) -> list[dict[str, Any]]:
+    """The page's articles, in the order of ``scores`` (article id → score), with snippets
+    and match offsets."""
+    if not scores:
+        return []
+    ids = list(scores)
+    names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
+    rows = session.connection().execute(
+        text(
+            f"""
+            SELECT {_HIT_COLUMNS},
+                   highlight(article_fts, 0, :open, :close) AS marked_title,
+                   highlight(article_fts, 1, :open, :close) AS marked_body
+            {_FROM_ROWS} WHERE article_fts MATCH :expression
+            AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
+            """
+        ),
+        {"expression": expression, **_MARKS, **names},
+    )
+    by_id = {
+        row["id"]: {**_hit(row, highlight), "score": scores[row["id"]]} for row in rows.mappings()
+    }
+    return [by_id[article_id] for article_id in ids if article_id in by_id]
 
 
 def iter_hits(
@@ -197,8 +264,16 @@ def iter_hits(
 ) -> Iterator[dict[str, Any]]:
     """Every matching article in order, fetched in chunks: the search export."""
     where, params = _where(expression, filters)
-    result = session.execute(
-        _hits_sql(where, sort, paged=False),
+    result = session.connection().execute(
+        text(
+            f"""
+            SELECT {_HIT_COLUMNS},
+                   highlight(article_fts, 0, :open, :close) AS marked_title,
+                   highlight(article_fts, 1, :open, :close) AS marked_body,
+                   {_score(sort)}
+            {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
+            """
+        ),
         {**params, **_MARKS},
         execution_options={"yield_per": 200},
     )
@@ -206,61 +281,114 @@ def iter_hits(
         yield _hit(row, highlight)
 
 
-_FROM = "FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
-
-
-def _hits_sql(where: str, sort: str, *, paged: bool) -> Any:
-    return text(
-        f"""
-        SELECT a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count,
-               snippet(article_fts, -1, :open, :close, '…', 24) AS snippet,
-               highlight(article_fts, 1, :open, :close) AS marked_body,
-               article_fts.rank AS score
-        {_FROM} WHERE {where}
-        ORDER BY {_ORDER_BY[sort]}
-        {"LIMIT :limit OFFSET :offset" if paged else ""}
-        """
-    )
+# CROSS JOIN keeps the index as the outer loop (https://sqlite.org/optoverview.html#crossjoin):
+# left to itself, SQLite may walk every article by source or date and probe the index per row.
+# Filters and facets read the narrow covering index, pages the table's full rows.
+_FROM = (
+    "FROM article_fts CROSS JOIN article AS a INDEXED BY ix_article_facets "
+    "ON a.id = article_fts.rowid"
+)
+_FROM_ROWS = "FROM article_fts CROSS JOIN article AS a ON a.id = article_fts.rowid"
 
 
 def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
+    marks = _marks(row["marked_body"])
     return {
-        **{k: v for k, v in row.items() if k != "marked_body"},
-        "snippet": _highlight(row["snippet"], highlight),
-        "matches": _match_offsets(row["marked_body"]),
+        **{k: v for k, v in row.items() if not k.startswith("marked_")},
+        "snippet": _highlight(_snippet(row["marked_body"], marks, row["marked_title"]), highlight),
+        "matches": [
+            # each marker before a match moves it by one character
+            {"start": start - 2 * n, "end": end - 2 * n - 1}
+            for n, (start, end) in enumerate(marks)
+        ],
     }
 
 
-def _facet(
-    session: Session, name: str, matched: str, params: dict[str, Any], size: int
-) -> list[dict[str, Any]]:
-    if name == "entity":
-        sql = f"""
-            SELECT id, value, type, count FROM (
-                SELECT e.id, e.name AS value, e.type, count(DISTINCT m.article_id) AS count,
-                       row_number() OVER (
-                           PARTITION BY e.type ORDER BY count(DISTINCT m.article_id) DESC, e.id
-                       ) AS place
-                FROM ({matched}) AS hit
-                JOIN mention m ON m.article_id = hit.id JOIN entity e ON e.id = m.entity_id
-                GROUP BY e.id
-            ) WHERE place <= :facet_size ORDER BY type, count DESC, id
-        """
-    else:
-        column = {
-            "source": "a.source",
-            "published_year": "strftime('%Y', a.published)",
-            "published_month": "strftime('%Y-%m', a.published)",
-        }[name]
-        # sources are ranked and cut to the facet size; dates are a complete timeline
-        order = "count DESC, value LIMIT :facet_size" if name == "source" else "value"
-        sql = f"""
-            SELECT {column} AS value, count(*) AS count
-            FROM ({matched}) AS hit JOIN article a ON a.id = hit.id
-            GROUP BY value ORDER BY {order}
-        """
-    rows = session.execute(text(sql), {**params, "facet_size": size}).mappings()
-    return [dict(row) for row in rows]
+def _facets(
+    session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Counts over all matches, from one pass over the matching articles: their source, month
+    and (for the entity facet) the packed ids of the entities they mention."""
+    entities = "entity" in names
+    columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
+    sql = text(f"SELECT {columns} {_FROM} WHERE {where}")
+    rows = session.connection().execute(sql, params).all()
+    months = Counter(row[1] for row in rows)
+    years: Counter[str | None] = Counter()
+    for month, count in months.items():
+        years[month and month[:4]] += count
+    # sources are ranked and cut to the facet size; dates are a complete timeline
+    sources = sorted(Counter(row[0] for row in rows).items(), key=lambda i: (-i[1], i[0] or ""))
+    counts = {
+        "source": [{"value": v, "count": c} for v, c in sources[:size]],
+        "published_year": _timeline(years),
+        "published_month": _timeline(months),
+    }
+    if entities:
+        counts["entity"] = _entity_facet(session, [row[2] for row in rows], size)
+    return {name: counts[name] for name in names}
+
+
+def _timeline(counts: Counter[str | None]) -> list[dict[str, Any]]:
+    """Values in order, articles without a date first."""
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+    return [{"value": value, "count": count} for value, count in ordered]
+
+
+def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> list[dict[str, Any]]:
+    """The ``size`` entities of each type mentioned in most of the matching articles, counted
+    with numpy over the articles' packed entity ids."""
+    ids = np.frombuffer(b"".join(blob for blob in packed if blob), dtype="<i8")
+    if not ids.size:
+        return []
+    per_entity = np.bincount(ids)
+    mentioned = np.flatnonzero(per_entity)
+    types, type_names = _entity_types(session, int(mentioned[-1]))
+    kind = types[mentioned]
+    known = kind >= 0  # an entity deleted since: not counted
+    mentioned, kind = mentioned[known], kind[known]
+    order = np.lexsort((mentioned, -per_entity[mentioned], kind))
+    chosen: list[int] = []
+    for type_code in np.unique(kind):
+        of_type = order[kind[order] == type_code]
+        chosen.extend(int(i) for i in mentioned[of_type[:size]])
+    if not chosen:
+        return []
+    by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    names: dict[int, str] = dict(
+        session.connection().execute(by_ids, {"ids": chosen}).tuples().all()
+    )
+    return [
+        {"id": i, "value": names[i], "type": type_names[types[i]], "count": int(per_entity[i])}
+        for i in chosen
+        if i in names
+    ]
+
+
+_type_cache: dict[str, tuple[int, np.ndarray[Any, Any], list[str]]] = {}
+
+
+def _entity_types(session: Session, max_id: int) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Every entity's type as a code (-1: no such entity), indexed by entity id; cached per
+    database until its change counter moves."""
+    version = session.connection().execute(text("SELECT version FROM corpus_version")).scalar_one()
+    key = str(session.get_bind().engine.url)
+    cached = _type_cache.get(key)
+    if cached is None or cached[0] != version:
+        rows = session.connection().execute(text("SELECT id, type FROM entity")).all()
+        type_names = sorted({kind for _, kind in rows})
+        codes = {name: code for code, name in enumerate(type_names)}
+        top = max((entity_id for entity_id, _ in rows), default=0)
+        types = np.full(top + 1, -1, dtype=np.int16)
+        for entity_id, kind in rows:
+            types[entity_id] = codes[kind]
+        cached = _type_cache[key] = (version, types, type_names)
+    _, types, type_names = cached
+    if max_id >= len(types):  # ids newer than the snapshot the cache was made from
+        types = np.concatenate([types, np.full(max_id + 1 - len(types), -1, dtype=np.int16)])
+    return types, type_names
 
 
 def _highlight(snippet: str, highlight: Highlight) -> str:
@@ -268,20 +396,47 @@ def _highlight(snippet: str, highlight: Highlight) -> str:
     return escaped.replace(_MARK_OPEN, highlight.start).replace(_MARK_CLOSE, highlight.end)
 
 
-def _match_offsets(marked: str) -> list[dict[str, int]]:
-    """Offsets of the matches in the body, from FTS5's highlight() output: each marker moves
-    the text after it by one character."""
-    offsets = []
-    shift = 0
-    start = 0
-    for index, char in enumerate(marked):
-        if char == _MARK_OPEN:
-            start = index - shift
-            shift += 1
-        elif char == _MARK_CLOSE:
-            offsets.append({"start": start, "end": index - shift})
-            shift += 1
-    return offsets
+def _marks(marked: str) -> list[tuple[int, int]]:
+    """Where highlight() put its markers: (open, close) positions in the marked text, found by
+    jumping from marker to marker rather than reading every character."""
+    marks = []
+    position = marked.find(_MARK_OPEN)
+    while position != -1:
+        end = marked.find(_MARK_CLOSE, position)
+        marks.append((position, end))
+        position = marked.find(_MARK_OPEN, end)
+    return marks
+
+
+# about the 24 words FTS5's snippet() shows; made here from highlight()'s output, as FTS5
+# would tokenize the whole body a second time to make its own
+_SNIPPET_CHARS = 160
+_SNIPPET_LEAD = 40
+
+
+def _snippet(marked_body: str, marks: list[tuple[int, int]], marked_title: str) -> str:
+    """A fragment of the body around its densest run of matches, or the title when only the
+    title matches; cut at spaces, with '…' where text was left out."""
+    if not marks:
+        return marked_title
+    opens = [start for start, _ in marks]
+    best, best_count, last = 0, 0, 0
+    for first, start in enumerate(opens):  # the window starting at each match, two pointers
+        while last < len(opens) and opens[last] < start + _SNIPPET_CHARS:
+            last += 1
+        if last - first > best_count:
+            best, best_count = first, last - first
+    begin = max(0, opens[best] - _SNIPPET_LEAD)
+    if begin:
+        space = marked_body.find(" ", begin, opens[best])
+        begin = space + 1 if space != -1 else opens[best]
+    end = begin + _SNIPPET_CHARS
+    inside = [close for start, close in marks if start < end <= close]
+    end = max([end, *(close + 1 for close in inside)])
+    space = marked_body.find(" ", end)
+    end = len(marked_body) if space == -1 else space
+    fragment = marked_body[begin:end].strip()
+    return ("…" if begin else "") + fragment + ("…" if end < len(marked_body) else "")
 
 
 def quote_snippets(
@@ -296,7 +451,10 @@ def quote_snippets(
         f"WHERE quote_fts MATCH :expression AND rowid IN ({', '.join(':' + n for n in names)})"
     )
     params = {"expression": expression, **_MARKS, **names}
-    return {row.rowid: _highlight(row.snippet, highlight) for row in session.execute(sql, params)}
+    return {
+        row.rowid: _highlight(row.snippet, highlight)
+        for row in session.connection().execute(sql, params)
+    }
 
 
 _name_word_re = re.compile(r"[^\W_]+")

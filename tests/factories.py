@@ -2,13 +2,14 @@
 
 import hashlib
 import itertools
+import struct
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from app.ingest.store import refresh_entity_counts
-from app.models import Article, Entity, Mention, Quote
+from app.models import Article, Entity, Mention, Quote, pack_ids
 
 _counter = itertools.count(1)
 
@@ -46,7 +47,8 @@ def make_entity(session: Session, **overrides: Any) -> Entity:
 
 
 def make_mention(session: Session, article: Article, entity: Entity, **overrides: Any) -> Mention:
-    """A mention, with the entity's counts refreshed the way ingestion refreshes them."""
+    """A mention, with the entity's counts and the article's entity ids kept up to date the way
+    ingestion keeps them."""
     start = overrides.pop("start", 0)
     text = overrides.pop("text", entity.name)
     mention = Mention.model_validate(
@@ -61,6 +63,9 @@ def make_mention(session: Session, article: Article, entity: Entity, **overrides
     )
     session.add(mention)
     assert entity.id is not None
+    known = struct.unpack(f"<{len(article.entity_ids or b'') // 8}q", article.entity_ids or b"")
+    article.entity_ids = pack_ids([*known, entity.id])
+    session.add(article)
     refresh_entity_counts(session, {entity.id})
     session.commit()
     session.refresh(entity)

@@ -12,7 +12,6 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
 from app.models import (
-    Article,
     ArticleDetail,
     ArticleEntity,
     ArticleListItem,
@@ -32,7 +31,7 @@ router = APIRouter(
 )
 
 
-def _get_or_404(session: SessionDep, article_id: int) -> Article:
+def _get_or_404(session: SessionDep, article_id: int) -> Any:
     article = queries.get_article(session, article_id=article_id)
     if article is None:
         raise NotFound(f"No article with id {article_id}.")

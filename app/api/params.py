@@ -1,10 +1,14 @@
 """Path-parameter aliases shared by the routers, and the error responses they document."""
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.search import Highlight
 
@@ -40,7 +44,11 @@ class Problem(BaseModel):
 
 class SummaryRoute(APIRoute):
     """A route whose docstring's first line is its OpenAPI summary and the rest its
-    description (FastAPI would derive the summary from the function name)."""
+    description (FastAPI would derive the summary from the function name).
+
+    A plain ``def`` endpoint runs in a worker thread as usual, but FastAPI then sees a
+    coroutine: it validates and serializes the answer on the event loop instead of sending
+    it to a worker thread a second time (one thread hop per request, not two)."""
 
     def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         doc = (endpoint.__doc__ or "").strip()
@@ -48,10 +56,20 @@ class SummaryRoute(APIRoute):
             first, _, rest = doc.partition("\n")
             kwargs["summary"] = first.strip()
             kwargs.setdefault("description", rest.strip() or first.strip())
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
 
-def get_highlight(
+def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def run(**kwargs: Any) -> Any:
+        return await run_in_threadpool(endpoint, **kwargs)
+
+    return run
+
+
+async def get_highlight(
     highlight_start: Annotated[
         str, Query(max_length=50, description="Marker before each match in snippets.")
     ] = "<mark>",

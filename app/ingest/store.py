@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from app.ingest.sources import RawArticle
-from app.models import Article, Entity, Mention, Quote
+from app.models import Article, Entity, Mention, Quote, pack_ids
 from app.nlp import Annotation
 from app.nlp.entities import EntityMention
 
@@ -79,6 +79,7 @@ def save_article(
         "word_count": item.word_count,
         "content_hash": item.content_hash,
         "ingested_at": datetime.now(UTC),
+        "entity_ids": pack_ids(entities.id_for(m) for m in annotation.entities),
     }
     if existing is None:
         article = Article.model_validate(fields)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.models import Article, ArticleEntity, Entity, Mention, MentionPublic, Quote
-from app.queries import Order, fetch_page
+from app.queries import Order, fetch_page, read, rows_of
 
 
 class ArticleSort(StrEnum):
@@ -39,7 +39,7 @@ def articles_query(
     entity_id: int | None = None,
 ) -> Any:
     """The filtered statement behind the article list and its exports."""
-    statement = select(Article)
+    statement = rows_of(Article)
     if source is not None:
         statement = statement.where(Article.source == source)
     if author is not None:
@@ -62,7 +62,7 @@ def list_articles(
     offset: int = 0,
     cursor: str | None = None,
     **filters: Any,
-) -> tuple[list[Article], int, str | None]:
+) -> tuple[list[Any], int, str | None]:
     """One page of ``articles_query(**filters)``, the total and the next page's cursor."""
     statement = articles_query(**filters)
     return fetch_page(
@@ -70,8 +70,9 @@ def list_articles(
     )
 
 
-def get_article(session: Session, *, article_id: int) -> Article | None:
-    return session.get(Article, article_id)
+def get_article(session: Session, *, article_id: int) -> Any | None:
+    """The article's row, or None."""
+    return read(session, rows_of(Article).where(Article.id == article_id)).first()
 
 
 def article_entities(session: Session, *, article_id: int) -> list[ArticleEntity]:
@@ -83,34 +84,39 @@ def entities_by_article(
     session: Session, *, article_ids: list[int]
 ) -> dict[int, list[ArticleEntity]]:
     """``article_entities`` for several articles in one query."""
-    rows = session.exec(
-        select(Entity, Mention)
+    rows = read(
+        session,
+        rows_of(Entity)
+        .add_columns(
+            Mention.article_id, col(Mention.text).label("mention_text"), Mention.start, Mention.end
+        )
         .join(Mention, col(Mention.entity_id) == Entity.id)
         .where(col(Mention.article_id).in_(article_ids))
-        .order_by(col(Mention.start))
+        .order_by(col(Mention.start)),
     ).all()
     grouped: dict[int, dict[int, ArticleEntity]] = {}
-    for entity, mention in rows:
-        assert entity.id is not None
-        found = grouped.setdefault(mention.article_id, {})
-        if entity.id not in found:
-            found[entity.id] = ArticleEntity.model_validate(entity, update={"mentions": []})
-        found[entity.id].mentions.append(MentionPublic.model_validate(mention))
+    for row in rows:
+        found = grouped.setdefault(row.article_id, {})
+        if row.id not in found:
+            found[row.id] = ArticleEntity.model_validate(row, update={"mentions": []})
+        found[row.id].mentions.append(
+            MentionPublic(text=row.mention_text, start=row.start, end=row.end)
+        )
     return {
         article_id: sorted(found.values(), key=lambda e: (-len(e.mentions), e.mentions[0].start))
         for article_id, found in grouped.items()
     }
 
 
-def quotes_by_article(session: Session, *, article_ids: list[int]) -> dict[int, list[Quote]]:
+def quotes_by_article(session: Session, *, article_ids: list[int]) -> dict[int, list[Any]]:
     """The quotes of several articles in body order, in one query."""
-    grouped: dict[int, list[Quote]] = {}
+    grouped: dict[int, list[Any]] = {}
     statement = (
-        select(Quote)
+        rows_of(Quote)
         .where(col(Quote.article_id).in_(article_ids))
         .order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
     )
-    for quote in session.exec(statement):
+    for quote in read(session, statement):
         grouped.setdefault(quote.article_id, []).append(quote)
     return grouped
 
@@ -122,11 +128,11 @@ def article_quotes(
     limit: int | None = None,
     offset: int = 0,
     cursor: str | None = None,
-) -> tuple[list[Quote], int, str | None]:
+) -> tuple[list[Any], int, str | None]:
     """The quotes of one article in body order: all of them, or one page."""
-    statement = select(Quote).where(Quote.article_id == article_id)
+    statement = rows_of(Quote).where(Quote.article_id == article_id)
     order = Order((col(Quote.start), col(Quote.id)))
     if limit is None:
-        items = list(session.exec(statement.order_by(*order.clauses())))
+        items = list(read(session, statement.order_by(*order.clauses())))
         return items, len(items), None
     return fetch_page(session, statement, order=order, limit=limit, offset=offset, cursor=cursor)

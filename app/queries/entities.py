@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import year_month
 from app.models import Article, Entity, Mention
-from app.queries import Order, fetch_page
+from app.queries import Order, fetch_page, rows_of
 from app.search import entity_ids_by_name_prefix
 
 
@@ -40,7 +40,7 @@ def entities_query(
     name_prefix: str | None = None,
     name_query: str | None = None,
 ) -> Any:
-    statement = select(Entity)
+    statement = rows_of(Entity)
     if entity_type is not None:
         statement = statement.where(Entity.type == entity_type.upper())
     if name_prefix is not None:
@@ -61,7 +61,7 @@ def list_entities(
     offset: int = 0,
     cursor: str | None = None,
     **filters: Any,
-) -> tuple[list[Entity], int, str | None]:
+) -> tuple[list[Any], int, str | None]:
     """One page of ``entities_query(**filters)``, the total and the next page's cursor."""
     statement = entities_query(**filters)
     return fetch_page(

@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.models import Article, Quote, QuoteHit
-from app.queries import Order, fetch_page
+from app.queries import Order, fetch_page, read, rows_of
 from app.search import Highlight, quote_ids_matching, quote_snippets
 
 
@@ -19,7 +19,9 @@ def quotes_query(
 ) -> Any:
     """Quotes with the title of their article. ``speaker`` matches the resolved or written
     speaker name, ignoring (ASCII) case."""
-    statement = select(Quote, Article.title).join(Article, col(Article.id) == Quote.article_id)
+    # a subquery rather than a join: counting the matches never touches the article table
+    title = select(Article.title).where(Article.id == Quote.article_id).scalar_subquery()
+    statement = rows_of(Quote).add_columns(title.label("article_title"))
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
     if speaker is not None:
@@ -48,39 +50,34 @@ def list_quotes(
     offset: int = 0,
     cursor: str | None = None,
     **filters: Any,
-) -> tuple[list[tuple[Quote, str]], int, str | None]:
-    """One page of ``quotes_query(**filters)`` as (quote, article title) pairs, the total and
-    the next page's cursor."""
-    rows, total, following = fetch_page(
+) -> tuple[list[Any], int, str | None]:
+    """One page of ``quotes_query(**filters)`` (quote rows with their ``article_title``), the
+    total and the next page's cursor."""
+    return fetch_page(
         session, quotes_query(**filters), order=ORDER, limit=limit, offset=offset, cursor=cursor
     )
-    return [(quote, title) for quote, title in rows], total, following
 
 
 def quote_hits(
     session: Session,
-    rows: list[tuple[Quote, str]],
+    rows: list[Any],
     *,
     expression: str | None = None,
     highlight: Highlight | None = None,
 ) -> list[QuoteHit]:
-    """(quote, article title) rows as QuoteHits; with a search expression, their snippets come
-    from one query for all the rows."""
+    """Quote rows (with their ``article_title``) as QuoteHits; with a search expression, their
+    snippets come from one query for all the rows."""
     snippets: dict[int, str] = {}
     if expression is not None:
         snippets = quote_snippets(
             session,
             expression=expression,
-            quote_ids=[quote.id for quote, _ in rows if quote.id is not None],
+            quote_ids=[row.id for row in rows],
             highlight=highlight or Highlight(),
         )
-    return [
-        QuoteHit.model_validate(
-            quote, update={"article_title": title, "snippet": snippets.get(quote.id or 0)}
-        )
-        for quote, title in rows
-    ]
+    return [QuoteHit.model_validate(row, update={"snippet": snippets.get(row.id)}) for row in rows]
 
 
-def get_quote(session: Session, *, quote_id: int) -> Quote | None:
-    return session.get(Quote, quote_id)
+def get_quote(session: Session, *, quote_id: int) -> Any | None:
+    """The quote's row, or None."""
+    return read(session, rows_of(Quote).where(Quote.id == quote_id)).first()

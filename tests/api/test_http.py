@@ -2,11 +2,9 @@
 and the Link header of paged lists."""
 
 import gzip
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,16 +41,12 @@ class TestConditionalGet:
         changed = client.get("/api/v1/articles", headers={"If-None-Match": etag})
         assert changed.status_code == 200 and changed.headers["etag"] != etag
 
-    def test_last_modified_and_if_modified_since(self, db_url: str, client: TestClient) -> None:
-        path = Path(db_url.removeprefix("sqlite:///"))
-        past = time.time() - 3600
-        for file in (path, Path(f"{path}-wal")):
-            if file.exists():
-                os.utime(file, (past, past))
+    def test_last_modified_is_the_last_change(self, client: TestClient, session: Session) -> None:
+        make_article(session)
         response = client.get("/api/v1/entities")
         modified = parsedate_to_datetime(response.headers["last-modified"])
-        assert abs(modified.timestamp() - past) < 2
-        later = format_datetime(datetime.now(UTC), usegmt=True)
+        assert abs(modified.timestamp() - time.time()) < 5
+        later = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
         assert (
             client.get("/api/v1/entities", headers={"If-Modified-Since": later}).status_code == 304
         )
@@ -61,6 +55,45 @@ class TestConditionalGet:
             client.get("/api/v1/entities", headers={"If-Modified-Since": earlier}).status_code
             == 200
         )
+
+    @pytest.mark.parametrize(
+        "date",
+        [
+            "Mon, 01 Jan 99999999999 00:00:00 GMT",
+            "Mon, 01 Jan 0000 00:00:00 GMT",
+            "Mon, 99 Foo 2020 99:99:99 GMT",
+            "yesterday",
+            "",
+        ],
+    )
+    def test_invalid_if_modified_since_is_ignored(self, client: TestClient, date: str) -> None:
+        response = client.get("/api/v1/articles", headers={"If-Modified-Since": date})
+        assert response.status_code == 200 and "x-request-id" in response.headers
+
+    def test_if_modified_since_does_not_hide_errors(self, client: TestClient) -> None:
+        later = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
+        missing = client.get("/api/v1/articles/99", headers={"If-Modified-Since": later})
+        assert missing.status_code == 404
+        invalid = client.get("/api/v1/articles?limit=0", headers={"If-Modified-Since": later})
+        assert invalid.status_code == 422
+
+    def test_etag_belongs_to_one_url(self, client: TestClient, session: Session) -> None:
+        make_article(session)
+        etag = client.get("/api/v1/articles").headers["etag"]
+        assert client.get("/api/v1/articles?limit=1").headers["etag"] != etag
+        other = client.get("/api/v1/articles/99", headers={"If-None-Match": etag})
+        assert other.status_code == 404
+        star = client.get("/api/v1/articles/99", headers={"If-None-Match": "*"})
+        assert star.status_code == 404
+
+    def test_etag_changes_with_any_write(self, client: TestClient, session: Session) -> None:
+        article = make_article(session)
+        etag = client.get(f"/api/v1/articles/{article.id}").headers["etag"]
+        article.author = "Someone Else"
+        session.add(article)
+        session.commit()
+        again = client.get(f"/api/v1/articles/{article.id}", headers={"If-None-Match": etag})
+        assert again.status_code == 200 and again.json()["author"] == "Someone Else"
 
     def test_errors_are_not_cached(self, client: TestClient) -> None:
         response = client.get("/api/v1/articles/99")
@@ -80,6 +113,27 @@ def test_large_responses_are_gzipped(client: TestClient, session: Session) -> No
     small = client.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers
     assert gzip.compress(b"x")  # the stdlib codec the clients use
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [
+        ("gzip", True),
+        ("gzip;q=0.5, identity", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("*;q=0", False),
+        ("br, *;q=0", False),
+        ("identity", False),
+        ("gzip;q=zero", False),
+    ],
+)
+def test_gzip_follows_the_q_values(
+    client: TestClient, session: Session, accept: str, gzipped: bool
+) -> None:
+    make_article(session, body="Long text about harbours. " * 100)
+    response = client.get("/api/v1/articles", headers={"Accept-Encoding": accept})
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
 
 
 def test_cors_only_for_configured_origins(db_url: str) -> None:

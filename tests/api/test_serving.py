@@ -1,0 +1,352 @@
+"""The serving path under concurrency and overload: a real `corpus serve` process answering more
+simultaneous requests than it has worker threads, admission control, prompt shutdown, one read
+snapshot per request, and the query plans of the hot queries."""
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, text
+from sqlmodel import Session
+from starlette.types import Message, Receive, Scope, Send
+
+from app import search
+from app.db import create_db_engine
+from app.http import AdmissionMiddleware, RequestIdMiddleware
+from tests.conftest import make_client
+from tests.factories import make_article, make_entity, make_mention, make_quote
+
+ROOT = Path(__file__).resolve().parents[2]
+HOT_PATHS = [
+    "/api/v1/search?q=huawei",
+    "/api/v1/search?q=huawei&facet=source&facet=published_month&facet=entity",
+    "/api/v1/articles/1",
+    "/api/v1/quotes?speaker=Ren%20Zhengfei",
+    "/api/v1/entities",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(seeded_db_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`corpus serve` in its own process, one worker with 4 threads, on the seeded database."""
+    port = _free_port()
+    env = {**os.environ, "CORPUS_DATABASE_URL": seeded_db_url, "CORPUS_THREADS": "4"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the server did not start")
+    yield url, process
+    process.kill()
+    process.wait()
+
+
+async def _fire(url: str, paths: list[str]) -> list[tuple[int, float]]:
+    """Send every request at once; each answer's status and seconds."""
+    limits = httpx.Limits(max_connections=len(paths))
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def one(path: str) -> tuple[int, float]:
+            started = time.monotonic()
+            response = await client.get(path)
+            return response.status_code, time.monotonic() - started
+
+        return await asyncio.gather(*(one(path) for path in paths))
+
+
+class TestUnderLoad:
+    def test_more_requests_than_threads_all_answered(
+        self, server: tuple[str, subprocess.Popen[bytes]]
+    ) -> None:
+        """The deadlock this guards against: requests held pooled connections until their
+        response was sent, while routes waited for connections on every worker thread."""
+        url, _ = server
+        answers = asyncio.run(_fire(url, HOT_PATHS * 24))  # 120 at once, 4 threads
+        assert [status for status, _ in answers] == [200] * len(answers)
+        assert max(seconds for _, seconds in answers) < 20
+        assert httpx.get(f"{url}/health", timeout=2).status_code == 200
+
+    def test_sigterm_stops_the_server_promptly(
+        self, server: tuple[str, subprocess.Popen[bytes]]
+    ) -> None:
+        url, process = server
+        with httpx.Client(base_url=url) as client:
+            assert client.get("/api/v1/search?q=huawei").status_code == 200
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        assert time.monotonic() - started < 10
+
+
+def _asgi_scope(path: str = "/slow") -> Scope:
+    return {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+
+
+class TestAdmission:
+    """AdmissionMiddleware driven through the ASGI protocol, with an app that holds its slot
+    until released."""
+
+    @staticmethod
+    def _app(release: asyncio.Event, calls: list[str]) -> Any:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        return app
+
+    @staticmethod
+    async def _call(app: Any, scope: Scope, receive: Receive) -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent
+
+    def test_a_full_queue_is_told_to_retry(self) -> None:
+        async def scenario() -> tuple[list[Message], list[Message]]:
+            release, calls = asyncio.Event(), list[str]()
+            gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=0.2)
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            first = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
+            await asyncio.sleep(0.05)
+            refused = await self._call(gate, _asgi_scope(), quiet)
+            release.set()
+            return await first, refused
+
+        served, refused = asyncio.run(scenario())
+        assert served[0]["status"] == 200
+        assert refused[0]["status"] == 503
+        headers = dict(refused[0]["headers"])
+        assert headers[b"retry-after"] == b"1"
+        assert headers[b"content-type"] == b"application/problem+json"
+        assert b"/overloaded" in refused[1]["body"]
+
+    def test_the_expected_wait_refuses_at_once(self) -> None:
+        async def scenario() -> float:
+            release, calls = asyncio.Event(), list[str]()
+            gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=2)
+            gate.service_s = 5.0  # requests have been taking five seconds each
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            first = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
+            await asyncio.sleep(0.05)
+            started = time.monotonic()
+            refused = await self._call(gate, _asgi_scope(), quiet)
+            took = time.monotonic() - started
+            assert refused[0]["status"] == 503
+            release.set()
+            await first
+            return took
+
+        assert asyncio.run(scenario()) < 0.5  # not the two seconds of queueing
+
+    def test_a_queued_request_whose_client_left_is_dropped(self) -> None:
+        async def scenario() -> tuple[list[str], list[Message]]:
+            release, calls = asyncio.Event(), list[str]()
+            gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=5)
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            messages: list[Message] = [
+                {"type": "http.request", "body": b"", "more_body": False},
+                {"type": "http.disconnect"},
+            ]
+
+            async def leaving() -> Message:
+                await asyncio.sleep(0.05)
+                return messages.pop(0)
+
+            first = asyncio.create_task(self._call(gate, _asgi_scope("/first"), quiet))
+            await asyncio.sleep(0.02)
+            gone = await self._call(gate, _asgi_scope("/gone"), leaving)
+            release.set()
+            await first
+            after = await self._call(gate, _asgi_scope("/after"), quiet)
+            assert after[0]["status"] == 200  # the slot was not lost
+            return calls, gone
+
+        calls, gone = asyncio.run(scenario())
+        assert calls == ["/first", "/after"] and gone == []
+
+
+def test_an_error_escaping_the_app_is_a_problem_with_a_request_id() -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom")
+
+    async def scenario() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        await RequestIdMiddleware(broken)(_asgi_scope(), receive, send)
+        return sent
+
+    sent = asyncio.run(scenario())
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 500 and b"x-request-id" in headers
+    assert headers[b"content-type"] == b"application/problem+json"
+
+
+def test_a_page_and_its_total_read_one_snapshot(seeded_db_url: str) -> None:
+    reader = create_db_engine(seeded_db_url, read_only=True)
+    with Session(reader) as session:
+        before = session.execute(text("SELECT count(*) FROM article")).scalar_one()
+        path = seeded_db_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as writer:
+            writer.execute(
+                "INSERT INTO article (source_id, title, body, word_count, content_hash, "
+                "ingested_at) VALUES ('x', 'x', 'x', 1, 'x', '2026-01-01')"
+            )
+        after = session.execute(text("SELECT count(*) FROM article")).scalar_one()
+    assert after == before
+    reader.dispose()
+
+
+def test_too_costly_queries_are_a_clear_400(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"q": "a* " * 160})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"].endswith("/search-too-costly") and "2 characters" in body["detail"]
+
+
+class TestDateOrder:
+    def test_walking_the_date_index_gives_the_same_pages(
+        self, client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from datetime import date
+
+        for n in range(30):
+            day = None if n % 7 == 0 else date(2020, 1 + n % 12, 1 + n % 27)
+            make_article(session, body=f"Harbour report {n}.", published=day)
+        make_article(session, body="Nothing here.")
+
+        def pages() -> list[list[int]]:
+            return [
+                [
+                    hit["id"]
+                    for hit in client.get(
+                        "/api/v1/search",
+                        params={"q": "harbour", "sort": "-published", "limit": 8, "offset": o},
+                    ).json()["items"]
+                ]
+                for o in range(0, 32, 8)
+            ]
+
+        sorted_in_memory = pages()
+        monkeypatch.setattr(search, "DATE_WALK_MIN_HITS", 0)
+        walked = pages()
+        assert walked == sorted_in_memory and sum(map(len, walked)) == 30
+
+
+def _plans(url: str, session: Session, paths: list[str]) -> dict[str, list[str]]:
+    """The query plan of every statement the API runs for each path."""
+    statements: list[tuple[str, Any]] = []
+    client = make_client(url)
+    with client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def capture(*args: Any) -> None:
+            statements.append((args[2], args[3]))
+
+        plans: dict[str, list[str]] = {}
+        for path in paths:
+            statements.clear()
+            assert client.get(path).status_code == 200
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+                plans[path] = [
+                    row[3]
+                    for sql, params in statements
+                    if sql.lstrip().upper().startswith("SELECT")
+                    for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                ]
+    return plans
+
+
+def test_hot_queries_use_their_indexes(db_url: str, session: Session) -> None:
+    from datetime import date
+
+    people = [make_entity(session, name=f"Speaker {n}") for n in range(3)]
+    for n in range(40):
+        article = make_article(
+            session,
+            body=f"Harbour news {n}.",
+            source="A" if n % 2 else "B",
+            published=date(2020, 1, 1 + n % 28),
+        )
+        make_mention(session, article, people[n % 3])
+        make_quote(session, article, speaker=f"Speaker {n % 10}", speaker_text="she")
+    plans = _plans(
+        db_url,
+        session,
+        [
+            "/api/v1/search?q=harbour",
+            "/api/v1/search?q=harbour&source=A",
+            "/api/v1/search?q=harbour&facet=source&facet=entity",
+            "/api/v1/quotes?speaker=speaker%201",
+            "/api/v1/articles?sort=-published",
+            "/api/v1/articles/3",
+        ],
+    )
+    search_plan = plans["/api/v1/search?q=harbour"]
+    # FTS5 sorts by rank itself; nothing is sorted again outside it
+    assert not any("TEMP B-TREE" in step for step in search_plan)
+    assert any("VIRTUAL TABLE INDEX 32:" in step for step in search_plan)  # ORDER BY rank
+    filtered = plans["/api/v1/search?q=harbour&source=A"]
+    assert any("COVERING INDEX ix_article_facets" in step for step in filtered)
+    assert not any(step.split()[:2] == ["SCAN", "a"] for step in filtered)
+    faceted = plans["/api/v1/search?q=harbour&facet=source&facet=entity"]
+    assert not any("mention" in step for step in faceted)  # counted from entity_ids
+    quotes = plans["/api/v1/quotes?speaker=speaker%201"]
+    assert any("ix_quote_speaker_lower" in step for step in quotes)
+    assert any("ix_quote_speaker_text_lower" in step for step in quotes)
+    assert not any(step.split()[:2] == ["SCAN", "quote"] for step in quotes)
+    assert any("ix_article_published" in step for step in plans["/api/v1/articles?sort=-published"])
+    assert any("INTEGER PRIMARY KEY" in step for step in plans["/api/v1/articles/3"])
