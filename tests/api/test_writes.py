@@ -104,7 +104,9 @@ class TestKeys:
 
 class TestOneArticle:
     def test_new_same_and_changed(self, writer: TestClient, db_url: str) -> None:
+        etag = writer.get("/api/v1/articles").headers["etag"]
         created = writer.post("/api/v1/articles", json=STORY, headers=AUTH)
+        assert writer.get("/api/v1/articles").headers["etag"] != etag  # caches see the write
         assert created.status_code == 201, created.text
         article = created.json()
         assert created.headers["location"] == f"/api/v1/articles/{article['id']}"
