@@ -161,6 +161,20 @@ def _from_mapping(path: str, line: int, record: Any, default_id: str) -> Record:
         valid = validate_record(record)
     except RecordError as exc:
         return SourceError(path, line, str(exc))
+    if looks_like_html(valid.body):
+        # a whole page in a record's body (a scraper's export): its article, not its markup;
+        # the record's own fields win over what the page says about itself
+        try:
+            page = extract_page(valid.body, valid.url)
+        except Exception as exc:  # lxml and the extractor raise many types on broken markup
+            return SourceError(path, line, f"unreadable HTML in the body: {exc}")
+        if page is None:
+            return SourceError(path, line, "the body is an HTML page with no article text")
+        fields = {k: v for k, v in valid.model_dump().items() if v is not None}
+        try:
+            valid = validate_record({**page, **fields, "body": page["body"]})
+        except RecordError as exc:
+            return SourceError(path, line, f"in the page: {exc}")
     return RawArticle(
         path=path,
         line=line,

@@ -241,3 +241,12 @@ def test_a_big_file_is_streamed_not_read_whole(tmp_path: Path, name: str) -> Non
         tracemalloc.stop()
     assert seen == n
     assert peak < 2 * 2**20, f"peak {peak / 2**20:.1f} MiB while reading an 8 MiB file"
+
+
+def test_a_page_in_a_json_body_is_read_as_a_page(tmp_path: Path) -> None:
+    path = tmp_path / "scraped.jsonl"
+    path.write_text(json.dumps({"id": "s1", "author": "Desk", "body": PAGE}), encoding="utf-8")
+    [doc] = read(path)
+    assert isinstance(doc, RawArticle) and doc.source_id == "s1" and doc.author == "Desk"
+    assert doc.title == "Harbour wall gives way in storm"
+    assert doc.body.startswith("The old harbour wall at Kelby") and "<" not in doc.body
