@@ -18,7 +18,6 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, read_change_token
 from app.errors import register_error_handlers
 from app.http import add_http_middleware
-from app.ingest.jobs import Jobs
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they
@@ -51,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.API_KEYS
             else None
         )
-        app.state.jobs = Jobs()
         yield
         app.state.engine.dispose()
         if app.state.write_engine is not None:

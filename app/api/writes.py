@@ -16,9 +16,9 @@ from app.api import articles
 from app.api.params import ArticleId, SummaryRoute
 from app.auth import WriteKey
 from app.errors import AppError, NotFound, PayloadTooLarge
-from app.ingest.jobs import Job, Jobs
+from app.ingest.jobs import get_job, start_job
 from app.ingest.records import ArticleRecord, RecordError, validate_record
-from app.models import ArticleDetail
+from app.models import ArticleDetail, IngestJob
 
 if TYPE_CHECKING:  # the ingest pipeline (spaCy, trafilatura) is imported on the first write
     from app.ingest.store import PreparedArticle
@@ -67,7 +67,9 @@ class JobStatus(BaseModel):
     unchanged: int
     duplicate: int
     failed: int
-    errors: list[str] = Field(description="`api:<line>: reason` for each failed record.")
+    errors: list[str] = Field(
+        description="`api:<line>: reason` for each failed record (the first 1,000)."
+    )
     error: str | None = Field(default=None, description="Why the whole job failed, if it did.")
 
 
@@ -220,7 +222,7 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
     if not items:
         raise _invalid([], "no records: the body is empty", "missing")
     settings = request.app.state.settings
-    job = request.app.state.jobs.start(
+    job = start_job(
         items,
         engine=request.app.state.write_engine,
         model=settings.SPACY_MODEL,
@@ -233,24 +235,15 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
 
 @router.get("/ingest-jobs/{job_id}", response_model=JobStatus, responses=_problems(s404="No job"))
 def get_ingest_job(request: Request, job_id: JobId, _: WriteKey) -> JobStatus:
-    """Get the progress of a batch started with NDJSON (kept by the serving process)."""
-    jobs: Jobs = request.app.state.jobs
-    job = jobs.get(job_id)
+    """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
+    job = get_job(request.app.state.engine, job_id)
     if job is None:
         raise NotFound(f"No ingest job {job_id}.")
     return _status(job)
 
 
-def _status(job: Job) -> JobStatus:
-    report = job.report
-    counts = {
-        name: getattr(report, name, 0)
-        for name in ("seen", "added", "updated", "unchanged", "duplicate", "failed")
-    }
-    errors = [str(error) for error in report.errors] if report else []
-    return JobStatus(
-        id=job.id, status=job.status, total=job.total, errors=errors, error=job.error, **counts
-    )
+def _status(job: IngestJob) -> JobStatus:
+    return JobStatus.model_validate(job, from_attributes=True)
 
 
 @router.delete(

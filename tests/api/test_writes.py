@@ -185,6 +185,8 @@ class TestBatch:
         assert status["status"] == "done", status
         assert (status["total"], status["added"], status["failed"]) == (5, 5, 0)
         assert count(db_url) == 5
+        with make_client(db_url, API_KEYS=[KEY]) as other_worker:  # status is in the database
+            assert other_worker.get(location, headers=AUTH).json() == status
         assert_problem(writer.get(location), 401, "unauthorized")
         assert_problem(writer.get("/api/v1/ingest-jobs/nope", headers=AUTH), 404, "not-found")
 
