@@ -30,9 +30,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: ingest the shared corpus and time the API (numbers go to docs/benchmarks.md)
+## bench: our API beside Datasette, the FTS5 floor and the framework ceiling (docs/benchmarks.md)
+## flags in BENCH_ARGS (e.g. BENCH_ARGS="--quick --db path/to/corpus.db"); SOAK=600 soaks instead
 bench: install
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python -m bench $(if $(SOAK),--soak $(SOAK)) $(BENCH_ARGS)
 
 ## eval: score extraction against eval/gold/ beside textacy (output kept in docs/extraction.md)
 eval: install

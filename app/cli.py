@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 err = Console(stderr=True, soft_wrap=True)
+# the cores this process may run on (a container's CPU set, not the host's count)
+_CORES = len(os.sched_getaffinity(0))
 # duplicates are expected when re-importing a mirror; list a few, count the rest
 _SHOWN_DUPLICATES = 10
 
@@ -137,8 +139,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes [default: one per core].")
-    ] = None,
+        int, typer.Option(min=1, help="Worker processes (one per core by default).")
+    ] = _CORES,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     shutdown_timeout: Annotated[
         int, typer.Option(min=0, help="Seconds in-flight requests get after SIGTERM.")
@@ -152,7 +154,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=1 if reload else workers or len(os.sched_getaffinity(0)),
+        workers=1 if reload else workers,
         reload=reload,
         loop="uvloop",
         http="httptools",

@@ -113,7 +113,12 @@ class AdmissionMiddleware:
         self.max_wait_s = max_wait_s
         self.free = slots
         self.queue: deque[asyncio.Future[None]] = deque()
-        self.service_s = 0.01  # moving average of the time a request holds its slot
+        # moving average of the time between two requests leaving while others queue: how
+        # fast the queue drains (measured on the queue itself, so contention inside the
+        # process cannot inflate it)
+        self.drain_s = 0.001
+        self.last_release = time.monotonic()
+        self.backlogged = False  # the last slot freed went to a queued request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,7 +127,7 @@ class AdmissionMiddleware:
         if self.free > 0 and not self.queue:
             self.free -= 1
         else:
-            expected_wait = (len(self.queue) + 1) * self.service_s / self.slots
+            expected_wait = (len(self.queue) + 1) * self.drain_s
             if expected_wait > self.max_wait_s:
                 await self._refuse(scope, send)
                 return
@@ -134,14 +139,12 @@ class AdmissionMiddleware:
                 await self._refuse(scope, send)
                 return
             receive = _replaying(received, receive)
-        started = time.perf_counter()
         released = False
 
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
-                self.service_s += (time.perf_counter() - started - self.service_s) / 16
                 self._release()
 
         async def send_releasing(message: Message) -> None:
@@ -190,6 +193,10 @@ class AdmissionMiddleware:
                 self.queue.remove(turn)
 
     def _release(self) -> None:
+        now = time.monotonic()
+        if self.queue and self.backlogged:  # an interval spent wholly with a queue waiting
+            self.drain_s += (now - self.last_release - self.drain_s) / 16
+        self.last_release, self.backlogged = now, bool(self.queue)
         while self.queue:
             turn = self.queue.popleft()
             if not turn.done():

@@ -347,13 +347,14 @@ def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> li
     kind = types[mentioned]
     known = kind >= 0  # an entity deleted since: not counted
     mentioned, kind = mentioned[known], kind[known]
-    order = np.lexsort((mentioned, -per_entity[mentioned], kind))
-    chosen: list[int] = []
-    for type_code in np.unique(kind):
-        of_type = order[kind[order] == type_code]
-        chosen.extend(int(i) for i in mentioned[of_type[:size]])
-    if not chosen:
+    if not mentioned.size:
         return []
+    # by type, then most articles first, then id; keep each type's first `size`
+    order = np.lexsort((mentioned, -per_entity[mentioned], kind))
+    sorted_kind = kind[order]
+    starts = np.flatnonzero(np.r_[True, sorted_kind[1:] != sorted_kind[:-1]])
+    place = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    chosen = [int(i) for i in mentioned[order[place < size]]]
     by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )

@@ -163,7 +163,7 @@ class TestAdmission:
         async def scenario() -> float:
             release, calls = asyncio.Event(), list[str]()
             gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=2)
-            gate.service_s = 5.0  # requests have been taking five seconds each
+            gate.drain_s = 5.0  # the queue has been draining one request every five seconds
 
             async def quiet() -> Message:
                 await asyncio.sleep(10)
