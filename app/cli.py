@@ -43,7 +43,15 @@ def migrate() -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders (searched recursively) or http(s) URLs.", show_default=False
+        ),
+    ] = None,
+    urls: Annotated[
+        Path | None, typer.Option(help="A file of URLs to fetch, one per line (# comments).")
+    ] = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Articles per transaction [default: 64].")
     ] = None,
@@ -52,17 +60,28 @@ def ingest(
         bool, typer.Option(help="Do nothing when the database already holds articles.")
     ] = False,
 ) -> None:
-    """Ingest .txt/.md/.json/.jsonl/.ndjson/.csv files; re-running is a no-op."""
+    """Ingest files (.txt .md .html .json .jsonl .csv .rss .atom .xml), pages and feeds by URL;
+    re-running is a no-op."""
     from sqlmodel import Session, func, select
 
     from app.db import create_db_engine
     from app.ingest.pipeline import IngestAborted
     from app.ingest.pipeline import ingest as run_ingest
-    from app.ingest.sources import count_documents, iter_files
+    from app.ingest.sources import Web, count_documents, is_url, iter_files, read_url_list
     from app.models import Article
 
     settings = get_settings()
-    missing = [str(p) for p in paths if not p.exists()]
+    inputs: list[Path | str] = [p if is_url(p) else Path(p) for p in paths or []]
+    if urls is not None:
+        if not urls.is_file():
+            err.print(f"[red]error:[/] no such file: {urls}")
+            raise typer.Exit(2)
+        inputs += list(read_url_list(urls))
+    if not inputs:
+        err.print("[red]error:[/] nothing to ingest: give files, folders, URLs or --urls FILE")
+        raise typer.Exit(2)
+    files = [p for p in inputs if isinstance(p, Path)]
+    missing = [str(p) for p in files if not p.exists()]
     if missing:
         err.print(f"[red]error:[/] no such file or folder: {', '.join(missing)}")
         raise typer.Exit(2)
@@ -72,7 +91,12 @@ def ingest(
             if session.exec(select(func.count()).select_from(Article)).one():
                 err.print("database already holds articles; nothing to do")
                 return
-    total = sum(count_documents(path) for path, _ in iter_files(paths))
+    # counting reads each file once more, so only for a progress bar someone will see
+    total = (
+        sum(count_documents(path) for path, _ in iter_files(files)) + len(inputs) - len(files)
+        if err.is_terminal
+        else None
+    )
     progress = Progress(
         TextColumn("ingesting"),
         BarColumn(),
@@ -86,8 +110,9 @@ def ingest(
     try:
         with progress:
             report = run_ingest(
-                paths,
+                inputs,
                 engine=engine,
+                web=Web(settings.fetch_settings()),
                 model=settings.SPACY_MODEL,
                 batch_size=batch_size or settings.INGEST_BATCH_SIZE,
                 strict=strict,

@@ -1,8 +1,12 @@
 """Settings read from the environment (prefix ``CORPUS_``), with a cached default instance."""
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:  # the web extractor is heavy to import; the API does not need it
+    from app.ingest.web import FetchSettings
 
 
 class Settings(BaseSettings):
@@ -27,6 +31,31 @@ class Settings(BaseSettings):
     CACHE_MAX_AGE: int = 0
     # origins allowed to call the API from a browser, as JSON: '["https://example.org"]'
     CORS_ORIGINS: list[str] = []
+    # keys that may write (POST/DELETE /api/v1/articles), as JSON: '["k1", "k2"]'; none: no writes
+    API_KEYS: list[str] = []
+    # when true, reads need a key too
+    READ_REQUIRES_KEY: bool = False
+    # largest body POST /api/v1/articles accepts (one article or an NDJSON batch)
+    MAX_WRITE_BYTES: int = 32 * 1024 * 1024
+    # fetching pages and feeds (corpus ingest https://…, feed items with only a summary)
+    FETCH_TIMEOUT_S: float = 10.0
+    FETCH_RETRIES: int = 2
+    FETCH_BACKOFF_S: float = 0.5
+    FETCH_MAX_BYTES: int = 10 * 1024 * 1024
+    FETCH_CONCURRENCY: int = 4
+    USER_AGENT: str = "news-corpus/0.1 (+https://github.com/news-corpus)"
+
+    def fetch_settings(self) -> "FetchSettings":
+        from app.ingest.web import FetchSettings
+
+        return FetchSettings(
+            timeout_s=self.FETCH_TIMEOUT_S,
+            retries=self.FETCH_RETRIES,
+            backoff_s=self.FETCH_BACKOFF_S,
+            max_bytes=self.FETCH_MAX_BYTES,
+            concurrency=self.FETCH_CONCURRENCY,
+            user_agent=self.USER_AGENT,
+        )
 
 
 @lru_cache

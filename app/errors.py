@@ -23,6 +23,7 @@ class AppError(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -54,6 +55,26 @@ class SearchTimeout(AppError):
 class SearchTooCostly(BadRequest):
     slug = "search-too-costly"
     title = "Search too costly"
+
+
+class Unauthorized(AppError):
+    status = 401
+    slug = "unauthorized"
+    title = "Missing or wrong API key"
+    # RFC 6750 section 3: a 401 names the scheme the client should use
+    headers = {"WWW-Authenticate": 'Bearer realm="news-corpus"'}
+
+
+class WritesDisabled(AppError):
+    status = 403
+    slug = "writes-disabled"
+    title = "Writes are disabled"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Request body too large"
 
 
 class InvalidCursor(ValueError):
@@ -97,7 +118,13 @@ def problem(
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return problem(
-        request, exc.status, slug=exc.slug, title=exc.title, detail=exc.detail, **exc.extra
+        request,
+        exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        headers=exc.headers,
+        **exc.extra,
     )
 
 

@@ -27,6 +27,9 @@ class ExportFormat(StrEnum):
     ndjson = "ndjson"
 
 
+# a cell starting with one of these is a formula in Excel, LibreOffice and Google Sheets
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 _MEDIA_TYPES = {ExportFormat.csv: "text/csv", ExportFormat.ndjson: "application/x-ndjson"}
 
 FormatDep = Annotated[
@@ -103,8 +106,15 @@ def export_query(
 
 
 def _cell(value: Any) -> Any:
-    """Lists and objects as JSON text in one cell, which any CSV reader keeps intact."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+    """Lists and objects as JSON text in one cell, which any CSV reader keeps intact; text that
+    a spreadsheet would run as a formula is defused."""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # OWASP CSV injection: prefix a quote so the cell is text, not a formula
+        # https://owasp.org/www-community/attacks/CSV_Injection
+        return "'" + value
+    return value
 
 
 def _csv_line(values: list[Any]) -> str:

@@ -6,13 +6,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from app.api import api_router, health
 from app.api.params import Problem
+from app.auth import require_read_key
 from app.config import Settings, get_settings
 from app.db import ChangeTokenReader, create_db_engine
 from app.errors import register_error_handlers
@@ -44,9 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.THREADS,
         )
         app.state.change_token = ChangeTokenReader(app.state.engine)
+        # writes (POST/DELETE with an API key) get an engine of their own; none without keys
+        app.state.write_engine = (
+            create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
+            if settings.API_KEYS
+            else None
+        )
         yield
         app.state.change_token.close()
         app.state.engine.dispose()
+        if app.state.write_engine is not None:
+            app.state.write_engine.dispose()
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets itself instead of from a CDN
     app = FastAPIOffline(
@@ -73,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     add_http_middleware(app, settings, lambda: app.state.change_token())
     app.include_router(health.router)
-    app.include_router(api_router)
+    # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.auth)
+    read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []
+    app.include_router(api_router, dependencies=read_guard)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]
     return app
 

@@ -93,6 +93,27 @@ class Quote(SQLModel, table=True):
     )
 
 
+class IngestJob(SQLModel, table=True):
+    """An NDJSON batch posted to the write API; kept in the database so that any worker
+    process can answer its status URL."""
+
+    __tablename__ = "ingest_job"
+
+    id: str = Field(primary_key=True)
+    status: str  # queued, running, done, failed
+    total: int
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
 def pack_ids(ids: Iterable[int]) -> bytes:
     """Sorted distinct ids as little-endian 64-bit integers (what numpy reads as ``<i8``)."""
     unique = sorted(set(ids))

@@ -1,4 +1,5 @@
-"""One reader per input format, each turning a file into ``RawArticle`` records or ``SourceError``s.
+"""One reader per input format, each turning a file (or a URL) into ``RawArticle`` records or
+``SourceError``s. Files are streamed: a multi-record file is never read whole.
 
 CSV and JSON fields map as follows (header names ignore case): ``id`` → source_id, ``title``,
 ``body`` or ``text`` → body, ``published`` or ``date``, ``source``, ``url``, ``author``.
@@ -9,31 +10,35 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import frontmatter
-from charset_normalizer import from_bytes
+import httpx
 
-_FIELD_ALIASES = {
-    "id": "id",
-    "source_id": "id",
-    "title": "title",
-    "headline": "title",
-    "body": "body",
-    "text": "body",
-    "content": "body",
-    "published": "published",
-    "date": "published",
-    "published_at": "published",
-    "source": "source",
-    "url": "url",
-    "link": "url",
-    "author": "author",
-    "byline": "author",
-}
+from app.ingest.records import FIELD_ALIASES, RecordError, parse_date, validate_record
+from app.ingest.textio import BinaryContent, iter_lines, open_text, read_limited
+from app.ingest.web import (
+    FetchError,
+    FetchSettings,
+    extract_page,
+    fetch_all,
+    looks_like_feed,
+    looks_like_html,
+    make_client,
+    parse_feed,
+)
+
+__all__ = ["RawArticle", "SourceError", "Record", "iter_documents", "iter_files", "parse_date"]
+
 _MAX_HEADING_LENGTH = 150
+# a one-document file (.txt, .html, a feed, a single JSON object) is decoded whole, so its
+# size is capped; record-per-line files have no cap
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# one JSON array item, or one JSONL line, larger than this is refused rather than buffered
+MAX_RECORD_CHARS = 64 * 1024 * 1024
+_JSON_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class RawArticle:
 
 @dataclass(frozen=True)
 class SourceError:
-    path: str
+    path: str  # a file or a URL
     line: int | None
     reason: str
 
@@ -61,6 +66,27 @@ class SourceError:
 
 
 Record = RawArticle | SourceError
+
+
+class Web:
+    """The HTTP client for URLs and for feed items that need their page, made on first use."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = settings or FetchSettings()
+        self._client: httpx.Client | None = None
+
+    def fetch_all(self, urls: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return fetch_all(urls, self.settings, self._client)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
@@ -74,19 +100,48 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
             yield path, path.parent
 
 
-def iter_documents(path: Path, root: Path) -> Iterator[Record]:
+def iter_documents(path: Path, root: Path, web: Web | None = None) -> Iterator[Record]:
     """Parse one file with the reader its suffix selects; never raises for bad input."""
-    reader = _READERS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
     if reader is None:
         yield SourceError(str(path), None, f"unknown file extension {path.suffix or '(none)'!r}")
         return
+    default_id = path.relative_to(root).with_suffix("").as_posix()
+    found = False
     try:
-        text = decode(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
+        for record in reader(path, default_id, web or Web()):
+            found = True
+            yield record
+    except (OSError, BinaryContent, ValueError) as exc:
         yield SourceError(str(path), None, str(exc))
         return
-    default_id = path.relative_to(root).with_suffix("").as_posix()
-    yield from reader(str(path), text, default_id)
+    if not found:
+        yield SourceError(str(path), None, "no records: the file is empty")
+
+
+def iter_urls(urls: Iterable[str], web: Web) -> Iterator[Record]:
+    """Fetch each URL (a page or a feed) and extract its articles; a failure is reported by URL."""
+    for url, result in web.fetch_all(urls):
+        if isinstance(result, FetchError):
+            yield SourceError(url, None, str(result))
+        elif (
+            looks_like_feed(result.text)
+            or "xml" in result.content_type
+            and "html" not in (result.content_type)
+        ):
+            yield from _feed_records(url, result.text.encode(), web)
+        else:
+            yield _page_record(url, 1, result.text, result.final_url, default_id=result.final_url)
+
+
+def read_url_list(path: Path) -> Iterator[str]:
+    """URLs one per line; blank lines and ``#`` comments skipped."""
+    with open_text(path) as handle:
+        for _, line in iter_lines(handle):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield line
 
 
 def count_documents(path: Path) -> int:
@@ -101,137 +156,229 @@ def count_documents(path: Path) -> int:
     return 1
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 when valid; mostly-ASCII text as Windows-1252; else what charset-normalizer detects.
-
-    A few stray bytes in English text (a lone 0xA3 for £) are too little evidence for a
-    detector, and Windows-1252 is what the web means by Latin-1:
-    https://encoding.spec.whatwg.org/#names-and-labels
-    """
-    if b"\x00" in data:
-        raise UnicodeDecodeError("binary", data, 0, 1, "NUL bytes: this is not a text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        non_ascii = sum(byte > 0x7F for byte in data)
-        if non_ascii <= len(data) // 50:
-            try:
-                return data.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-        best = from_bytes(data).best()
-        if best is None:
-            raise UnicodeDecodeError(
-                exc.encoding, exc.object, exc.start, exc.end, "undecodable bytes"
-            ) from exc
-        return str(best)
-
-
-def parse_date(value: Any) -> date | None:
-    """ISO 8601 date or date-time (converted to UTC); empty means unknown."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    text = str(value).strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"published date {text!r} is not ISO 8601 (YYYY-MM-DD)") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.date()
-
-
 def _from_mapping(path: str, line: int, record: Any, default_id: str) -> Record:
-    if not isinstance(record, dict):
-        return SourceError(path, line, f"expected an object, got {type(record).__name__}")
-    fields: dict[str, Any] = {}
-    for key, value in record.items():
-        field = _FIELD_ALIASES.get(str(key).strip().lower())
-        if field and value not in (None, "") and field not in fields:
-            fields[field] = value
-    body = fields.get("body")
-    if not isinstance(body, str) or not body.strip():
-        return SourceError(path, line, "missing body (expected a 'body' or 'text' field)")
     try:
-        published = parse_date(fields.get("published"))
-    except ValueError as exc:
+        valid = validate_record(record)
+    except RecordError as exc:
         return SourceError(path, line, str(exc))
-
-    def text_field(name: str) -> str | None:
-        value = fields.get(name)
-        return str(value).strip() or None if value is not None else None
-
+    if looks_like_html(valid.body):
+        # a whole page in a record's body (a scraper's export): its article, not its markup;
+        # the record's own fields win over what the page says about itself
+        try:
+            page = extract_page(valid.body, valid.url)
+        except Exception as exc:  # lxml and the extractor raise many types on broken markup
+            return SourceError(path, line, f"unreadable HTML in the body: {exc}")
+        if page is None:
+            return SourceError(path, line, "the body is an HTML page with no article text")
+        fields = {k: v for k, v in valid.model_dump().items() if v is not None}
+        try:
+            valid = validate_record({**page, **fields, "body": page["body"]})
+        except RecordError as exc:
+            return SourceError(path, line, f"in the page: {exc}")
     return RawArticle(
         path=path,
         line=line,
-        source_id=text_field("id") or text_field("url") or default_id,
-        title=text_field("title"),
-        body=body,
-        published=published,
-        source=text_field("source"),
-        url=text_field("url"),
-        author=text_field("author"),
+        source_id=valid.id or valid.url or default_id,
+        title=valid.title,
+        body=valid.body,
+        published=valid.published,
+        source=valid.source,
+        url=valid.url,
+        author=valid.author,
     )
 
 
-def read_jsonl(path: str, text: str, default_id: str) -> Iterator[Record]:
-    # split on "\n" only: str.splitlines() would also break inside strings at U+2028
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+def read_jsonl(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    with open_text(path) as handle:
+        for number, line in iter_lines(handle):
+            if not line.strip():
+                continue
+            if len(line) > MAX_RECORD_CHARS:
+                yield SourceError(str(path), number, f"line longer than {MAX_RECORD_CHARS} chars")
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
+                yield SourceError(str(path), number, reason)
+                continue
+            yield _from_mapping(str(path), number, record, f"{default_id}:{number}")
+
+
+def read_json(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    """One object, or an array of objects parsed item by item as the file streams in."""
+    with open_text(path) as handle:
+        buffer = handle.read(_JSON_CHUNK)
+        if not buffer.strip():
+            return
+        start = len(buffer) - len(buffer.lstrip())
+        if not buffer[start:].startswith("["):
+            rest = handle.read(MAX_DOCUMENT_BYTES)
+            if handle.read(1):
+                raise ValueError(f"a single JSON object over {MAX_DOCUMENT_BYTES} chars")
+            try:
+                data = json.loads(buffer + rest)
+            except json.JSONDecodeError as exc:
+                reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
+                yield SourceError(str(path), exc.lineno, reason)
+                return
+            yield _from_mapping(str(path), 1, data, default_id)
+            return
+        for number, item in enumerate(_iter_array(handle, buffer, start + 1), start=1):
+            if isinstance(item, SourceError):
+                yield SourceError(str(path), item.line, item.reason)
+                return
+            yield _from_mapping(str(path), number, item, f"{default_id}:{number}")
+
+
+def _iter_array(handle: io.TextIOWrapper, buffer: str, pos: int) -> Iterator[Any]:
+    """Items of a JSON array whose ``[`` ends at ``pos``, decoding one item at a time and
+    reading more only when an item is cut by the end of the buffer."""
+    decoder = json.JSONDecoder()
+    line = 1 + buffer.count("\n", 0, pos)
+    eof = False
+    expect_value = True
+    while True:
+        while True:  # skip whitespace and one separator
+            while pos < len(buffer) and buffer[pos] in " \t\r\n":
+                pos += 1
+            if pos < len(buffer) or eof:
+                break
+            line += buffer.count("\n", 0, pos)
+            buffer, pos = buffer[pos:] + handle.read(_JSON_CHUNK), 0
+            eof = pos >= len(buffer)
+        if pos >= len(buffer):
+            yield SourceError("", line + buffer.count("\n", 0, pos), "invalid JSON: unclosed [")
+            return
+        char = buffer[pos]
+        if char == "]":
+            return
+        if not expect_value:
+            if char != ",":
+                where = line + buffer.count("\n", 0, pos)
+                yield SourceError("", where, "invalid JSON: expected ',' or ']' between items")
+                return
+            pos += 1
+            expect_value = True
             continue
         try:
-            record = json.loads(line)
+            item, end = decoder.raw_decode(buffer, pos)
+            if end >= len(buffer) and not eof:
+                raise json.JSONDecodeError("cut", buffer, end)  # a number may go on
         except json.JSONDecodeError as exc:
-            yield SourceError(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            if eof or len(buffer) - pos > MAX_RECORD_CHARS:
+                where = line + buffer.count("\n", 0, max(exc.pos, pos))
+                yield SourceError("", where, f"invalid JSON: {exc.msg}")
+                return
+            line += buffer.count("\n", 0, pos)
+            more = handle.read(max(_JSON_CHUNK, len(buffer)))
+            eof = not more
+            buffer, pos = buffer[pos:] + more, 0
             continue
-        yield _from_mapping(path, number, record, f"{default_id}:{number}")
+        yield item
+        expect_value = False
+        line += buffer.count("\n", 0, end)
+        buffer, pos = buffer[end:], 0
 
 
-def read_json(path: str, text: str, default_id: str) -> Iterator[Record]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield SourceError(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+def read_csv(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    with open_text(path) as handle:
+        reader = csv.DictReader(handle)
+        fields = [FIELD_ALIASES.get(f.strip().lower()) for f in reader.fieldnames or []]
+        if not reader.fieldnames:
+            return
+        if "body" not in fields:
+            yield SourceError(str(path), 1, "CSV header has no 'body', 'text' or 'content' column")
+            return
+        line = 2
+        try:
+            for row in reader:
+                if None in row:  # DictReader puts the cells beyond the header under None
+                    extra = len(row.pop(None) or [])
+                    reason = f"{extra} more cell(s) than the header's {len(fields)} columns"
+                    yield SourceError(str(path), line, reason)
+                else:
+                    yield _from_mapping(str(path), line, row, f"{default_id}:{line}")
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            yield SourceError(str(path), reader.line_num, f"invalid CSV: {exc}")
+
+
+def read_text(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    """Plain text or Markdown, with optional YAML front matter; a short first line is the title.
+    A file whose content is an HTML page (saved as .txt) is read as a page."""
+    text = read_limited(path, MAX_DOCUMENT_BYTES)
+    if not text.strip():
         return
-    if isinstance(data, list):
-        for number, record in enumerate(data, start=1):
-            yield _from_mapping(path, number, record, f"{default_id}:{number}")
-    else:
-        yield _from_mapping(path, 1, data, default_id)
-
-
-def read_csv(path: str, text: str, default_id: str) -> Iterator[Record]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = [_FIELD_ALIASES.get(f.strip().lower()) for f in reader.fieldnames or []]
-    if "body" not in fields:
-        yield SourceError(path, 1, "CSV header has no 'body', 'text' or 'content' column")
+    if looks_like_html(text):
+        yield _page_record(str(path), 1, text, None, default_id)
         return
-    line = 2
-    try:
-        for row in reader:
-            yield _from_mapping(path, line, row, f"{default_id}:{line}")
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        yield SourceError(path, reader.line_num, f"invalid CSV: {exc}")
-
-
-def read_text(path: str, text: str, default_id: str) -> Iterator[Record]:
-    """Plain text or Markdown, with optional YAML front matter; a short first line is the title."""
     try:
         post = frontmatter.loads(text)
     except Exception as exc:  # the YAML parser raises many types
-        yield SourceError(path, 1, f"invalid front matter: {exc}")
+        yield SourceError(str(path), 1, f"invalid front matter: {exc}")
         return
     content = post.content.strip("\n")
     title, body = _split_heading(content)
     metadata = {**post.metadata, "body": body}
-    if title and not any(_FIELD_ALIASES.get(str(k).lower()) == "title" for k in metadata):
+    if title and not any(FIELD_ALIASES.get(str(k).lower()) == "title" for k in metadata):
         metadata["title"] = title
-    yield _from_mapping(path, 1, metadata, default_id)
+    yield _from_mapping(str(path), 1, metadata, default_id)
+
+
+def read_html(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    text = read_limited(path, MAX_DOCUMENT_BYTES)
+    if text.strip():
+        yield _page_record(str(path), 1, text, None, default_id)
+
+
+def read_feed(path: Path, default_id: str, web: Web) -> Iterator[Record]:
+    if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"feed larger than {MAX_DOCUMENT_BYTES} bytes")
+    yield from _feed_records(str(path), path.read_bytes(), web)
+
+
+def _page_record(where: str, line: int, html: str, url: str | None, default_id: str) -> Record:
+    try:
+        fields = extract_page(html, url)
+    except Exception as exc:  # lxml and the extractor raise many types on broken markup
+        return SourceError(where, line, f"unreadable HTML: {type(exc).__name__}: {exc}")
+    if fields is None:
+        return SourceError(where, line, "no article text found in the page")
+    return _from_mapping(where, line, fields, default_id)
+
+
+def _feed_records(where: str, data: bytes, web: Web) -> Iterator[Record]:
+    """Each item of a feed; an item with only a summary is completed from its own page."""
+    items, error = parse_feed(data)
+    if error:
+        yield SourceError(where, None, error)
+        return
+    to_fetch = []
+    for item in items:
+        if "body" in item.fields:
+            yield _from_mapping(where, item.number, item.fields, f"{where}#{item.number}")
+        elif item.link and is_url(item.link):
+            to_fetch.append(item)
+        else:
+            yield SourceError(where, item.number, "feed item has no content and no link")
+    by_link = {item.link: item for item in to_fetch}
+    for link, result in web.fetch_all(item.link for item in to_fetch if item.link):
+        item = by_link[link]
+        if isinstance(result, FetchError):
+            yield SourceError(where, item.number, f"item page {link}: {result}")
+            continue
+        try:
+            page = extract_page(result.text, result.final_url)
+        except Exception as exc:  # lxml and the extractor raise many types on broken markup
+            yield SourceError(where, item.number, f"item page {link}: unreadable HTML: {exc}")
+            continue
+        if page is None:
+            yield SourceError(where, item.number, f"item page {link}: no article text found")
+            continue
+        # the feed's own metadata wins over what the page says about itself
+        fields = {**page, **{k: v for k, v in item.fields.items() if v}}
+        yield _from_mapping(where, item.number, fields, link)
 
 
 def _split_heading(content: str) -> tuple[str | None, str]:
@@ -249,7 +396,7 @@ def _split_heading(content: str) -> tuple[str | None, str]:
     return None, content
 
 
-_READERS: dict[str, Callable[[str, str, str], Iterator[Record]]] = {
+_READERS: dict[str, Callable[[Path, str, Web], Iterator[Record]]] = {
     ".txt": read_text,
     ".md": read_text,
     ".markdown": read_text,
@@ -257,4 +404,9 @@ _READERS: dict[str, Callable[[str, str, str], Iterator[Record]]] = {
     ".jsonl": read_jsonl,
     ".ndjson": read_jsonl,
     ".csv": read_csv,
+    ".html": read_html,
+    ".htm": read_html,
+    ".rss": read_feed,
+    ".atom": read_feed,
+    ".xml": read_feed,
 }

@@ -170,3 +170,17 @@ def refresh_entity_counts(session: Session, entity_ids: set[int]) -> None:
         .where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0)
         .execution_options(synchronize_session=False)
     )
+
+
+def remove_article(session: Session, article_id: int) -> bool:
+    """Delete an article, its quotes and mentions (explicitly, so the FTS triggers on each
+    table fire), and recount or drop the entities it mentioned."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return False
+    touched = set(session.exec(select(Mention.entity_id).where(Mention.article_id == article_id)))
+    session.execute(delete(Quote).where(col(Quote.article_id) == article_id))
+    session.execute(delete(Mention).where(col(Mention.article_id) == article_id))
+    session.delete(article)
+    refresh_entity_counts(session, touched)
+    return True

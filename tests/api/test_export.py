@@ -64,3 +64,15 @@ def test_quote_and_search_exports(client: TestClient, session: Session) -> None:
 
 def test_unknown_format_is_422(client: TestClient) -> None:
     assert client.get("/api/v1/articles", params={"format": "xml"}).status_code == 422
+
+
+def test_csv_cells_cannot_run_as_formulas(client: TestClient, session: Session) -> None:
+    titles = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "Plain"]
+    for title in titles:
+        make_article(session, title=title, author="=cmd|' /C calc'!A0")
+    rows = rows_of(client.get("/api/v1/articles", params={"format": "csv", "sort": "id"}))
+    assert [row["title"] for row in rows] == ["'" + t for t in titles[:-1]] + ["Plain"]
+    assert {row["author"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert rows[0]["word_count"].isdigit()  # numbers stay numbers
+    ndjson = lines_of(client.get("/api/v1/articles", params={"format": "ndjson", "sort": "id"}))
+    assert ndjson[0]["title"] == titles[0]  # only CSV needs the guard

@@ -36,7 +36,7 @@ def test_failed_records_set_the_exit_code(runner: CliRunner, tmp_path: Path) -> 
     runner.invoke(app, ["migrate"])
     feed = tmp_path / "in" / "feed.jsonl"
     feed.parent.mkdir()
-    feed.write_text(json.dumps({"id": "a", "body": "Fine."}) + "\n[1, 2\n", encoding="utf-8")
+    feed.write_text(json.dumps({"id": "a", "body": "Fine text."}) + "\n[1, 2\n", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(feed.parent)])
     assert result.exit_code == 1
     assert f"failed: {feed}:2: invalid JSON" in result.output

@@ -109,7 +109,7 @@ def test_bad_records_are_reported_and_the_rest_stored(engine: Engine, tmp_path: 
 def test_strict_stores_what_came_before_and_stops(engine: Engine, tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
     feed.write_text(
-        json.dumps({"id": "a", "body": "Fine."})
+        json.dumps({"id": "a", "body": "Fine text."})
         + "\n{broken\n"
         + json.dumps({"id": "b", "body": "Never read."})
         + "\n",
@@ -171,27 +171,27 @@ def test_changed_metadata_updates_without_reextracting(engine: Engine, tmp_path:
     assert snapshot(engine)["quote"] == quotes_before
 
 
-def test_a_failure_mid_batch_leaves_no_half_stored_article(
+def test_a_failing_article_costs_only_itself(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The batch fails as a whole, then each article is stored alone: only the bad one fails,
+    and it leaves nothing behind (no article, quote or mention)."""
     feed = write_jsonl(
         tmp_path / "feed.jsonl",
-        [{"id": str(n), "body": f"Story {n} about Maria Lopez."} for n in range(3)],
+        [{"id": str(n), "body": f'Story {n}: Maria Lopez said: "We won {n}."'} for n in range(3)],
     )
-    ingest([SEEDS], engine=engine, model=MODEL)
-    before = snapshot(engine)
-    calls = 0
     real_save = store.save_article
 
-    def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        if calls == 3:
+    def failing_save(session, item, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if item.raw.source_id == "1":
             raise RuntimeError("disk full")
-        return real_save(*args, **kwargs)
+        return real_save(session, item, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "save_article", failing_save)
     report = ingest([feed], engine=engine, model=MODEL)
-    assert report.failed == 3 and report.added == 0
-    assert all("not stored: RuntimeError: disk full" in str(e) for e in report.errors)
-    assert snapshot(engine) == before
+    assert (report.added, report.failed) == (2, 1)
+    assert [str(e) for e in report.errors] == [f"{feed}:2: not stored: RuntimeError: disk full"]
+    rows = snapshot(engine)
+    assert [row[1] for row in rows["article"]] == ["0", "2"]
+    stored_ids = {row[0] for row in rows["article"]}
+    assert {row[1] for row in rows["quote"]} == stored_ids  # quote.article_id
