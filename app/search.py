@@ -207,7 +207,7 @@ def rank_articles(
                 f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
             )
         ranked = session.connection().execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
-        hits = _page_hits(session, expression, dict(ranked.tuples().all()), highlight)
+        hits = _page_hits(session, expression, dict(ranked.all()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
 
@@ -358,9 +358,7 @@ def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> li
     by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )
-    names: dict[int, str] = dict(
-        session.connection().execute(by_ids, {"ids": chosen}).tuples().all()
-    )
+    names: dict[int, str] = dict(session.connection().execute(by_ids, {"ids": chosen}).all())
     return [
         {"id": i, "value": names[i], "type": type_names[types[i]], "count": int(per_entity[i])}
         for i in chosen
