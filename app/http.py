@@ -113,9 +113,9 @@ class AdmissionMiddleware:
         self.max_wait_s = max_wait_s
         self.free = slots
         self.queue: deque[asyncio.Future[None]] = deque()
-        # moving average of the time between two requests leaving while others queue: how
-        # fast the queue drains (measured on the queue itself, so contention inside the
-        # process cannot inflate it)
+        # moving average (over ~64 requests, so one slow request does not swing it) of the time
+        # between two requests leaving while others queue: how fast the queue drains, measured
+        # on the queue itself, so contention inside the process cannot inflate it
         self.drain_s = 0.001
         self.last_release = time.monotonic()
         self.backlogged = False  # the last slot freed went to a queued request
@@ -195,7 +195,7 @@ class AdmissionMiddleware:
     def _release(self) -> None:
         now = time.monotonic()
         if self.queue and self.backlogged:  # an interval spent wholly with a queue waiting
-            self.drain_s += (now - self.last_release - self.drain_s) / 16
+            self.drain_s += (now - self.last_release - self.drain_s) / 64
         self.last_release, self.backlogged = now, bool(self.queue)
         while self.queue:
             turn = self.queue.popleft()
