@@ -18,6 +18,7 @@ from app.nlp.speakers import (
     inside,
     is_speech_verb,
     phrase_speaker,
+    resolve,
     speaker_of,
     subject_of,
     verb_lemma,
@@ -152,25 +153,46 @@ def cue_after_quote(c: QuoteContext) -> Speaker | None:
     if verb_lemma(first.text) and first.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
         subject = _subject_after(first, c) or subject_of(first, c.quoted)
         return _from_subject(first, subject, c)
-    for token in words[:6]:
+    for token in words[:8]:
         if token.is_sent_start and token is not first:
+            break
+        if token.pos_ not in ("VERB", "AUX") or token.dep_ in ("aux", "auxpass", "relcl", "acl"):
+            continue  # "Warren, who has not endorsed anyone, told reporters": not "endorsed"
+        subject = next((s for s in token.children if s.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None or not (first.i <= subject.i < token.i):
+            break
+        if c.ends_sentence and not is_speech_verb(token):
             return None
-        if token.pos_ in ("VERB", "AUX") and token.dep_ != "aux":
-            subject = next(
-                (s for s in token.children if s.dep_ in ("nsubj", "nsubjpass")),
-                None,
-            )
-            if subject is None or not (first.i <= subject.i < token.i):
+        if c.ends_sentence and any(ch.dep_ in ("ccomp", "dobj", "xcomp") for ch in token.children):
+            return None  # "…." He said the plan failed: a new statement, not a cue
+        return _from_subject(token, subject, c)
+    return _named_before_verb(words, c)
+
+
+def _named_before_verb(words: list[Token], c: QuoteContext) -> Speaker | None:
+    """ "…," Butz, 49, told the paper: when the parse went astray, a short run of name words
+    (up to its first comma) right before a speech verb."""
+    for n, token in enumerate(words[:8]):
+        if verb_lemma(token.text) and n > 0:
+            cut = next((i for i, t in enumerate(words[:n]) if t.text == ","), n)
+            chunk = [t for t in words[:cut] if not t.is_punct]
+            if not chunk or chunk[0].idx - c.mark_end > 3:
                 return None
-            speech = is_speech_verb(token)
-            if not speech and c.ends_sentence:
-                return None
-            if c.ends_sentence and any(
-                ch.dep_ in ("ccomp", "dobj", "xcomp") for ch in token.children
-            ):
-                return None  # "…." He said the plan failed: a new statement, not a cue
-            return _from_subject(token, subject, c)
+            return _chunk_speaker(token.text, chunk, c)
+        if token.is_sent_start and n > 0:
+            return None
+        if token.pos_ in ("VERB", "AUX", "ADP", "SCONJ") and token.text != ",":
+            return None
+        if not (token.pos_ in ("PROPN", "NOUN", "PRON", "DET", "ADJ", "NUM") or token.is_punct):
+            return None
     return None
+
+
+def _chunk_speaker(cue: str, chunk: list[Token], c: QuoteContext) -> Speaker:
+    start, end = chunk[0].idx, chunk[-1].idx + len(chunk[-1])
+    head = next((t for t in reversed(chunk) if t.pos_ in ("PROPN", "PRON", "NOUN")), chunk[-1])
+    mention = resolve(head, start, end, c.mentions, c.quoted)
+    return Speaker(cue, c.doc.text[start:end], start, end, mention)
 
 
 def cue_before_quote(c: QuoteContext) -> Speaker | None:
@@ -188,8 +210,16 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
 
     A clause ending in a colon before the quote, without a speech verb: its subject, or the
     first person or organisation it names."""
-    words = [t for t in c.lead if not t.is_space]
-    if not words or words[-1].text != ":":
+    colon = _colon_before(c)
+    if colon is None:
+        return None
+    line_start = _line_start(c.doc.text, colon.idx)
+    words = [
+        t
+        for t in colon.sent[: colon.i - colon.sent.start]
+        if t.idx >= line_start and not t.is_space and not inside(t.idx, c.quoted)
+    ]
+    if not words:
         return None
     root = next((t for t in words if t.dep_ == "ROOT"), None)
     if root is not None:
@@ -237,6 +267,28 @@ def intro_before(c: QuoteContext) -> Speaker | None:
         if token.idx < _line_start(c.doc.text, colon.idx) or inside(token.idx, c.quoted):
             break
         if is_speech_verb(token) or _is_according_to(token):
+            return speaker_of(token, c.mentions, c.quoted)
+    return None
+
+
+def verb_without_content_before(c: QuoteContext) -> Speaker | None:
+    """Sam Lau said in a statement. "…" (a sentence before the quote whose speech verb reports
+    nothing of its own)."""
+    if any(not t.is_space for t in c.lead):
+        return None
+    end = len(c.doc.text[: c.open_at].rstrip())
+    if end == 0 or c.doc.text[end - 1] != ".":
+        return None
+    span = c.doc.char_span(end - 1, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    sentence = span[-1].sent
+    for token in reversed(sentence):
+        if inside(token.idx, c.quoted):
+            return None
+        if is_speech_verb(token):
+            if any(ch.dep_ in ("ccomp", "dobj", "xcomp", "attr") for ch in token.children):
+                return None
             return speaker_of(token, c.mentions, c.quoted)
     return None
 
@@ -307,6 +359,7 @@ RULES: tuple[Rule, ...] = (
     Rule("colon_lead", 0.7, colon_lead),
     Rule("cue_in_sentence", 0.6, cue_in_sentence),
     Rule("intro_before", 0.75, intro_before),
+    Rule("verb_without_content_before", 0.65, verb_without_content_before),
     Rule("roundup_label", 0.7, roundup_label),
     Rule("dash_signature", 0.8, dash_signature),
     Rule("continues_previous", 0.75, continues_previous, only_without_cue=True),

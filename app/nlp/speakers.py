@@ -52,6 +52,8 @@ _ORG_NOUNS = frozenset(
     "union club party bank council committee board regulator team corporation campaign".split()
 )
 SPEAKER_DEPS = ("nsubj", "nsubjpass")
+# a subjectless speech verb takes the subject of the clause it hangs from through these
+_CLIMB_DEPS = frozenset({"conj", "advcl", "xcomp", "acl", "pcomp", "pobj", "prep", "dobj"})
 # NORP is left out: "the American" is a person, not the nationality
 SPEAKER_LABELS = ("PERSON", "ORG", "GPE")
 
@@ -115,9 +117,8 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
     if verb.lower_ == "according":
         to = verb.nbor(1)
         return next((c for c in to.children if c.dep_ == "pobj"), None)
-    for candidate in (verb, verb.head if verb.dep_ in ("conj", "advcl", "xcomp") else None):
-        if candidate is None:
-            continue
+    candidate = verb
+    for _ in range(4):
         subject = next(
             (c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)),
             None,
@@ -133,6 +134,16 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
             return noun
         if subject is not None:
             return subject
+        if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
+            # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
+            root = verb.sent.root
+            own = next((c for c in root.children if c.dep_ in SPEAKER_DEPS), None)
+            if own is not None and not inside(own.idx, quoted):
+                return own
+        # "she released a statement saying", "…and joked": climb to the clause's subject
+        if candidate.dep_ not in _CLIMB_DEPS or candidate.head is candidate:
+            break
+        candidate = candidate.head
     # "…," said Smith: an inverted subject the parser may label otherwise
     return next(
         (
