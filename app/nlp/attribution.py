@@ -27,6 +27,9 @@ from app.nlp.speakers import (
 # a quote ends where its attribution may follow: "…," she said / "…?" he asked / "…" — X said
 _TAIL_TOKENS = 10
 _DASHES = ("-", "–", "—")
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
+# verbs that announce a quotation on their own ("X said in a statement.")
+_SAY = frozenset("say add write tell state explain tweet post respond reply declare".split())
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,10 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
     root = next((t for t in words if t.dep_ == "ROOT"), None)
     if root is not None:
         subject = subject_of(root, c.quoted)
-        if subject is not None and subject.pos_ in ("PROPN", "PRON", "NOUN"):
+        # only someone who can speak: "The sign read:" introduces no speaker
+        if subject is not None and (
+            subject.pos_ == "PROPN" or subject.lower_ in _PERSONAL_PRONOUNS
+        ):
             return phrase_speaker(None, subject, c.mentions, c.quoted)
     lead_start, lead_end = words[0].idx, words[-1].idx
     for mention in c.mentions:
@@ -287,8 +293,10 @@ def verb_without_content_before(c: QuoteContext) -> Speaker | None:
         if inside(token.idx, c.quoted):
             return None
         if is_speech_verb(token):
-            if any(ch.dep_ in ("ccomp", "dobj", "xcomp", "attr") for ch in token.children):
-                return None
+            if verb_lemma(token.text) not in _SAY or any(
+                ch.dep_ in ("ccomp", "dobj", "xcomp", "attr", "neg") for ch in token.children
+            ):
+                return None  # "The court did not comment." introduces nobody's words
             return speaker_of(token, c.mentions, c.quoted)
     return None
 
@@ -346,21 +354,23 @@ def continues_previous(c: QuoteContext) -> Speaker | None:
         lines_between = [line for line in between.split("\n")[1:-1] if line.strip()]
         if lines_between or c.doc.text[c.paragraph[0] : c.open_at].strip():
             return None
-    elif between.strip(' \t,.;:!?"”“’'):
-        # prose between two quotes in one paragraph: only the sentence's own cue counts
-        return None
     a = previous.attribution
+    if "\n" not in between and between.strip(' \t,.;:!?"”“’'):
+        # in one paragraph, only the previous quote's own short attribution may come between
+        cue_between = a.speaker_start is not None and previous.mark_end <= a.speaker_start
+        if not cue_between or len(between.split()) > 10:
+            return None
     return Speaker(a.cue, a.speaker_text, a.speaker_start, a.speaker_end, a.speaker)
 
 
 RULES: tuple[Rule, ...] = (
     Rule("cue_after_quote", 0.9, cue_after_quote),
     Rule("cue_before_quote", 0.85, cue_before_quote),
+    Rule("intro_before", 0.75, intro_before),
+    Rule("roundup_label", 0.7, roundup_label),
     Rule("colon_lead", 0.7, colon_lead),
     Rule("cue_in_sentence", 0.6, cue_in_sentence),
-    Rule("intro_before", 0.75, intro_before),
     Rule("verb_without_content_before", 0.65, verb_without_content_before),
-    Rule("roundup_label", 0.7, roundup_label),
     Rule("dash_signature", 0.8, dash_signature),
     Rule("continues_previous", 0.75, continues_previous, only_without_cue=True),
 )
