@@ -12,6 +12,7 @@ class QuoteKind(StrEnum):
     direct = "direct"
     block = "block"
     partial = "partial"
+    mixed = "mixed"
     indirect = "indirect"
 
 
@@ -199,7 +200,8 @@ class QuotePublic(SQLModel):
     end: int = Field(description="End offset (exclusive) of `text` in the article body.")
     kind: QuoteKind = Field(
         description="`direct` (in quotation marks), `block` (paragraph introduced by a speech "
-        "verb), `partial` (a quoted phrase inside a sentence) or `indirect` (reported speech)."
+        "verb), `partial` (a quoted phrase inside a sentence), `mixed` (reported speech holding a "
+        "quoted phrase) or `indirect` (reported speech)."
     )
     cue: str | None = Field(description="The speech verb, e.g. `said`, `added`.")
     speaker: str | None = Field(description="Resolved speaker name, or null when unknown.")

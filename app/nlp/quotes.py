@@ -6,7 +6,7 @@ Finding the passages lives here; who said a marked quote is decided by the order
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -29,6 +29,14 @@ _CLOSING_CONTEXT = ".,;:!?)]}—–-'’"
 # a line that introduces a block quote: "He said:", "… said;" or "… told reporters:"
 _block_intro_re = re.compile(r"(?:\b(\w+)\s+)?\b(\w+)(?:\s+\w+)?\s*[:;]\s*$")
 _QUOTE_MARKS = '"“”'
+# reported speech only: these never introduce a quotation in marks
+_REPORTING_FORMS = frozenset(
+    """think thinks thought believe believes believed find finds found show shows showed shown
+    feel feels felt know knows knew hope hopes hoped expect expects expected fear fears feared
+    indicate indicates indicated reveal reveals revealed estimate estimates estimated
+    acknowledge acknowledges acknowledged signal signals signaled signalled hint hints hinted
+    learn learned learnt""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,65 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     statements = [(q.start - 1, q.end + 1) for q in marked if q.kind == "direct"]
     statements += [(q.start, q.end) for q in blocks]
     indirect = _indirect_quotes(doc, mentions, statements)
+    marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
     return sorted(marked + blocks + indirect + turns, key=lambda q: (q.start, q.end))
+
+
+def _mixed_quotes(
+    doc: Doc, marked: list[QuoteSpan], indirect: list[QuoteSpan]
+) -> tuple[list[QuoteSpan], list[QuoteSpan]]:
+    """A quoted fragment inside reported speech (called the plan "a disaster") makes one quote
+    of kind ``mixed`` over the reported clause, attributed like reported speech; the fragment
+    is not listed on its own."""
+    kept: list[QuoteSpan] = []
+    reported = list(indirect)
+    for quote in marked:
+        if quote.kind != "partial":
+            kept.append(quote)
+            continue
+        around = next(
+            (i for i, q in enumerate(reported) if q.start < quote.start and quote.end < q.end),
+            None,
+        )
+        if around is not None:
+            reported[around] = replace(reported[around], kind="mixed")
+            continue
+        clause = _reporting_clause(doc, quote)
+        if clause is None:
+            kept.append(quote)
+            continue
+        reported.append(
+            replace(
+                quote, text=clause.text, start=clause.start_char, end=clause.end_char, kind="mixed"
+            )
+        )
+    return kept, reported
+
+
+def _reporting_clause(doc: Doc, quote: QuoteSpan) -> Span | None:
+    """The words a speech verb governs after it, when they hold the quoted fragment: "called
+    the plan "a disaster"" → the plan "a disaster"."""
+    span = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    token = span.root
+    for _ in range(6):
+        if token.head is token:
+            return None
+        token = token.head
+        if token.pos_ == "VERB" and verb_lemma(token.text):
+            break
+    else:
+        return None
+    after = [t for t in token.subtree if t.i > token.i]
+    if not after:
+        return None
+    clause = _trim_span(doc[after[0].i : after[-1].i + 1])
+    # the opening and closing marks belong to the clause when the fragment ends it
+    if not len(clause) or clause.start_char > quote.start or clause.end_char < quote.end:
+        return None
+    return clause
 
 
 def _interview_answers(text: str, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
@@ -237,7 +302,7 @@ def _indirect_quotes(
         if _is_according_to(token):
             span = _according_to_content(token)
             rule, confidence = "according_to", 0.8
-        elif verb_lemma(token.text) and token.pos_ == "VERB":
+        elif token.pos_ == "VERB" and (verb_lemma(token.text) or _reports(token)):
             span = _reported_clause(token)
             rule, confidence = "reported_clause", 0.8
         else:
@@ -252,6 +317,13 @@ def _indirect_quotes(
             _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
         )
     return quotes
+
+
+def _reports(token: Token) -> bool:
+    """A verb of belief or finding that reports a clause as well as a speech verb does
+    ("polls show that …", "she believes the plan will fail")."""
+    word = token.lower_
+    return word in _REPORTING_FORMS
 
 
 def _is_according_to(token: Token) -> bool:
