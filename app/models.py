@@ -82,6 +82,8 @@ class Quote(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"), index=True),
     )
+    # issue 9: how sure the attribution is, from the rule that made it (0 without a speaker)
+    confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 # --- public schemas ---------------------------------------------------------------------------
@@ -209,6 +211,12 @@ class QuotePublic(SQLModel):
     speaker_start: int | None = Field(description="Start offset of `speaker_text`.")
     speaker_end: int | None = Field(description="End offset (exclusive) of `speaker_text`.")
     speaker_entity_id: int | None = Field(description="Entity id of the resolved speaker.")
+    confidence: float = Field(
+        default=0.0,
+        description="How sure the attribution is, 0 to 1, set by the rule that found the "
+        'speaker (e.g. 0.9 for `"…," she said`, 0.6 for a speech verb elsewhere in the '
+        "sentence); 0 when no speaker was found. See docs/extraction.md.",
+    )
 
 
 class QuoteHit(QuotePublic):
