@@ -20,8 +20,8 @@ MinConfidence = Annotated[
         ge=0,
         le=1,
         description="Only quotes whose attribution `confidence` is at least this (0 to 1). "
-        '0.85 keeps speakers named right next to the quote (`"…," she said`, '
-        '`He said: "…"`); quotes without a speaker have confidence 0.',
+        "0.85 keeps speakers named by a speech verb in the quote's own sentence "
+        '(`"…," she said`, `He said: "…"`); quotes without a speaker have confidence 0.',
         examples=[0.85],
     ),
 ]

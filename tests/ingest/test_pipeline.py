@@ -59,7 +59,7 @@ def test_quotes_are_stored_with_their_confidence(engine: Engine, tmp_path: Path)
     assert path
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT speaker, confidence FROM quote ORDER BY start").fetchall()
-    assert rows == [("Mara Quint", 0.9), (None, 0.0)]
+    assert rows == [("Mara Quint", 0.95), (None, 0.0)]
 
 
 def test_changed_body_updates_and_reextracts(engine: Engine, tmp_path: Path) -> None:
