@@ -50,6 +50,13 @@ _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!
 # the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
 _last_word_re = re.compile(r"([^\s.]*)\.$")
 _space_re = re.compile(r"\s+")
+# a score, a tally or a count written after a name in results and tables: "Somerset 83",
+# "Kent 108-3", "D. Blenkiron 4-43" (never part of the name)
+_trailing_number_re = re.compile(r"(?:\s+\d+(?:[-.:/]\d+)*)+$")
+# what follows a team in results: a score or tally, not a year or a date ("Paris 2024",
+# "MADRID 1996-08-30")
+_score_after_re = re.compile(r"^\s+(?!(?:1[89]|20)\d\d\b)\d{1,3}(?:-\d{1,3})?(?![\d-])")
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,16 @@ def _trimmed_bounds(span: Span) -> tuple[int, int]:
         if (m := _last_word_re.search(text)) and len(m.group(1)) > 3:
             end -= 1
             text = text[:-1]
+        # a name never runs over a line break or into a parenthesis ("Scott Draper ( Australia")
+        if (cut := min((i for i in (text.find("\n"), text.find(" (")) if i > 0), default=-1)) > 0:
+            end -= len(text) - cut
+            text = text[:cut]
+        if span.label_ in ("PERSON", "ORG", "GPE", "LOC") and (
+            m := _trailing_number_re.search(text)
+        ):
+            if m.start() > 0:
+                end -= len(m.group())
+                text = text[: m.start()]
         if (start, end) == before:
             return start, end
 
@@ -105,10 +122,23 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
             continue
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
-        name, label = canonical(text, "PERSON" if titled else ent.label_)
+        label = "PERSON" if titled else _team_or(ent.label_, doc.text, end)
+        name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(doc.text, mentions)
     return _by_majority_type(_link_partial_names(mentions))
+
+
+def _team_or(label: str, text: str, end: int) -> str:
+    """A place followed by a score is a team ("Somerset 83 and 174", "Leicestershire 22
+    points"): sports clubs are named after places and are organisations."""
+    if label in _PLACE_LABELS and _score_after_re.match(text[end : end + 12]):
+        before = text[:end].rstrip()
+        line_start = text.rfind("\n", 0, end) + 1
+        # "( Nigeria ) 11.14": a country in brackets after an athlete stays a place
+        if not text[line_start:end].rstrip().endswith(")") and not before.endswith(")"):
+            return "ORG"
+    return label
 
 
 def _by_majority_type(mentions: list[EntityMention]) -> list[EntityMention]:
