@@ -25,7 +25,7 @@ from app.nlp.speakers import (
 )
 
 # a quote ends where its attribution may follow: "…," she said / "…?" he asked / "…" — X said
-_TAIL_TOKENS = 10
+_TAIL_TOKENS = 16
 _DASHES = ("-", "–", "—")
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 # verbs that announce a quotation on their own ("X said in a statement.")
@@ -154,7 +154,9 @@ def cue_after_quote(c: QuoteContext) -> Speaker | None:
         return None
     first = words[0]
     if verb_lemma(first.text) and first.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
-        subject = _subject_after(first, c) or subject_of(first, c.quoted)
+        subject = (
+            _subject_after(first, c) or subject_of(first, c.quoted) or _named_after_verb(first, c)
+        )
         return _from_subject(first, subject, c)
     for token in words[:8]:
         if token.is_sent_start and token is not first:
@@ -169,26 +171,63 @@ def cue_after_quote(c: QuoteContext) -> Speaker | None:
         if c.ends_sentence and any(ch.dep_ in ("ccomp", "dobj", "xcomp") for ch in token.children):
             return None  # "…." He said the plan failed: a new statement, not a cue
         return _from_subject(token, subject, c)
-    return _named_before_verb(words, c)
+    return _named_before_verb(c)
 
 
-def _named_before_verb(words: list[Token], c: QuoteContext) -> Speaker | None:
-    """ "…," Butz, 49, told the paper: when the parse went astray, a short run of name words
-    (up to its first comma) right before a speech verb."""
-    for n, token in enumerate(words[:8]):
-        if verb_lemma(token.text) and n > 0:
-            cut = next((i for i, t in enumerate(words[:n]) if t.text == ","), n)
-            chunk = [t for t in words[:cut] if not t.is_punct]
-            if not chunk or chunk[0].idx - c.mark_end > 3:
+def _named_before_verb(c: QuoteContext) -> Speaker | None:
+    """ "…," Butz, 49, told the paper / "…," Miller, a retired nurse, said: when the parse went
+    astray, a short run of name words right before a speech verb, with at most one
+    apposition between commas."""
+    tail = list(c.tail)
+    while tail and tail[0].is_punct:
+        tail = tail[1:]
+    if not tail or tail[0].idx - c.mark_end > 3:
+        return None
+    name: list[Token] = []
+    state = "name"  # then "apposition", then "after" it
+    for token in tail:
+        if token.is_sent_start and name:
+            return None
+        if state != "apposition" and name and verb_lemma(token.text):
+            return _chunk_speaker(token.text, name, c)
+        if token.text == ",":
+            if not name or state == "after":
                 return None
-            return _chunk_speaker(token.text, chunk, c)
-        if token.is_sent_start and n > 0:
-            return None
-        if token.pos_ in ("VERB", "AUX", "ADP", "SCONJ") and token.text != ",":
-            return None
-        if not (token.pos_ in ("PROPN", "NOUN", "PRON", "DET", "ADJ", "NUM") or token.is_punct):
+            state = "apposition" if state == "name" else "after"
+        elif state == "name":
+            if token.pos_ not in ("PROPN", "NOUN", "PRON", "DET", "ADJ", "NUM"):
+                return None
+            name.append(token)
+        elif state == "after" and token.pos_ != "ADV":
             return None
     return None
+
+
+def _named_after_verb(verb: Token, c: QuoteContext) -> Token | None:
+    """ "…," said Jim Bopp, a member …: the head of the words after an inverted verb when the
+    parse gave it no subject."""
+    head = None
+    for token in verb.doc[verb.i + 1 : verb.i + 6]:
+        if inside(token.idx, c.quoted) or token.is_punct or token.pos_ in ("ADP", "VERB", "AUX"):
+            break
+        if token.pos_ in ("PROPN", "NOUN"):
+            head = token
+    return head
+
+
+def _label_speaker(words: list[Token], c: QuoteContext) -> Speaker:
+    """A name written as a label: its mention, else the person of that surname named before."""
+    start, end = words[0].idx, words[-1].idx + len(words[-1])
+    text = c.doc.text[start:end]
+    mention = next((m for m in c.mentions if start <= m.start < end), None)
+    if mention is None:
+        people = [
+            m
+            for m in c.mentions
+            if m.label == "PERSON" and m.end <= start and m.name.split()[-1] == text
+        ]
+        mention = people[-1] if people else None
+    return Speaker(None, text, start, end, mention)
 
 
 def _chunk_speaker(cue: str, chunk: list[Token], c: QuoteContext) -> Speaker:
@@ -224,6 +263,8 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
     ]
     if not words:
         return None
+    if len(words) <= 4 and all(t.text[:1].isupper() or t.is_punct for t in words):
+        return _label_speaker(words, c)  # "Clinton: "…"", a label the model may not tag
     root = next((t for t in words if t.dep_ == "ROOT"), None)
     if root is not None:
         subject = subject_of(root, c.quoted)
@@ -232,7 +273,7 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
             subject.pos_ == "PROPN" or subject.lower_ in _PERSONAL_PRONOUNS
         ):
             return phrase_speaker(None, subject, c.mentions, c.quoted)
-    lead_start, lead_end = words[0].idx, words[-1].idx
+    lead_start, lead_end = words[0].idx, colon.idx
     for mention in c.mentions:
         if lead_start <= mention.start < lead_end and mention.label in ("PERSON", "ORG"):
             return Speaker(None, mention.text, mention.start, mention.end, mention)

@@ -205,16 +205,20 @@ def resolve(
                     return mention
         if named:
             return named[0]
-    if any(c.dep_ in ("amod", "compound") and c.ent_type_ for c in subject.children):
+    if word not in _PERSON_NOUNS and any(
+        c.dep_ in ("amod", "compound") and c.ent_type_ for c in subject.children
+    ):
         # "the French government": a description naming something the text does not link
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
-    if subject.pos_ == "PROPN" and not named:
+    if _looks_like_a_name(subject) and not named:
         # a surname the model did not tag ("Okafor wrote") joins the full name written before
         people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
         before = [m for m in people if m.end <= start]
-        return before[-1] if before else (people[0] if people else None)
+        if people:
+            return before[-1] if before else people[0]
+        return _untagged_name(subject)
     if word in _PRONOUNS or word in _PERSON_NOUNS:
         wanted = "PERSON"
     elif word in _ORG_NOUNS or word in _ORG_PRONOUNS:
@@ -232,6 +236,32 @@ def resolve(
     subjects = [m for m in earlier if _is_main_subject(subject.doc, m)]
     candidates = subjects or earlier
     return candidates[-1] if candidates else None
+
+
+def _looks_like_a_name(token: Token) -> bool:
+    """A proper noun, or a capitalised word inside a sentence the tagger read otherwise
+    ("Lopez, 58, told" with Lopez as an adjective)."""
+    if token.pos_ == "PROPN":
+        return True
+    return (
+        token.text[:1].isupper()
+        and not token.is_sent_start
+        and not token.is_stop
+        and token.pos_ in ("ADJ", "NOUN", "X")
+    )
+
+
+def _untagged_name(head: Token) -> EntityMention | None:
+    """A proper name the model did not tag, as the subject of a cue ("Husted continued"):
+    the speaker is that name (an organisation when written in capitals, "CNN")."""
+    words = [t for t in head.lefts if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
+    words = [*words, head]
+    if any(not t.text[:1].isupper() for t in words):
+        return None
+    start, end = words[0].idx, head.idx + len(head)
+    text = head.doc.text[start:end]
+    label = "ORG" if text.isupper() and len(text) > 1 else "PERSON"
+    return EntityMention(text=text, start=start, end=end, label=label, name=text)
 
 
 def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMention]:

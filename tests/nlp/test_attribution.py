@@ -45,6 +45,13 @@ CUE_AFTER_QUOTE: list[Row] = [
         "Helen Ward",
     ),
     ('"The vote is close," said a person close to the campaign.', "a person", None),
+    # an apposition between the name and the verb, and a number as the apposition
+    (
+        '"I am calling from the campaign office," Ada Miller, a retired nurse, said softly.',
+        "Ada Miller",
+        "Ada Miller",
+    ),
+    ('"We were wrong from the very start," Lopez, 58, told the agency.', "Lopez", "Lopez"),
 ]
 
 CUE_BEFORE_QUOTE: list[Row] = [
@@ -84,6 +91,15 @@ COLON_LEAD: list[Row] = [
         "Mark Stone",
     ),
 ]
+
+COLON_LEAD.append(
+    (
+        "Rosa Vidal and Ben Ortiz disagree.\n\n"
+        'Vidal: "We should cut taxes first." Ortiz: "We should pay down the debt first."',
+        "Ortiz",
+        "Ben Ortiz",
+    )
+)
 
 VERB_WITHOUT_CONTENT_BEFORE: list[Row] = [
     (
