@@ -166,8 +166,8 @@ def cue_after_quote(c: QuoteContext) -> Speaker | None:
         subject = next((s for s in token.children if s.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None or not (first.i <= subject.i < token.i):
             break
-        if c.ends_sentence and not is_speech_verb(token):
-            return None
+        if c.ends_sentence and (not is_speech_verb(token) or token.i - first.i > 3):
+            return None  # after a full stop only "…." Trump said / he added (short subjects)
         if c.ends_sentence and any(ch.dep_ in ("ccomp", "dobj", "xcomp") for ch in token.children):
             return None  # "…." He said the plan failed: a new statement, not a cue
         return _from_subject(token, subject, c)
@@ -397,10 +397,14 @@ def continues_previous(c: QuoteContext) -> Speaker | None:
             return None
     a = previous.attribution
     if "\n" not in between and between.strip(' \t,.;:!?"”“’'):
-        # in one paragraph, only the previous quote's own short attribution may come between
-        cue_between = a.speaker_start is not None and previous.mark_end <= a.speaker_start
-        if not cue_between or len(between.split()) > 10:
-            return None
+        # in one paragraph, prose between two quotes keeps the speaker unless someone else
+        # becomes a subject there ("…," said Mr Florin. He said … "…" is still Mr Florin;
+        # "…," Ruddock told BBC Wales Sport. "…" is still Ruddock)
+        own = (a.speaker_start or 0, a.speaker_end or 0)
+        for token in c.doc.char_span(previous.mark_end, c.open_at, alignment_mode="contract") or []:
+            if token.dep_ in ("nsubj", "nsubjpass") and not own[0] <= token.idx < own[1]:
+                if token.lower_ not in _PERSONAL_PRONOUNS | {"it", "who", "which", "that"}:
+                    return None
     return Speaker(a.cue, a.speaker_text, a.speaker_start, a.speaker_end, a.speaker)
 
 

@@ -53,7 +53,7 @@ def annotate(texts: Sequence[str], *, model: str, batch_size: int = 32) -> Itera
     """Run the pipeline over ``texts`` with ``nlp.pipe`` and yield one annotation per text."""
     nlp = load_pipeline(model)
     for doc in _docs(nlp, texts, batch_size):
-        _recase_capital_lines(nlp, doc)
+        recase_capital_lines(nlp, doc)
         entities = extract_entities(doc)
         yield Annotation(entities=tuple(entities), quotes=tuple(extract_quotes(doc, entities)))
 
@@ -99,7 +99,7 @@ def _casing(text: str, lines: list[tuple[int, int]]) -> dict[str, str]:
     return {lower: forms.most_common(1)[0][0] for lower, forms in votes.items()}
 
 
-def _recase_capital_lines(nlp: Language, doc: Doc) -> None:
+def recase_capital_lines(nlp: Language, doc: Doc) -> None:
     """The model reads names by their capitals, so a line in capitals is all names or none:
     its entities come from the line re-cased and run again (same offsets)."""
     lines = _capital_lines(doc.text)
