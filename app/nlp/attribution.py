@@ -5,6 +5,7 @@ To cover a new construction, add a function and an entry to ``RULES`` (in the or
 tried) and a row to its table in ``tests/nlp/test_attribution.py``.
 """
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,8 @@ class QuoteContext:
     """A quoted passage and what a rule may look at around it."""
 
     doc: Doc
+    text: str  # doc.text, which spaCy rebuilds from the tokens on every access
+    token_starts: Sequence[int]  # token.idx of every token, for bisection
     start: int  # first character inside the marks
     end: int
     open_at: int  # the opening mark
@@ -61,7 +64,7 @@ class QuoteContext:
 
     @cached_property
     def paragraph(self) -> tuple[int, int]:
-        text = self.doc.text
+        text = self.text
         start = text.rfind("\n", 0, self.open_at) + 1
         end = text.find("\n", self.mark_end)
         return start, len(text) if end == -1 else end
@@ -70,7 +73,7 @@ class QuoteContext:
     def tail(self) -> list[Token]:
         """Tokens right after the closing mark, up to the next quote or the paragraph end."""
         tokens: list[Token] = []
-        token = _token_at(self.doc, self.mark_end)
+        token = _token_at(self.doc, self.token_starts, self.mark_end)
         while token is not None and len(tokens) < _TAIL_TOKENS:
             if token.idx >= self.paragraph[1] or inside(token.idx, self.quoted):
                 break
@@ -82,7 +85,7 @@ class QuoteContext:
     def lead(self) -> list[Token]:
         """Tokens of the quote's sentence before the opening mark, in its paragraph and after
         any earlier quote."""
-        opening = _token_at(self.doc, self.open_at)
+        opening = _token_at(self.doc, self.token_starts, self.open_at)
         if opening is None:
             return []
         floor = max(opening.sent.start_char, self.paragraph[0])
@@ -97,7 +100,7 @@ class QuoteContext:
     @property
     def ends_sentence(self) -> bool:
         """The quote closes its sentence ("…." rather than "…," or "…?")."""
-        return self.doc.text[self.start : self.end].rstrip()[-1:] == "."
+        return self.text[self.start : self.end].rstrip()[-1:] == "."
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ def _named_after_verb(verb: Token, c: QuoteContext) -> Token | None:
 def _label_speaker(words: list[Token], c: QuoteContext) -> Speaker:
     """A name written as a label: its mention, else the person of that surname named before."""
     start, end = words[0].idx, words[-1].idx + len(words[-1])
-    text = c.doc.text[start:end]
+    text = c.text[start:end]
     mention = next((m for m in c.mentions if start <= m.start < end), None)
     if mention is None:
         people = [
@@ -234,7 +237,7 @@ def _chunk_speaker(cue: str, chunk: list[Token], c: QuoteContext) -> Speaker:
     start, end = chunk[0].idx, chunk[-1].idx + len(chunk[-1])
     head = next((t for t in reversed(chunk) if t.pos_ in ("PROPN", "PRON", "NOUN")), chunk[-1])
     mention = resolve(head, start, end, c.mentions, c.quoted)
-    return Speaker(cue, c.doc.text[start:end], start, end, mention)
+    return Speaker(cue, c.text[start:end], start, end, mention)
 
 
 def cue_before_quote(c: QuoteContext) -> Speaker | None:
@@ -255,7 +258,7 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
     colon = _colon_before(c)
     if colon is None:
         return None
-    line_start = _line_start(c.doc.text, colon.idx)
+    line_start = _line_start(c.text, colon.idx)
     words = [
         t
         for t in colon.sent[: colon.i - colon.sent.start]
@@ -311,7 +314,7 @@ def intro_before(c: QuoteContext) -> Speaker | None:
     if colon is None:
         return None
     for token in reversed(colon.sent[: colon.i - colon.sent.start]):
-        if token.idx < _line_start(c.doc.text, colon.idx) or inside(token.idx, c.quoted):
+        if token.idx < _line_start(c.text, colon.idx) or inside(token.idx, c.quoted):
             break
         if is_speech_verb(token) or _is_according_to(token):
             return speaker_of(token, c.mentions, c.quoted)
@@ -323,8 +326,8 @@ def verb_without_content_before(c: QuoteContext) -> Speaker | None:
     nothing of its own)."""
     if any(not t.is_space for t in c.lead):
         return None
-    end = len(c.doc.text[: c.open_at].rstrip())
-    if end == 0 or c.doc.text[end - 1] != ".":
+    end = len(c.text[: c.open_at].rstrip())
+    if end == 0 or c.text[end - 1] != ".":
         return None
     span = c.doc.char_span(end - 1, end, alignment_mode="expand")
     if span is None or not len(span):
@@ -349,8 +352,8 @@ def roundup_label(c: QuoteContext) -> Speaker | None:
     colon = _colon_before(c)
     if colon is None:
         return None
-    line_start = _line_start(c.doc.text, colon.idx)
-    if len(c.doc.text[line_start : colon.idx].split()) > 12:
+    line_start = _line_start(c.text, colon.idx)
+    if len(c.text[line_start : colon.idx].split()) > 12:
         return None
     first = next(
         (
@@ -360,14 +363,14 @@ def roundup_label(c: QuoteContext) -> Speaker | None:
         ),
         None,
     )
-    if first is None or c.doc.text[line_start : first.start].strip():
+    if first is None or c.text[line_start : first.start].strip():
         return None
     return Speaker(None, first.text, first.start, first.end, first)
 
 
 def dash_signature(c: QuoteContext) -> Speaker | None:
     """ "…" ¶ — Jane Doe (a quote signed on the next line)."""
-    text = c.doc.text
+    text = c.text
     after = text[c.mark_end : c.paragraph[1]].strip(" .")
     if after:
         return None
@@ -390,10 +393,10 @@ def continues_previous(c: QuoteContext) -> Speaker | None:
         return None
     if any(not t.is_space for t in c.lead):
         return None
-    between = c.doc.text[previous.mark_end : c.open_at]
+    between = c.text[previous.mark_end : c.open_at]
     if "\n" in between:
         lines_between = [line for line in between.split("\n")[1:-1] if line.strip()]
-        if lines_between or c.doc.text[c.paragraph[0] : c.open_at].strip():
+        if lines_between or c.text[c.paragraph[0] : c.open_at].strip():
             return None
     a = previous.attribution
     if "\n" not in between and between.strip(' \t,.;:!?"”“’'):
@@ -408,8 +411,8 @@ def continues_previous(c: QuoteContext) -> Speaker | None:
     return Speaker(a.cue, a.speaker_text, a.speaker_start, a.speaker_end, a.speaker)
 
 
-# Confidence is the share of right speakers (as written) each rule gave on the PolNeAR tuning
-# part (docs/extraction.md), rounded down; rules too rare there to measure get a lower guess.
+# Confidence is about the share of right speakers (as written) each rule gave on the PolNeAR
+# tuning part (table in docs/extraction.md); rules too rare there to measure get a lower guess.
 RULES: tuple[Rule, ...] = (
     Rule("cue_after_quote", 0.95, cue_after_quote),
     Rule("cue_before_quote", 0.9, cue_before_quote),
@@ -426,15 +429,10 @@ RULES: tuple[Rule, ...] = (
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _token_at(doc: Doc, offset: int) -> Token | None:
+def _token_at(doc: Doc, starts: Sequence[int], offset: int) -> Token | None:
     """The first token starting at or after ``offset``."""
-    span = doc.char_span(offset, len(doc.text), alignment_mode="expand")
-    if span is None or not len(span):
-        return None
-    token = span[0]
-    while token.idx < offset and token.i + 1 < len(doc):
-        token = token.nbor(1)
-    return token if token.idx >= offset else None
+    i = bisect_left(starts, offset)
+    return doc[i] if i < len(doc) else None
 
 
 def _subject_after(verb: Token, c: QuoteContext) -> Token | None:
@@ -470,8 +468,8 @@ def _sentences(span: Span) -> list[Span]:
 
 def _colon_before(c: QuoteContext) -> Token | None:
     """The colon that the text before the opening mark ends with, if any."""
-    end = len(c.doc.text[: c.open_at].rstrip())
-    if end == 0 or c.doc.text[end - 1] != ":":
+    end = len(c.text[: c.open_at].rstrip())
+    if end == 0 or c.text[end - 1] != ":":
         return None
     span = c.doc.char_span(end - 1, end, alignment_mode="expand")
     return span[-1] if span is not None and len(span) else None

@@ -113,19 +113,20 @@ def canonical(text: str, label: str) -> tuple[str, str]:
 def extract_entities(doc: Doc) -> list[EntityMention]:
     """Entity mentions in text order; a lone surname joins the full name used in the same doc."""
     mentions: list[EntityMention] = []
+    body = doc.text  # once: spaCy rebuilds it from the tokens on every access
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
         start, end = _trimmed_bounds(ent)
-        text = doc.text[start:end]
+        text = body[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
-        label = "PERSON" if titled else _team_or(ent.label_, doc.text, end)
+        label = "PERSON" if titled else _team_or(ent.label_, body, end)
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
-    mentions = _with_interview_speakers(doc.text, mentions)
+    mentions = _with_interview_speakers(body, mentions)
     return _by_majority_type(_link_partial_names(mentions))
 
 

@@ -102,11 +102,12 @@ def _casing(text: str, lines: list[tuple[int, int]]) -> dict[str, str]:
 def recase_capital_lines(nlp: Language, doc: Doc) -> None:
     """The model reads names by their capitals, so a line in capitals is all names or none:
     its entities come from the line re-cased and run again (same offsets)."""
-    lines = _capital_lines(doc.text)
+    body = doc.text
+    lines = _capital_lines(body)
     if not lines:
         return
-    casing = _casing(doc.text, lines)
-    texts = [_recase(doc.text[start:end], casing, nlp) for start, end in lines]
+    casing = _casing(body, lines)
+    texts = [_recase(body[start:end], casing, nlp) for start, end in lines]
     found: list[Span] = []
     for (start, _), line_doc in zip(lines, nlp.pipe(texts), strict=True):
         for ent in line_doc.ents:

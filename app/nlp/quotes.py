@@ -207,19 +207,23 @@ def _rstrip(text: str, start: int, end: int) -> int:
 
 
 def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
-    spans = quote_spans(doc.text)
+    body = doc.text  # once: spaCy rebuilds it from the tokens on every access
+    starts = [token.idx for token in doc]
+    spans = quote_spans(body)
     marks = [(start - 1, mark_end) for start, _, mark_end in spans]
     quotes: list[QuoteSpan] = []
     previous: PreviousQuote | None = None
     for start, end, mark_end in spans:
-        text = doc.text[start:end]
+        text = body[start:end]
         context = doc.char_span(start - 1, mark_end, alignment_mode="expand")
         if context is None:
             continue
-        full = _is_full_quote(doc, start, end, mark_end, _sentences(context))
+        full = _is_full_quote(body, start, end, mark_end, _sentences(context))
         kind = "direct" if full else "partial"
         attribution = attribute(
-            QuoteContext(doc, start, end, start - 1, mark_end, marks, mentions, previous)
+            QuoteContext(
+                doc, body, starts, start, end, start - 1, mark_end, marks, mentions, previous
+            )
         )
         if not _is_statement(text, kind, attribution):
             continue  # scare quotes, titles and nicknames: no one is said to say them
@@ -233,16 +237,16 @@ def _sentences(span: Span) -> list[Span]:
     return [s for s in span.doc.sents if first.start <= s.start <= last.start]
 
 
-def _is_full_quote(doc: Doc, start: int, end: int, mark_end: int, sentences: list[Span]) -> bool:
+def _is_full_quote(body: str, start: int, end: int, mark_end: int, sentences: list[Span]) -> bool:
     """A whole statement rather than a phrase: it closes on punctuation inside or just outside
     the marks (British style: "…as a nation", said X), or it stands at the start of a sentence
     or after a colon or comma and does not begin in lower case."""
-    text = doc.text[start:end].rstrip()
-    if text[-1:] in tuple(".,!?…:;") or doc.text[mark_end : mark_end + 1] in tuple(",.!?"):
+    text = body[start:end].rstrip()
+    if text[-1:] in tuple(".,!?…:;") or body[mark_end : mark_end + 1] in tuple(",.!?"):
         return True
     if text[:1].islower():
         return False
-    before = doc.text[sentences[0].start_char : start - 1].strip()
+    before = body[sentences[0].start_char : start - 1].strip()
     return not before or before.endswith((":", ","))
 
 
@@ -261,9 +265,10 @@ def _block_quotes(
 ) -> list[QuoteSpan]:
     """A paragraph without quotation marks introduced by a line ending in "said:" or "said;"."""
     quotes = []
-    lines = list(_lines(doc.text))
+    body = doc.text
+    lines = list(_lines(body))
     for (intro_start, intro_end), (start, end) in zip(lines, lines[1:], strict=False):
-        intro = doc.text[intro_start:intro_end]
+        intro = body[intro_start:intro_end]
         match = _block_intro_re.search(intro)
         if not match:
             continue
@@ -271,7 +276,7 @@ def _block_quotes(
         group = next((g for g in (2, 1) if match.group(g) and verb_lemma(match.group(g))), None)
         if group is None:
             continue
-        text = doc.text[start:end]
+        text = body[start:end]
         if text[0] in _QUOTE_MARKS or inside(start, quoted):
             continue
         verb = doc.char_span(intro_start + match.start(group), intro_start + match.end(group))

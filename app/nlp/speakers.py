@@ -106,7 +106,8 @@ def phrase_speaker(
 ) -> Speaker:
     """A speaker given by the head word of its phrase."""
     start, end = speaker_bounds(subject)
-    text = subject.doc.text[start:end]
+    span = subject.doc.char_span(start, end)
+    text = span.text if span is not None else subject.text
     return Speaker(cue, text, start, end, resolve(subject, start, end, mentions, quoted))
 
 
@@ -259,7 +260,7 @@ def _untagged_name(head: Token) -> EntityMention | None:
     if any(not t.text[:1].isupper() for t in words):
         return None
     start, end = words[0].idx, head.idx + len(head)
-    text = head.doc.text[start:end]
+    text = head.doc[words[0].i : head.i + 1].text
     label = "ORG" if text.isupper() and len(text) > 1 else "PERSON"
     return EntityMention(text=text, start=start, end=end, label=label, name=text)
 
