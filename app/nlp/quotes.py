@@ -84,12 +84,12 @@ def _mixed_quotes(
             (i for i, q in enumerate(reported) if q.start < quote.start and quote.end < q.end),
             None,
         )
-        if around is not None:
+        if around is not None and not _mostly_quoted(quote, reported[around]):
             reported[around] = replace(reported[around], kind="mixed")
             continue
-        clause = _reporting_clause(doc, quote)
-        if clause is None:
-            kept.append(quote)
+        clause = _reporting_clause(doc, quote) if around is None else None
+        if clause is None or _mostly_quoted(quote, clause):
+            kept.append(quote)  # 21 percent said "not too likely": the quote is the statement
             continue
         reported.append(
             replace(
@@ -97,6 +97,12 @@ def _mixed_quotes(
             )
         )
     return kept, reported
+
+
+def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
+    """The quoted words are most of the clause: a quotation, not reported speech with a phrase
+    quoted in it."""
+    return len(quote.text.split()) >= 0.6 * len(clause.text.split())
 
 
 def _reporting_clause(doc: Doc, quote: QuoteSpan) -> Span | None:

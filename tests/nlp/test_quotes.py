@@ -69,6 +69,14 @@ class TestPartialAndScareQuotes:
         assert mixed.text == 'the plan was a "historic mistake" for all'
         assert mixed.speaker and mixed.speaker.name == "Ana Silva"
 
+    def test_a_quote_that_is_the_whole_statement_stays_a_quote(self, quotes_of: Extract) -> None:
+        text = 'Asked about the plan, most members said "not very likely at all" on Monday.'
+        quotes = quotes_of(text)
+        assert only(quotes, "mixed") == []
+        assert [q.text for q in quotes if q.kind in ("partial", "direct")] == [
+            "not very likely at all"
+        ]
+
     def test_quoted_phrase_after_a_verb_without_clause_is_mixed(self, quotes_of: Extract) -> None:
         text = 'Tom Reed called the new tax law "a gift to the rich" on Monday.'
         [mixed] = only(quotes_of(text), "mixed")
