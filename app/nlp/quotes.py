@@ -100,9 +100,13 @@ def _mixed_quotes(
 
 
 def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
-    """The quoted words are most of the clause: a quotation, not reported speech with a phrase
-    quoted in it."""
-    return len(quote.text.split()) >= 0.6 * len(clause.text.split())
+    """The quoted words are most of the clause, or open it: a quotation, not reported speech
+    with a phrase quoted in it."""
+    starts_with_it = (clause.start if isinstance(clause, QuoteSpan) else clause.start_char) >= (
+        quote.start - 1
+    )
+    # 'praised "his integrity" as he spoke': the quote is the object, the rest is about it
+    return starts_with_it or len(quote.text.split()) >= 0.6 * len(clause.text.split())
 
 
 def _reporting_clause(doc: Doc, quote: QuoteSpan) -> Span | None:
