@@ -404,10 +404,12 @@ def continues_previous(c: QuoteContext) -> Speaker | None:
         # becomes a subject there ("…," said Mr Florin. He said … "…" is still Mr Florin;
         # "…," Ruddock told BBC Wales Sport. "…" is still Ruddock)
         own = (a.speaker_start or 0, a.speaker_end or 0)
+        named = [m for m in c.mentions if m.label in SPEAKER_LABELS]
         for token in c.doc.char_span(previous.mark_end, c.open_at, alignment_mode="contract") or []:
-            if token.dep_ in ("nsubj", "nsubjpass") and not own[0] <= token.idx < own[1]:
-                if token.lower_ not in _PERSONAL_PRONOUNS | {"it", "who", "which", "that"}:
-                    return None
+            if token.dep_ not in ("nsubj", "nsubjpass") or own[0] <= token.idx < own[1]:
+                continue
+            if token.pos_ == "PROPN" or any(m.start <= token.idx < m.end for m in named):
+                return None
     return Speaker(a.cue, a.speaker_text, a.speaker_start, a.speaker_end, a.speaker)
 
 
