@@ -42,7 +42,9 @@ _leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
 # courtesy titles are not part of a name: "Dr Cumberbatch" is Cumberbatch
 _honorific_re = re.compile(
     r"^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lord|lady|rev|fr|cardinal|archbishop"
-    r"|bishop|rabbi|imam|sheikh|president|senator|governor|chancellor|judge|justice)\.?\s+"
+    r"|bishop|rabbi|imam|sheikh|president|senator|governor|chancellor|judge|justice"
+    # US titles (issue 9): "Sen. Ron Johnson", "Rep. Paul Ryan", "Gov. Jerry Brown"
+    r"|sen|rep|gov|lt|col|gen|sgt|adm|atty)\.?\s+"
     r"(?=[A-Z])",
     re.IGNORECASE,
 )

@@ -139,6 +139,8 @@ def results_nlp() -> Language:
             {"label": "GPE", "pattern": "Lowmoor"},
             {"label": "GPE", "pattern": "Norland"},
             {"label": "PERSON", "pattern": "J. Pike 4-43"},
+            {"label": "ORG", "pattern": "Sen. Ron Kale"},
+            {"label": "PERSON", "pattern": "Gov. Ana Mora"},
             {"label": "PERSON", "pattern": "Ada Reed ("},
         ]
     )
@@ -157,6 +159,8 @@ def results_nlp() -> Language:
         ("1. Ada Reed ( Norland ) 11.14", [("Ada Reed", "PERSON"), ("Norland", "GPE")]),
         # figures and brackets are never part of a name
         ("( J. Pike 4-43 )", [("J. Pike", "PERSON")]),
+        # US titles are not part of a name, and make a person whatever the model said
+        ("Sen. Ron Kale met Gov. Ana Mora .", [("Ron Kale", "PERSON"), ("Ana Mora", "PERSON")]),
     ],
 )
 def test_results_tables(results_nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:
