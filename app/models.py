@@ -14,6 +14,7 @@ class QuoteKind(StrEnum):
     direct = "direct"
     block = "block"
     partial = "partial"
+    mixed = "mixed"
     indirect = "indirect"
 
 
@@ -91,6 +92,8 @@ class Quote(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"), index=True),
     )
+    # issue 9: how sure the attribution is, from the rule that made it (0 without a speaker)
+    confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class IngestJob(SQLModel, table=True):
@@ -244,7 +247,8 @@ class QuotePublic(Schema):
     end: int = Field(description="End offset (exclusive) of `text` in the article body.")
     kind: QuoteKind = Field(
         description="`direct` (in quotation marks), `block` (paragraph introduced by a speech "
-        "verb), `partial` (a quoted phrase inside a sentence) or `indirect` (reported speech)."
+        "verb), `partial` (a quoted phrase inside a sentence), `mixed` (reported speech holding a "
+        "quoted phrase) or `indirect` (reported speech)."
     )
     cue: str | None = Field(description="The speech verb, e.g. `said`, `added`.")
     speaker: str | None = Field(description="Resolved speaker name, or null when unknown.")
@@ -252,6 +256,12 @@ class QuotePublic(Schema):
     speaker_start: int | None = Field(description="Start offset of `speaker_text`.")
     speaker_end: int | None = Field(description="End offset (exclusive) of `speaker_text`.")
     speaker_entity_id: int | None = Field(description="Entity id of the resolved speaker.")
+    confidence: float = Field(
+        default=0.0,
+        description="How sure the attribution is, 0 to 1, set by the rule that found the "
+        'speaker (e.g. 0.95 for `"…," she said`, 0.65 for the subject of a clause ending in a '
+        "colon before the quote); 0 when no speaker was found. See docs/extraction.md.",
+    )
 
 
 class QuoteHit(QuotePublic):

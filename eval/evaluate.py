@@ -24,8 +24,8 @@ import json  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.nlp.entities import extract_entities  # noqa: E402
-from app.nlp.pipeline import load_pipeline  # noqa: E402
-from app.nlp.quotes import extract_quotes  # noqa: E402
+from app.nlp.pipeline import load_pipeline, recase_capital_lines  # noqa: E402
+from app.nlp.quotes import QuoteSpan, extract_quotes, quote_spans  # noqa: E402
 from eval.gold_tool import body_hash, load_bodies  # noqa: E402
 
 GOLD = ROOT / "eval" / "gold"
@@ -148,6 +148,17 @@ def score_entities(gold: list[Mention], predicted: list[Mention]) -> dict[str, t
     return results
 
 
+def _as_gold_kinds(quote: QuoteSpan, text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) in the gold's terms. The gold has no `mixed` kind: its annotators
+    marked the reported clause as indirect and each quoted fragment in it as partial."""
+    if quote.kind != "mixed":
+        return [(quote.start, quote.end, quote.kind)]
+    fragments = quote_spans(text[quote.start : quote.end])
+    return [(quote.start, quote.end, "indirect")] + [
+        (quote.start + start, quote.start + end, "partial") for start, end, _ in fragments
+    ]
+
+
 def run(worst: int) -> None:
     settings = Settings()
     gold_rows = load_gold()
@@ -181,6 +192,8 @@ def run(worst: int) -> None:
     raw_e: list[Mention] = []
     started = time.perf_counter()
     docs = list(nlp.pipe(bodies.values(), batch_size=32))
+    for doc in docs:
+        recase_capital_lines(nlp, doc)
     nlp_seconds = time.perf_counter() - started
     started = time.perf_counter()
     for article, doc in zip(bodies, docs, strict=True):
@@ -189,17 +202,18 @@ def run(worst: int) -> None:
             Mention(article, m.start, m.end, m.label) for m in mentions if m.label in ENTITY_TYPES
         ]
         for q in extract_quotes(doc, mentions):
-            ours_q.append(
+            ours_q += [
                 Quote(
                     article,
-                    q.start,
-                    q.end,
-                    q.kind,
+                    start,
+                    end,
+                    kind,
                     q.speaker_start,
                     q.speaker_end,
                     q.speaker.name if q.speaker else None,
                 )
-            )
+                for start, end, kind in _as_gold_kinds(q, doc.text)
+            ]
         raw_e += [
             Mention(article, e.start_char, e.end_char, e.label_)
             for e in doc.ents

@@ -42,9 +42,11 @@ def test_seed_quotes_are_attributed_to_ren_zhengfei(seeded_client: TestClient) -
     assert block["text"].endswith("we'd be happy to talk.")
     assert block["speaker"] == "Ren Zhengfei" and block["cue"] == "said"
 
-    [whirlpool] = [q for q in quotes if q["text"] == "political whirlpool"]
-    assert whirlpool["kind"] == "partial" and whirlpool["speaker"] == "Ren Zhengfei"
-    assert whirlpool["speaker_text"] == "The executive"
+    # issue 9: the quoted phrase inside reported speech is one mixed quote over the clause
+    [whirlpool] = [q for q in quotes if "“political whirlpool”" in q["text"]]
+    assert whirlpool["kind"] == "mixed" and whirlpool["speaker"] == "Ren Zhengfei"
+    assert whirlpool["text"].startswith("Huawei doesn’t have the energy")
+    assert whirlpool["speaker_text"] == "The executive" and whirlpool["confidence"] > 0
 
     ren = seeded_client.get("/api/v1/entities?name_prefix=Ren Zhengfei").json()["items"][0]
     said = seeded_client.get(f"/api/v1/entities/{ren['id']}/quotes").json()

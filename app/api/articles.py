@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from app.api.params import MAX_ID, ArticleId, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, ArticleId, MinConfidence, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
@@ -164,12 +164,21 @@ def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
     "/{article_id}/quotes", response_model=Page[QuotePublic], responses=problem_responses(404)
 )
 def list_article_quotes(
-    request: Request, session: SessionDep, page: PageDep, article_id: ArticleId
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    article_id: ArticleId,
+    min_confidence: MinConfidence = None,
 ) -> Page[QuotePublic]:
     """List the quotes in one article, in body order."""
     _get_or_404(session, article_id)
     items, total, following = queries.article_quotes(
-        session, article_id=article_id, limit=page.limit, offset=page.offset, cursor=page.cursor
+        session,
+        article_id=article_id,
+        limit=page.limit,
+        offset=page.offset,
+        cursor=page.cursor,
+        min_confidence=min_confidence,
     )
     quotes = [QuotePublic.model_validate(item) for item in items]
     return Page[QuotePublic].build(request, page, quotes, total, following)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.api.params import EntityId, SummaryRoute, problem_responses
+from app.api.params import EntityId, MinConfidence, SummaryRoute, problem_responses
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
@@ -120,13 +120,18 @@ def list_entity_articles(
 
 @router.get("/{entity_id}/quotes", response_model=Page[QuoteHit], responses=problem_responses(404))
 def list_entity_quotes(
-    request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    entity_id: EntityId,
+    min_confidence: MinConfidence = None,
 ) -> Page[QuoteHit]:
     """List what one entity said: the quotes attributed to it."""
     _get_or_404(session, entity_id)
     items, total, following = quote_queries.list_quotes(
         session,
         speaker_entity_id=entity_id,
+        min_confidence=min_confidence,
         limit=page.limit,
         offset=page.offset,
         cursor=page.cursor,

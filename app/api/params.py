@@ -17,6 +17,18 @@ MAX_ID = 2**63 - 1
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.", examples=[1])]
 QuoteId = Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[1])]
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id.", examples=[1])]
+# issue 9: a journalist can ask only for attributions the extractor is sure of
+MinConfidence = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        le=1,
+        description="Only quotes whose attribution `confidence` is at least this (0 to 1). "
+        "0.85 keeps speakers named by a speech verb in the quote's own sentence "
+        '(`"…," she said`, `He said: "…"`); quotes without a speaker have confidence 0.',
+        examples=[0.85],
+    ),
+]
 
 
 class ValidationIssue(BaseModel):

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from app.api.params import MAX_ID, HighlightDep, QuoteId, SummaryRoute, problem_responses
+from app.api.params import (
+    MAX_ID,
+    HighlightDep,
+    MinConfidence,
+    QuoteId,
+    SummaryRoute,
+    problem_responses,
+)
 from app.db import SessionDep
 from app.errors import NotFound
 from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
@@ -47,6 +54,7 @@ def list_quotes(
         int | None, Query(ge=1, le=MAX_ID, description="Only quotes in this article.")
     ] = None,
     kind: Annotated[QuoteKind | None, Query(description="Only quotes of this kind.")] = None,
+    min_confidence: MinConfidence = None,
     q: Annotated[
         str | None,
         Query(
@@ -66,6 +74,7 @@ def list_quotes(
         "article_id": article_id,
         "kind": kind,
         "expression": expression,
+        "min_confidence": min_confidence,
     }
     if fmt is not ExportFormat.json:
         statement = queries.quotes_query(**filters)

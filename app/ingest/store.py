@@ -122,6 +122,7 @@ def save_article(
             "speaker_start": q.speaker_start,
             "speaker_end": q.speaker_end,
             "speaker_entity_id": entities.id_for(q.speaker) if q.speaker else None,
+            "confidence": q.confidence,
         }
         for q in annotation.quotes
     ]

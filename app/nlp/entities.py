@@ -42,7 +42,9 @@ _leading_the_re = re.compile(r"^the\s+", re.IGNORECASE)
 # courtesy titles are not part of a name: "Dr Cumberbatch" is Cumberbatch
 _honorific_re = re.compile(
     r"^(?:mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lord|lady|rev|fr|cardinal|archbishop"
-    r"|bishop|rabbi|imam|sheikh|president|senator|governor|chancellor|judge|justice)\.?\s+"
+    r"|bishop|rabbi|imam|sheikh|president|senator|governor|chancellor|judge|justice"
+    # US titles (issue 9): "Sen. Ron Johnson", "Rep. Paul Ryan", "Gov. Jerry Brown"
+    r"|sen|rep|gov|lt|col|gen|sgt|adm|atty)\.?\s+"
     r"(?=[A-Z])",
     re.IGNORECASE,
 )
@@ -50,6 +52,13 @@ _edge_punct_re = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\],;:!
 # the last word before a final full stop; short ones are abbreviations ("U.S.", "Inc.", "Jr.")
 _last_word_re = re.compile(r"([^\s.]*)\.$")
 _space_re = re.compile(r"\s+")
+# a score, a tally or a count written after a name in results and tables: "Somerset 83",
+# "Kent 108-3", "D. Blenkiron 4-43" (never part of the name)
+_trailing_number_re = re.compile(r"(?:\s+\d+(?:[-.:/]\d+)*)+$")
+# what follows a team in results: a score or tally, not a year or a date ("Paris 2024",
+# "MADRID 1996-08-30")
+_score_after_re = re.compile(r"^\s+(?!(?:1[89]|20)\d\d\b)\d{1,3}(?:-\d{1,3})?(?![\d-])")
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,16 @@ def _trimmed_bounds(span: Span) -> tuple[int, int]:
         if (m := _last_word_re.search(text)) and len(m.group(1)) > 3:
             end -= 1
             text = text[:-1]
+        # a name never runs over a line break or into a parenthesis ("Scott Draper ( Australia")
+        if (cut := min((i for i in (text.find("\n"), text.find(" (")) if i > 0), default=-1)) > 0:
+            end -= len(text) - cut
+            text = text[:cut]
+        if span.label_ in ("PERSON", "ORG", "GPE", "LOC") and (
+            m := _trailing_number_re.search(text)
+        ):
+            if m.start() > 0:
+                end -= len(m.group())
+                text = text[: m.start()]
         if (start, end) == before:
             return start, end
 
@@ -96,19 +115,33 @@ def canonical(text: str, label: str) -> tuple[str, str]:
 def extract_entities(doc: Doc) -> list[EntityMention]:
     """Entity mentions in text order; a lone surname joins the full name used in the same doc."""
     mentions: list[EntityMention] = []
+    body = doc.text  # once: spaCy rebuilds it from the tokens on every access
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
         start, end = _trimmed_bounds(ent)
-        text = doc.text[start:end]
+        text = body[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
-        name, label = canonical(text, "PERSON" if titled else ent.label_)
+        label = "PERSON" if titled else _team_or(ent.label_, body, end)
+        name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
-    mentions = _with_interview_speakers(doc.text, mentions)
+    mentions = _with_interview_speakers(body, mentions)
     return _by_majority_type(_link_partial_names(mentions))
+
+
+def _team_or(label: str, text: str, end: int) -> str:
+    """A place followed by a score is a team ("Somerset 83 and 174", "Leicestershire 22
+    points"): sports clubs are named after places and are organisations."""
+    if label in _PLACE_LABELS and _score_after_re.match(text[end : end + 12]):
+        before = text[:end].rstrip()
+        line_start = text.rfind("\n", 0, end) + 1
+        # "( Nigeria ) 11.14": a country in brackets after an athlete stays a place
+        if not text[line_start:end].rstrip().endswith(")") and not before.endswith(")"):
+            return "ORG"
+    return label
 
 
 def _by_majority_type(mentions: list[EntityMention]) -> list[EntityMention]:

@@ -1,6 +1,7 @@
 """Loads the spaCy pipeline once and annotates texts in batches with entities and quotes."""
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -8,8 +9,8 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
-from spacy.util import compile_suffix_regex
+from spacy.tokens import Doc, Span
+from spacy.util import compile_suffix_regex, filter_spans
 
 from app.nlp.entities import EntityMention, extract_entities
 from app.nlp.quotes import QuoteSpan, extract_quotes
@@ -27,6 +28,10 @@ class Annotation:
 
 # technical terms the stock tokenizer splits ("5G" → "5" "G", then tagged as a number):
 # a number with one or two capitals, or a capitalised word with hyphenated parts ending in digits
+_line_re = re.compile(r"[^\n]+")
+_word_split_re = re.compile(r"(\W+)")
+# a word not at the start of a sentence or line, where capitals tell names from other words
+_cased_word_re = re.compile(r"(?<=[^\s.!?\"“])\s+([A-Za-z][a-z]+|[a-z]+)\b")
 _TERM_RE = re.compile(r"^(?:\d+[A-Z]{1,2}|[A-Z][A-Za-z]*(?:-[A-Za-z]+)*-\d+[A-Za-z]?)$")
 
 
@@ -48,8 +53,69 @@ def annotate(texts: Sequence[str], *, model: str, batch_size: int = 32) -> Itera
     """Run the pipeline over ``texts`` with ``nlp.pipe`` and yield one annotation per text."""
     nlp = load_pipeline(model)
     for doc in _docs(nlp, texts, batch_size):
+        recase_capital_lines(nlp, doc)
         entities = extract_entities(doc)
         yield Annotation(entities=tuple(entities), quotes=tuple(extract_quotes(doc, entities)))
+
+
+def _capital_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of lines written in capitals: headlines and datelines ("CRICKET -
+    LEICESTERSHIRE TAKE OVER AT TOP", "MADRID 1996-08-30")."""
+    lines = []
+    for match in _line_re.finditer(text):
+        letters = [c for c in match.group() if c.isalpha()]
+        if len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+            lines.append((match.start(), match.end()))
+    return lines
+
+
+def _recase(line: str, casing: dict[str, str], nlp: Language) -> str:
+    """Each word as the rest of the text writes it ("PASSPORT" → "passport" when the body has
+    "passport", "SILVA" → "Silva"), else title case, function words in lower case. Same length,
+    so offsets carry over."""
+    cased = []
+    for word in _word_split_re.split(line):
+        lower = word.lower()
+        if lower in casing:
+            cased.append(casing[lower])
+        elif nlp.vocab[lower].is_stop:
+            cased.append(lower)
+        else:
+            cased.append(word.capitalize())
+    recased = "".join(cased)
+    return recased if len(recased) == len(line) else line
+
+
+def _casing(text: str, lines: list[tuple[int, int]]) -> dict[str, str]:
+    """How the text outside capital lines writes each word, not counting sentence starts."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    previous_end = 0
+    for start, end in [*lines, (len(text), len(text))]:
+        for match in _cased_word_re.finditer(text, previous_end, start):
+            word = match.group(1)
+            if not word.isupper():
+                votes[word.lower()][word] += 1
+        previous_end = end
+    return {lower: forms.most_common(1)[0][0] for lower, forms in votes.items()}
+
+
+def recase_capital_lines(nlp: Language, doc: Doc) -> None:
+    """The model reads names by their capitals, so a line in capitals is all names or none:
+    its entities come from the line re-cased and run again (same offsets)."""
+    body = doc.text
+    lines = _capital_lines(body)
+    if not lines:
+        return
+    casing = _casing(body, lines)
+    texts = [_recase(body[start:end], casing, nlp) for start, end in lines]
+    found: list[Span] = []
+    for (start, _), line_doc in zip(lines, nlp.pipe(texts), strict=True):
+        for ent in line_doc.ents:
+            span = doc.char_span(start + ent.start_char, start + ent.end_char, label=ent.label_)
+            if span is not None:
+                found.append(span)
+    kept = [e for e in doc.ents if not any(s < e.end_char and e.start_char < e_ for s, e_ in lines)]
+    doc.set_ents(filter_spans([*kept, *found]), default="unmodified")
 
 
 def _docs(nlp: Language, texts: Sequence[str], batch_size: int) -> Iterator[Doc]:

@@ -128,9 +128,12 @@ def article_quotes(
     limit: int | None = None,
     offset: int = 0,
     cursor: str | None = None,
+    min_confidence: float | None = None,
 ) -> tuple[list[Any], int, str | None]:
     """The quotes of one article in body order: all of them, or one page."""
     statement = rows_of(Quote).where(Quote.article_id == article_id)
+    if min_confidence is not None:
+        statement = statement.where(col(Quote.confidence) >= min_confidence)
     order = Order((col(Quote.start), col(Quote.id)))
     if limit is None:
         items = list(read(session, statement.order_by(*order.clauses())))

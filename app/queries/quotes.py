@@ -16,6 +16,7 @@ def quotes_query(
     article_id: int | None = None,
     kind: str | None = None,
     expression: str | None = None,
+    min_confidence: float | None = None,
 ) -> Any:
     """Quotes with the title of their article. ``speaker`` matches the resolved or written
     speaker name, ignoring (ASCII) case."""
@@ -34,6 +35,8 @@ def quotes_query(
         statement = statement.where(Quote.article_id == article_id)
     if kind is not None:
         statement = statement.where(Quote.kind == kind)
+    if min_confidence is not None:
+        statement = statement.where(col(Quote.confidence) >= min_confidence)
     if expression is not None:
         statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
     return statement

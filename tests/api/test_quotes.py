@@ -1,5 +1,6 @@
 """/api/v1/quotes: filters by speaker, article, kind and full-text search in quote text."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -40,6 +41,49 @@ class TestListQuotes:
         assert ids(client.get("/api/v1/quotes?speaker=Émile Zola")) == [quote.id]
         assert ids(client.get("/api/v1/quotes?speaker=émile zola")) == []  # SQLite folds ASCII
 
+    def test_min_confidence(self, client: TestClient, session: Session) -> None:
+        article = make_article(session)
+        ada = make_entity(session, name="Ada Lovelace")
+        sure = make_quote(
+            session, article, speaker="Ada Lovelace", speaker_entity_id=ada.id, confidence=0.9
+        )
+        guess = make_quote(
+            session,
+            article,
+            start=30,
+            speaker="Ada Lovelace",
+            speaker_entity_id=ada.id,
+            confidence=0.6,
+        )
+        nobody = make_quote(session, article, start=60)
+        assert ids(client.get("/api/v1/quotes")) == [sure.id, guess.id, nobody.id]
+        assert ids(client.get("/api/v1/quotes?min_confidence=0.85")) == [sure.id]
+        assert ids(client.get("/api/v1/quotes?min_confidence=0.6")) == [sure.id, guess.id]
+        assert ids(client.get("/api/v1/quotes?min_confidence=0")) == [sure.id, guess.id, nobody.id]
+        # the same filter wherever quotes are listed
+        assert ids(client.get(f"/api/v1/articles/{article.id}/quotes?min_confidence=0.85")) == [
+            sure.id
+        ]
+        assert ids(client.get(f"/api/v1/entities/{ada.id}/quotes?min_confidence=0.85")) == [sure.id]
+        body = client.get(f"/api/v1/quotes/{sure.id}").json()
+        assert body["confidence"] == 0.9
+
+    @pytest.mark.parametrize("value", ["-0.1", "1.5", "high"])
+    def test_min_confidence_out_of_range_is_422(self, client: TestClient, value: str) -> None:
+        for path in ("/api/v1/quotes", "/api/v1/articles/1/quotes", "/api/v1/entities/1/quotes"):
+            response = client.get(f"{path}?min_confidence={value}")
+            assert response.status_code == 422
+            assert response.json()["errors"][0]["loc"] == ["query", "min_confidence"]
+
+    def test_min_confidence_is_documented(self, client: TestClient) -> None:
+        spec = client.get("/openapi.json").json()
+        for path in ("/api/v1/quotes", "/api/v1/articles/{article_id}/quotes"):
+            [param] = [
+                p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "min_confidence"
+            ]
+            assert "confidence" in param["description"]
+            assert param["schema"]["anyOf"][0]["maximum"] == 1
+
     def test_unknown_kind_is_422(self, client: TestClient) -> None:
         assert client.get("/api/v1/quotes?kind=rumour").status_code == 422
 
@@ -61,4 +105,5 @@ class TestGetQuote:
             "speaker_start": None,
             "speaker_end": None,
             "speaker_entity_id": None,
+            "confidence": 0.0,
         }

@@ -48,6 +48,20 @@ def test_seeds_twice_changes_nothing(engine: Engine) -> None:
     assert snapshot(engine) == before
 
 
+def test_quotes_are_stored_with_their_confidence(engine: Engine, tmp_path: Path) -> None:
+    text = (
+        '"The harbour will reopen in May," Mara Quint said on Tuesday. '
+        'The sign on the gate read: "Closed until further notice."'
+    )
+    source = write_jsonl(tmp_path / "one.jsonl", [{"id": "c1", "title": "Harbour", "body": text}])
+    ingest([source], engine=engine, model=MODEL)
+    path = engine.url.database
+    assert path
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT speaker, confidence FROM quote ORDER BY start").fetchall()
+    assert rows == [("Mara Quint", 0.95), (None, 0.0)]
+
+
 def test_changed_body_updates_and_reextracts(engine: Engine, tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
     old = {"id": "s1", "title": "Vote", "body": 'Maria Lopez said: "We have won the vote."'}

@@ -127,3 +127,41 @@ def test_a_title_makes_a_person(ruler_nlp: Language) -> None:
     )
     [mention] = extract_entities(ruler_nlp("Dr Houlton agreed."))
     assert (mention.text, mention.label) == ("Houlton", "PERSON")
+
+
+@pytest.fixture(scope="module")
+def results_nlp() -> Language:
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "GPE", "pattern": "Kestrelshire"},
+            {"label": "GPE", "pattern": "Lowmoor"},
+            {"label": "GPE", "pattern": "Norland"},
+            {"label": "PERSON", "pattern": "J. Pike 4-43"},
+            {"label": "ORG", "pattern": "Sen. Ron Kale"},
+            {"label": "PERSON", "pattern": "Gov. Ana Mora"},
+            {"label": "PERSON", "pattern": "Ada Reed ("},
+        ]
+    )
+    return nlp
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a place followed by a score is a club
+        ("Kestrelshire 22 points , Lowmoor 4 .", [("Kestrelshire", "ORG"), ("Lowmoor", "ORG")]),
+        ("Kestrelshire beat Lowmoor by 39 runs .", [("Kestrelshire", "GPE"), ("Lowmoor", "GPE")]),
+        # a year or a date after a place is no score; a country in brackets stays a place
+        ("Norland 1996-08-30", [("Norland", "GPE")]),
+        ("Norland 2024 will host the games .", [("Norland", "GPE")]),
+        ("1. Ada Reed ( Norland ) 11.14", [("Ada Reed", "PERSON"), ("Norland", "GPE")]),
+        # figures and brackets are never part of a name
+        ("( J. Pike 4-43 )", [("J. Pike", "PERSON")]),
+        # US titles are not part of a name, and make a person whatever the model said
+        ("Sen. Ron Kale met Gov. Ana Mora .", [("Ron Kale", "PERSON"), ("Ana Mora", "PERSON")]),
+    ],
+)
+def test_results_tables(results_nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.label) for m in extract_entities(results_nlp(text))] == expected

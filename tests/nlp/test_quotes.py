@@ -59,13 +59,29 @@ class TestDirectQuotes:
 
 
 class TestPartialAndScareQuotes:
-    def test_quoted_phrase_with_a_speech_verb_is_partial(self, quotes_of: Extract) -> None:
+    def test_quoted_phrase_in_reported_speech_is_one_mixed_quote(self, quotes_of: Extract) -> None:
         text = (
             'Ana Silva arrived. The minister added that the plan was a "historic mistake" for all.'
         )
-        partial = only(quotes_of(text), "partial")
-        assert [q.text for q in partial] == ["historic mistake"]
-        assert partial[0].speaker and partial[0].speaker.name == "Ana Silva"
+        quotes = quotes_of(text)
+        assert only(quotes, "partial") == [] and only(quotes, "indirect") == []
+        [mixed] = only(quotes, "mixed")
+        assert mixed.text == 'the plan was a "historic mistake" for all'
+        assert mixed.speaker and mixed.speaker.name == "Ana Silva"
+
+    def test_a_quote_that_is_the_whole_statement_stays_a_quote(self, quotes_of: Extract) -> None:
+        text = 'Asked about the plan, most members said "not very likely at all" on Monday.'
+        quotes = quotes_of(text)
+        assert only(quotes, "mixed") == []
+        assert [q.text for q in quotes if q.kind in ("partial", "direct")] == [
+            "not very likely at all"
+        ]
+
+    def test_quoted_phrase_after_a_verb_without_clause_is_mixed(self, quotes_of: Extract) -> None:
+        text = 'Tom Reed called the new tax law "a gift to the rich" on Monday.'
+        [mixed] = only(quotes_of(text), "mixed")
+        assert '"a gift to the rich"' in mixed.text and mixed.text.startswith("the new tax law")
+        assert mixed.speaker_text == "Tom Reed"
 
     def test_scare_quotes_and_titles_are_not_quotes(self, quotes_of: Extract) -> None:
         text = 'The "smart" fridge was reviewed next to the film "Blue Moon" at the fair.'
@@ -244,6 +260,12 @@ class TestMoreIndirect:
             quotes_of("Scientists at Oxford University reported the ice was thinning."), "indirect"
         )
         assert quote.text == "the ice was thinning"
+
+    def test_verb_of_finding_reports_a_clause(self, quotes_of: Extract) -> None:
+        text = "A survey by the Pew Research Center found that most voters distrust both parties."
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == "most voters distrust both parties"
+        assert quote.cue == "found" and quote.speaker_text == "A survey by the Pew Research Center"
 
 
 class TestColonInterviews:

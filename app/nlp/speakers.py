@@ -1,0 +1,306 @@
+"""Who a speech verb's speaker is: its subject as written, resolved to an entity mention.
+
+Used by the attribution rules (``app.nlp.attribution``) and by block and reported quotes.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from app.nlp.entities import EntityMention
+
+SPEECH_VERBS = frozenset(
+    """say tell add state stress warn argue insist explain write claim note announce declare
+    reply respond ask comment acknowledge admit confirm deny suggest report tweet urge agree
+    elaborate recall predict concede reiterate emphasise emphasize assert maintain complain
+    remark observe caution testify vow promise answer describe continue conclude
+    call dub label brand term
+    quip joke shout yell scream exclaim muse opine boast brag post retort counter interject
+    recount mention demand charge contend lament mock plead pledge proclaim scoff snap sneer
+    whisper wonder inquire accuse praise criticize criticise blast slam tout allege chide
+    retweet email text thunder gush fume rail lash retaliate bark cry hail lambaste reason
+    speculate concur point sum summarize summarise admonish advise counsel insinuate
+    """.split()
+)
+_IRREGULAR = {
+    "said": "say",
+    "says": "say",
+    "told": "tell",
+    "tells": "tell",
+    "wrote": "write",
+    "writes": "write",
+    "written": "write",
+}
+_PRONOUNS = frozenset({"he", "she"})
+_ORG_PRONOUNS = frozenset({"it"})
+_RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
+# people who speak for someone else: "a spokesman for Acme" speaks for Acme
+_PROXY_NOUNS = frozenset("spokesman spokeswoman spokesperson representative statement".split())
+_PERSON_NOUNS = frozenset(
+    """executive spokesman spokeswoman spokesperson minister president chairman chairwoman chair
+    director official leader founder chief ceo boss manager secretary senator governor mayor
+    minister prime premier officer analyst expert coach captain player star actor actress singer
+    author lawyer attorney judge professor scientist researcher doctor economist businessman
+    businesswoman owner head commissioner ambassador diplomat general commander politician
+    mp lawmaker legislator candidate cardinal archbishop bishop pope priest chancellor
+    inspector detective superintendent commissioner negotiator adviser advisor nominee
+    billionaire congressman congresswoman""".split()
+)
+_ORG_NOUNS = frozenset(
+    "company firm group ministry department agency government organisation organization "
+    "union club party bank council committee board regulator team corporation campaign".split()
+)
+SPEAKER_DEPS = ("nsubj", "nsubjpass")
+# a subjectless speech verb takes the subject of the clause it hangs from through these
+_CLIMB_DEPS = frozenset({"conj", "advcl", "xcomp", "acl", "pcomp", "pobj", "prep", "dobj"})
+# NORP is left out: "the American" is a person, not the nationality
+SPEAKER_LABELS = ("PERSON", "ORG", "GPE")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The speaker of a cue: the phrase as written and the mention it resolves to."""
+
+    cue: str | None
+    text: str | None
+    start: int | None
+    end: int | None
+    mention: EntityMention | None
+
+
+def verb_lemma(word: str) -> str | None:
+    """The speech-verb lemma of an inflected form (said → say, stressed → stress), or None."""
+    word = word.lower()
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    candidates = [word, word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e"]
+    return next((c for c in candidates if c in SPEECH_VERBS), None)
+
+
+def is_speech_verb(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") and verb_lemma(token.text) is not None
+
+
+def inside(offset: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+def speaker_of(
+    verb: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
+) -> Speaker:
+    """The speaker of a speech verb (or of "according to"): its subject, resolved to an entity
+    mention when possible."""
+    cue = "according to" if verb.lower_ == "according" else verb.text
+    subject = subject_of(verb, quoted)
+    if subject is None:
+        return Speaker(cue, None, None, None, None)
+    return phrase_speaker(cue, subject, mentions, quoted)
+
+
+def phrase_speaker(
+    cue: str | None,
+    subject: Token,
+    mentions: Sequence[EntityMention],
+    quoted: Sequence[tuple[int, int]],
+) -> Speaker:
+    """A speaker given by the head word of its phrase."""
+    start, end = speaker_bounds(subject)
+    span = subject.doc.char_span(start, end)
+    text = span.text if span is not None else subject.text
+    return Speaker(cue, text, start, end, resolve(subject, start, end, mentions, quoted))
+
+
+def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | None:
+    """The subject of a speech verb: its own, its head's when it is coordinated or an adverbial
+    clause ("…, adding"), the noun a relative clause hangs on ("X, who said"), or a subject
+    written after the verb ("…," said Smith). Never a word inside quotation marks."""
+    if verb.lower_ == "according":
+        to = verb.nbor(1)
+        return next((c for c in to.children if c.dep_ == "pobj"), None)
+    candidate = verb
+    for _ in range(4):
+        subject = next(
+            (c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)),
+            None,
+        )
+        if (
+            subject is not None
+            and subject.lower_ in _RELATIVE_PRONOUNS
+            and candidate.dep_ == "relcl"
+        ):
+            noun = candidate.head  # "Ana Ruiz, a chemist, who said": Ruiz
+            while noun.dep_ == "appos" and noun.head is not noun:
+                noun = noun.head
+            return noun
+        if subject is not None:
+            return subject
+        if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
+            # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
+            root = verb.sent.root
+            own = next((c for c in root.children if c.dep_ in SPEAKER_DEPS), None)
+            if own is not None and not inside(own.idx, quoted):
+                return own
+        # "she released a statement saying", "…and joked": climb to the clause's subject
+        if candidate.dep_ not in _CLIMB_DEPS or candidate.head is candidate:
+            break
+        candidate = candidate.head
+    # "…," said Smith: an inverted subject the parser may label otherwise
+    return next(
+        (
+            c
+            for c in verb.rights
+            if c.pos_ in ("PROPN", "NOUN", "PRON")
+            and c.dep_ not in ("ccomp", "dobj", "npadvmod")
+            and not inside(c.idx, quoted)
+        ),
+        None,
+    )
+
+
+def speaker_bounds(subject: Token) -> tuple[int, int]:
+    """The subject phrase without appositions or relative clauses: "a spokeswoman for the
+    ministry" but not ", founder and CEO of Huawei"."""
+    doc = subject.doc
+    left = subject.left_edge.i
+    right = subject.i
+    for child in subject.rights:
+        if child.dep_ in ("compound", "flat", "prep") and child.i == right + 1:
+            right = child.right_edge.i
+    while left < subject.i and (doc[left].is_punct or doc[left].is_space):
+        left += 1
+    return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def resolve(
+    subject: Token,
+    start: int,
+    end: int,
+    mentions: Sequence[EntityMention],
+    quoted: Sequence[tuple[int, int]],
+) -> EntityMention | None:
+    """Named speaker → its mention; "he"/"she" or a role ("the executive") → a person named
+    before, outside quotes; an organisation noun ("the company") → the nearest organisation.
+    No evidence, no guess."""
+    named = [m for m in mentions if m.start < end and start < m.end and m.label in SPEAKER_LABELS]
+    # "United States President Donald Trump": the mention holding the head word, not the first
+    for mention in named:
+        if mention.start <= subject.idx < mention.end:
+            return mention
+    # "The finance minister, Jane Okafor, said": the name in apposition
+    for appos in (c for c in subject.children if c.dep_ == "appos"):
+        for mention in mentions:
+            if mention.start <= appos.idx < mention.end and mention.label in SPEAKER_LABELS:
+                return mention
+    # "Former health minister Jo Bell MP": a person named inside the phrase
+    people = [m for m in named if m.label == "PERSON"]
+    if people:
+        return people[0]
+    word = subject.lower_
+    if word in _PROXY_NOUNS:
+        # "a spokesman for Acme", "the Acme spokesman": the speaker is the one spoken for
+        for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
+            for mention in mentions:
+                within = prep.idx < mention.start < prep.right_edge.idx + len(prep.right_edge)
+                if within and mention.label in SPEAKER_LABELS:
+                    return mention
+        if named:
+            return named[0]
+    if word not in _PERSON_NOUNS and any(
+        c.dep_ in ("amod", "compound") and c.ent_type_ for c in subject.children
+    ):
+        # "the French government": a description naming something the text does not link
+        return named[0] if named else None
+    if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
+        return None  # "a spokesperson" introduces someone new; only "the executive" refers back
+    if _looks_like_a_name(subject) and not named:
+        # a surname the model did not tag ("Okafor wrote") joins the full name written before
+        people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
+        before = [m for m in people if m.end <= start]
+        if people:
+            return before[-1] if before else people[0]
+        return _untagged_name(subject)
+    if word in _PRONOUNS or word in _PERSON_NOUNS:
+        wanted = "PERSON"
+    elif word in _ORG_NOUNS or word in _ORG_PRONOUNS:
+        wanted = "ORG"
+    else:
+        return named[0] if named else None
+    earlier = [
+        m for m in mentions if m.end <= start and m.label == wanted and not inside(m.start, quoted)
+    ]
+    if word in _PERSON_NOUNS:
+        earlier = _holding_role(subject, earlier)
+    # a pronoun or role most often refers back to the last person who was the subject of a
+    # main clause or of a speech verb, not to whoever was named last ("… while Tom Reed
+    # would …. "…," he declared" is rarely Reed)
+    subjects = [m for m in earlier if _is_main_subject(subject.doc, m)]
+    candidates = subjects or earlier
+    return candidates[-1] if candidates else None
+
+
+def _looks_like_a_name(token: Token) -> bool:
+    """A proper noun, or a capitalised word inside a sentence the tagger read otherwise
+    ("Lopez, 58, told" with Lopez as an adjective)."""
+    if token.pos_ == "PROPN":
+        return True
+    return (
+        token.text[:1].isupper()
+        and not token.is_sent_start
+        and not token.is_stop
+        and token.pos_ in ("ADJ", "NOUN", "X")
+    )
+
+
+def _untagged_name(head: Token) -> EntityMention | None:
+    """A proper name the model did not tag, as the subject of a cue ("Husted continued"):
+    the speaker is that name (an organisation when written in capitals, "CNN")."""
+    words = [t for t in head.lefts if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
+    words = [*words, head]
+    if any(not t.text[:1].isupper() for t in words):
+        return None
+    start, end = words[0].idx, head.idx + len(head)
+    text = head.doc[words[0].i : head.i + 1].text
+    label = "ORG" if text.isupper() and len(text) > 1 else "PERSON"
+    return EntityMention(text=text, start=start, end=end, label=label, name=text)
+
+
+def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMention]:
+    """People whose title fits a role description: for "the deputy mayor", those introduced
+    as "Deputy Mayor …" if any; never those introduced with another title on the same noun
+    ("President Donald Trump")."""
+    wanted = {t.lower_ for t in role.subtree if t.dep_ != "det" and t.i <= role.i}
+    titled, untitled = [], []
+    for person in people:
+        title = _title_of(role.doc, person)
+        if wanted <= title:
+            titled.append(person)
+        elif role.lower_ not in title:
+            untitled.append(person)
+    return titled or untitled
+
+
+def _title_of(doc: Doc, mention: EntityMention) -> set[str]:
+    """Lower-cased words written just before a name as its title ("Deputy Mayor", "CEO")."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return set()
+    words: set[str] = set()
+    i = span.start - 1
+    while i >= 0 and doc[i].pos_ in ("PROPN", "NOUN", "ADJ") and not doc[i].ent_type_:
+        words.add(doc[i].lower_)
+        i -= 1
+    return words
+
+
+def _is_main_subject(doc: Doc, mention: EntityMention) -> bool:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    root = span.root
+    while root.dep_ in ("compound", "flat", "appos", "conj") and root.head is not root:
+        root = root.head
+    if root.dep_ not in SPEAKER_DEPS:
+        return False
+    verb = root.head
+    return verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None
