@@ -245,6 +245,12 @@ def render(results: Results) -> str:
             f"- {r.requests:,} answers, {r.rps:,.0f} req/s, p99 {num(r.p99_ms)} ms; {problems(r)}",
             f"- RSS of the server processes: start {samples[0][1]:.0f} MiB, peak {peak:.0f} MiB, "
             f"end {samples[-1][1]:.0f} MiB ({len(samples)} samples)",
+            "- by minute: "
+            + ", ".join(
+                f"{at / 60:.0f} min {mib:.0f}"
+                for at, mib in samples
+                if at == 0 or int(at // 60) != int((at - 5) // 60)
+            ),
         ]
     if results.peer_urls:
         out += ["", "Datasette URLs:", ""]
