@@ -71,8 +71,8 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
     raw.set_progress_handler(handler, _PROGRESS_STEPS)
     try:
         yield
-    except OperationalError as exc:
-        error = exc.orig
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        error = exc.orig if isinstance(exc, OperationalError) else exc
         if getattr(error, "sqlite_errorname", None) == "SQLITE_INTERRUPT":
             raise SearchTimeout(
                 f"The search ran for more than {timeout_ms} ms and was stopped; "
@@ -85,6 +85,19 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
         raise
     finally:
         raw.set_progress_handler(None, _PROGRESS_STEPS)
+
+
+def _run(session: Session, sql: str, params: dict[str, Any]) -> sqlite3.Cursor:
+    """Run SQL text on the session's own SQLite connection (inside its transaction), past
+    SQLAlchemy's statement layer: on a search page that layer cost more than SQLite's work."""
+    raw = session.connection().connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw.execute(sql, params)
+
+
+def _dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
 @dataclass(frozen=True)
@@ -194,11 +207,8 @@ def rank_articles(
     """
     where, params = _where(expression, filters)
     with time_limit(session, timeout_ms):
-        total = (
-            session.connection()
-            .execute(text(f"SELECT count(*) {_from(filters)} WHERE {where}"), params)
-            .scalar_one()
-        )
+        total = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
+        total = total.fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
         if sort == "-published" and total > DATE_WALK_MIN_HITS:
             ids_sql = _date_walk_sql(where, filters)
@@ -206,8 +216,8 @@ def rank_articles(
             ids_sql = (
                 f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
             )
-        ranked = session.connection().execute(text(f"{ids_sql} LIMIT :limit OFFSET :offset"), page)
-        hits = _page_hits(session, expression, dict(ranked.all()), highlight)
+        ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
+        hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
 
@@ -241,20 +251,19 @@ def _page_hits(
         return []
     ids = list(scores)
     names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
-    rows = session.connection().execute(
-        text(
-            f"""
-            SELECT {_HIT_COLUMNS},
-                   highlight(article_fts, 0, :open, :close) AS marked_title,
-                   highlight(article_fts, 1, :open, :close) AS marked_body
-            {_FROM_ROWS} WHERE article_fts MATCH :expression
-            AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
-            """
-        ),
+    rows = _run(
+        session,
+        f"""
+        SELECT {_HIT_COLUMNS},
+               highlight(article_fts, 0, :open, :close) AS marked_title,
+               highlight(article_fts, 1, :open, :close) AS marked_body
+        {_FROM_ROWS} WHERE article_fts MATCH :expression
+        AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
+        """,
         {"expression": expression, **_MARKS, **names},
     )
     by_id = {
-        row["id"]: {**_hit(row, highlight), "score": scores[row["id"]]} for row in rows.mappings()
+        row["id"]: {**_hit(row, highlight), "score": scores[row["id"]]} for row in _dicts(rows)
     }
     return [by_id[article_id] for article_id in ids if article_id in by_id]
 
@@ -311,8 +320,7 @@ def _facets(
     and (for the entity facet) the packed ids of the entities they mention."""
     entities = "entity" in names
     columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
-    sql = text(f"SELECT {columns} {_FROM} WHERE {where}")
-    rows = session.connection().execute(sql, params).all()
+    rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
     months = Counter(row[1] for row in rows)
     years: Counter[str | None] = Counter()
     for month, count in months.items():
