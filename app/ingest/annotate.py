@@ -13,6 +13,7 @@ from types import TracebackType
 
 from app.nlp import Annotation, annotate
 from app.nlp.entities import EntityMention
+from app.nlp.pipeline import load_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,8 @@ class Annotator:
             # threads, and logging re-creates its locks at fork. spaCy's own nlp.pipe(n_process)
             # forks the same way on Linux.
             context = multiprocessing.get_context("fork")
+            # loaded before the fork, the model is shared (copy on write), not loaded twice
+            load_pipeline(self.model)
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
@@ -171,8 +174,6 @@ def _chunks(texts: Sequence[str], count: int) -> list[Sequence[str]]:
 
 
 def _start_worker(model: str, ingest_pid: int) -> None:
-    from app.nlp.pipeline import load_pipeline
-
     load_pipeline(model)
 
     def watch() -> None:

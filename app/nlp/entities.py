@@ -96,18 +96,21 @@ def canonical(text: str, label: str) -> tuple[str, str]:
 def extract_entities(doc: Doc) -> list[EntityMention]:
     """Entity mentions in text order; a lone surname joins the full name used in the same doc."""
     mentions: list[EntityMention] = []
+    # Doc.text joins every token's text on each access: read once, not once per entity (which
+    # made extraction grow with the square of the text's length, issue 8)
+    whole = doc.text
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue
         start, end = _trimmed_bounds(ent)
-        text = doc.text[start:end]
+        text = whole[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
         name, label = canonical(text, "PERSON" if titled else ent.label_)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
-    mentions = _with_interview_speakers(doc.text, mentions)
+    mentions = _with_interview_speakers(whole, mentions)
     return _by_majority_type(_link_partial_names(mentions))
 
 
