@@ -56,6 +56,10 @@ def ingest(
         int | None, typer.Option(min=1, help="Articles per transaction [default: 64].")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad record.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes that annotate [default: one per core]."),
+    ] = None,
     if_empty: Annotated[
         bool, typer.Option(help="Do nothing when the database already holds articles.")
     ] = False,
@@ -117,6 +121,7 @@ def ingest(
                 batch_size=batch_size or settings.INGEST_BATCH_SIZE,
                 strict=strict,
                 on_record=lambda: progress.advance(task),
+                workers=workers or settings.INGEST_WORKERS or _CORES,
             )
     except IngestAborted as exc:
         err.print(f"[red]error:[/] {exc} (--strict: stopped; the current batch was not stored)")

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # a request that would wait longer than this for its turn gets a 503 with Retry-After
     MAX_QUEUE_WAIT_MS: int = 3000
     INGEST_BATCH_SIZE: int = 64
+    # processes that annotate during `corpus ingest`; 0 means one per core
+    INGEST_WORKERS: int = 0
     # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag
     CACHE_MAX_AGE: int = 0
     # origins allowed to call the API from a browser, as JSON: '["https://example.org"]'

@@ -35,7 +35,8 @@ def corpus_db(
     path = tmp_path_factory.mktemp("corpus") / "corpus.db"
     path.write_bytes(migrated_template.read_bytes())
     engine = create_db_engine(f"sqlite:///{path}")
-    report = ingest([JSONL], engine=engine, model=MODEL, batch_size=128)
+    # two worker processes, as `corpus ingest` runs on two cores (and in half the time)
+    report = ingest([JSONL], engine=engine, model=MODEL, batch_size=128, workers=2)
     engine.dispose()
     assert (report.seen, report.added, report.failed, report.duplicate) == (
         len(records),

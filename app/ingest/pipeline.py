@@ -3,14 +3,23 @@ transaction, with a report of what happened to every record."""
 
 import hashlib
 import logging
+import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from app.ingest.annotate import (
+    AnnotationOrError,
+    Annotator,
+    annotate_in_parts,
+    annotate_texts,
+)
 from app.ingest.clean import clean_body, clean_title, title_from_lead, word_count
 from app.ingest.sources import (
     RawArticle,
@@ -31,17 +40,17 @@ from app.ingest.store import (
 )
 from app.ingest.textio import fix_mojibake
 from app.models import Article
-from app.nlp import Annotation, annotate
-from app.nlp.entities import EntityMention
+from app.nlp import Annotation
 
 logger = logging.getLogger(__name__)
 
 # a body needs this many letters or digits to be an article (a 1-character body is not one)
 MIN_BODY_CHARS = 5
-# texts are annotated in parts of at most this many characters: spaCy refuses a text over
-# nlp.max_length (1,000,000, error E088) and needs about 1 GB of memory per 100,000 characters
-# for the parser and NER: https://spacy.io/api/language#init
-NLP_PART_CHARS = 100_000
+# a batch waiting for the write lock: SQLite's busy timeout first, then this many retries with
+# pauses doubling from the first to the longest (about a minute in all)
+_BUSY_RETRIES = 8
+_BUSY_FIRST_PAUSE_S = 0.2
+_BUSY_MAX_PAUSE_S = 5.0
 
 
 class IngestAborted(Exception):
@@ -121,12 +130,14 @@ def ingest(
     strict: bool = False,
     on_record: Callable[[], None] | None = None,
     web: Web | None = None,
+    workers: int = 1,
 ) -> IngestReport:
     """Ingest every record under ``paths``; re-running with the same input changes nothing.
 
     A record whose ``source_id`` already came earlier in the same run is a failure: with two
     texts for one id, each run would otherwise undo the previous one. In strict mode the first
-    failure stops the run after storing the records before it.
+    failure stops the run after storing the records before it. ``workers`` processes annotate
+    (1: this one).
     """
     return ingest_records(
         iter_records(list(paths), web),
@@ -135,7 +146,24 @@ def ingest(
         batch_size=batch_size,
         strict=strict,
         on_record=on_record,
+        workers=workers,
     )
+
+
+@dataclass
+class _Batch:
+    """A batch on its way to the database: its articles and, once ready, the annotations of
+    the texts it had to annotate, by content hash."""
+
+    items: list[PreparedArticle]
+    hashes: list[str]
+    result: Callable[[], list[AnnotationOrError]]
+    annotations: dict[str, AnnotationOrError] | None = None
+
+    def ready(self) -> dict[str, AnnotationOrError]:
+        if self.annotations is None:
+            self.annotations = dict(zip(self.hashes, self.result(), strict=True))
+        return self.annotations
 
 
 def ingest_records(
@@ -147,84 +175,151 @@ def ingest_records(
     strict: bool = False,
     on_record: Callable[[], None] | None = None,
     report: IngestReport | None = None,
+    workers: int = 1,
 ) -> IngestReport:
     """Store prepared records (from files, URLs or the write API) batch by batch, counting into
-    ``report`` (which a caller may read while it runs)."""
+    ``report`` (which a caller may read while it runs).
+
+    Each batch is annotated before its transaction starts (spaCy takes seconds; a write lock
+    held that long made a second ingest fail with "database is locked", issue 8). With
+    ``workers`` > 1 the next ``workers`` batches are being annotated while one is stored.
+    Batches are stored in input order."""
     report = report if report is not None else IngestReport()
     started = time.perf_counter()
     batch: list[PreparedArticle] = []
     first_seen: dict[str, str] = {}
+    pending: deque[_Batch] = deque()
+    ahead = workers if workers > 1 else 0
+
+    def send(items: list[PreparedArticle], keep: int) -> None:
+        if items:
+            pending.append(_annotated_later(engine, items, annotator))
+        while len(pending) > keep:
+            _store_batch(engine, pending.popleft(), model, report)
+
     try:
-        for record in records:
-            report.seen += 1
-            if isinstance(record, PreparedArticle):
-                where = f"{record.raw.path}:{record.raw.line}"
-                earlier = first_seen.setdefault(record.raw.source_id, where)
-                if earlier != where:
-                    record = SourceError(
-                        record.raw.path,
-                        record.raw.line,
-                        f"duplicate id {record.raw.source_id!r} in the input (first at {earlier})",
-                    )
-            if isinstance(record, SourceError):
-                report.failed += 1
-                report.errors.append(record)
-                logger.info("skipped %s", record)
-                if strict:
-                    _store_batch(engine, batch, model, batch_size, report)
-                    raise IngestAborted(record)
-            else:
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    _store_batch(engine, batch, model, batch_size, report)
-                    batch = []
-            if on_record:
-                on_record()
-        _store_batch(engine, batch, model, batch_size, report)
+        with Annotator(model=model, batch_size=batch_size, workers=workers) as annotator:
+            for record in records:
+                report.seen += 1
+                if isinstance(record, PreparedArticle):
+                    where = f"{record.raw.path}:{record.raw.line}"
+                    earlier = first_seen.setdefault(record.raw.source_id, where)
+                    if earlier != where:
+                        record = SourceError(
+                            record.raw.path,
+                            record.raw.line,
+                            f"duplicate id {record.raw.source_id!r} in the input "
+                            f"(first at {earlier})",
+                        )
+                if isinstance(record, SourceError):
+                    report.failed += 1
+                    report.errors.append(record)
+                    logger.info("skipped %s", record)
+                    if strict:
+                        send(batch, 0)
+                        raise IngestAborted(record)
+                else:
+                    batch.append(record)
+                    if len(batch) >= batch_size:
+                        send(batch, ahead)
+                        batch = []
+                if on_record:
+                    on_record()
+            send(batch, 0)
     finally:
         report.seconds = time.perf_counter() - started
     return report
 
 
-def _store_batch(
-    engine: Engine,
-    batch: list[PreparedArticle],
-    model: str,
-    nlp_batch_size: int,
-    report: IngestReport,
-) -> None:
-    """Store one batch in one transaction. If it fails, none of it is stored and each article
-    is tried again in a transaction of its own, so a bad article costs only itself."""
-    if not batch:
-        return
-    counts = IngestReport()
+def _annotated_later(engine: Engine, items: list[PreparedArticle], annotator: Annotator) -> _Batch:
+    """Start annotating the texts of ``items`` that are not stored yet (read without a
+    transaction, so without any lock)."""
+    hashes: dict[str, str] = {}
+    for item in _needing_text(engine, items):
+        hashes.setdefault(item.content_hash, item.body)
+    return _Batch(items, list(hashes), annotator.submit(list(hashes.values())))
+
+
+def _needing_text(engine: Engine, items: list[PreparedArticle]) -> list[PreparedArticle]:
+    """The items whose text is neither stored under their id nor under another's: the ones
+    the store will most likely annotate. The store decides again in its transaction."""
+    source_ids = [i.raw.source_id for i in items]
+    hashes = [i.content_hash for i in items]
+    # autocommit reads, one statement each: the engine's "begin" takes the write lock
+    connection = engine.raw_connection()
     try:
-        with Session(engine) as session, session.begin():
-            _classify_and_save(session, batch, model, nlp_batch_size, counts)
+        cursor = connection.cursor()
+        marks = ",".join("?" * len(items))
+        stored = set(
+            cursor.execute(
+                f"SELECT source_id, content_hash FROM article WHERE source_id IN ({marks})",
+                source_ids,
+            ).fetchall()
+        )
+        owners = dict(
+            cursor.execute(
+                f"SELECT content_hash, source_id FROM article WHERE content_hash IN ({marks})",
+                hashes,
+            ).fetchall()
+        )
+        cursor.close()
+    finally:
+        connection.close()
+    return [
+        i
+        for i in items
+        if (i.raw.source_id, i.content_hash) not in stored
+        and owners.get(i.content_hash, i.raw.source_id) == i.raw.source_id
+    ]
+
+
+def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport) -> None:
+    """Store one annotated batch in one transaction, retried while another writer holds the
+    lock. If it fails, none of it is stored and each article is tried again in a transaction of
+    its own, so a bad article costs only itself."""
+    annotations = batch.ready()
+    items: list[PreparedArticle] = []
+    for item in batch.items:
+        annotation = annotations.get(item.content_hash)
+        if isinstance(annotation, str):
+            report.failed += 1
+            report.errors.append(
+                SourceError(item.raw.path, item.raw.line, f"not stored: {annotation}")
+            )
+            logger.error("%s:%s not annotated: %s", item.raw.path, item.raw.line, annotation)
+        else:
+            items.append(item)
+    if not items:
+        return
+    try:
+        counts = _write_with_retry(
+            engine,
+            lambda session, counts: _classify_and_save(session, items, annotations, model, counts),
+        )
     except Exception as exc:  # one bad batch must not lose the rest of the run
-        if len(batch) > 1:
+        # still locked after every retry: one by one, each article would wait as long again,
+        # so they are all reported instead (and the exit code says so)
+        if len(items) > 1 and not (isinstance(exc, OperationalError) and _is_busy(exc)):
             logger.warning(
                 "batch starting at %s:%s failed (%s: %s); storing its articles one by one",
-                batch[0].raw.path,
-                batch[0].raw.line,
+                items[0].raw.path,
+                items[0].raw.line,
                 type(exc).__name__,
                 exc,
             )
-            for item in batch:
-                _store_batch(engine, [item], model, nlp_batch_size, report)
+            for item in items:
+                _store_batch(engine, _Batch([item], [], list, annotations), model, report)
             return
-        logger.error(
-            "%s:%s not stored: %s: %s",
-            batch[0].raw.path,
-            batch[0].raw.line,
-            type(exc).__name__,
-            exc,
-        )
-        report.failed += len(batch)
-        report.errors += [
-            SourceError(item.raw.path, item.raw.line, f"not stored: {type(exc).__name__}: {exc}")
-            for item in batch
-        ]
+        for item in items:
+            logger.error(
+                "%s:%s not stored: %s: %s", item.raw.path, item.raw.line, type(exc).__name__, exc
+            )
+            report.failed += 1
+            report.errors.append(
+                SourceError(
+                    item.raw.path, item.raw.line, f"not stored: {type(exc).__name__}: {exc}"
+                )
+            )
         return
     report.added += counts.added
     report.updated += counts.updated
@@ -233,14 +328,44 @@ def _store_batch(
     report.duplicates += counts.duplicates
 
 
+def _write_with_retry(
+    engine: Engine, write: Callable[[Session, IngestReport], None], retries: int = _BUSY_RETRIES
+) -> IngestReport:
+    """Run ``write`` in one transaction, again (with growing pauses) while SQLite answers
+    SQLITE_BUSY: another ingest holds the write lock longer than the busy timeout."""
+    for attempt in range(retries + 1):
+        counts = IngestReport()
+        try:
+            with Session(engine) as session, session.begin():
+                write(session, counts)
+            return counts
+        except OperationalError as exc:
+            if attempt == retries or not _is_busy(exc):
+                raise
+            pause = min(_BUSY_MAX_PAUSE_S, _BUSY_FIRST_PAUSE_S * 2**attempt)
+            logger.info("database busy (%s); retrying in %.1f s", exc.orig, pause)
+            time.sleep(pause * (0.5 + random.random()))  # jitter: two waiting ingests part
+    raise AssertionError("unreachable")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    # https://sqlite.org/rescode.html#busy ("database is locked" is SQLITE_BUSY's message)
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(
+        exc.orig
+    )
+
+
 def _classify_and_save(
     session: Session,
     batch: list[PreparedArticle],
+    annotations: Mapping[str, AnnotationOrError],
     model: str,
-    nlp_batch_size: int,
     report: IngestReport,
 ) -> None:
-    """Compare each article with what is stored, annotate only new or changed text, save."""
+    """Compare each article with what is stored and save the new or changed ones with their
+    annotations (annotated here only if another writer changed the database since they were
+    chosen for annotation)."""
     by_source_id = {
         a.source_id: a
         for a in session.exec(
@@ -280,80 +405,26 @@ def _classify_and_save(
                 report.updated += 1
             else:
                 report.added += 1
-    texts = [item.body for item, _ in to_store]
-    annotations = annotate_in_parts(texts, model=model, batch_size=nlp_batch_size)
     entities = EntityCache(session)
-    for (item, existing), annotation in zip(to_store, annotations, strict=True):
+    for item, existing in to_store:
+        annotation = annotations.get(item.content_hash)
+        if not isinstance(annotation, Annotation):
+            [annotation] = annotate_in_parts([item.body], model=model, batch_size=1)
         save_article(session, item, annotation, existing, entities)
     refresh_entity_counts(session, entities.touched)
-
-
-def annotate_in_parts(
-    texts: Sequence[str], *, model: str, batch_size: int, part_chars: int = NLP_PART_CHARS
-) -> Iterator[Annotation]:
-    """``annotate``, with each text longer than ``part_chars`` cut into parts at paragraph (else
-    line, else word) boundaries and the parts' offsets shifted back into the whole text."""
-    parts: list[str] = []
-    owners: list[tuple[int, int]] = []  # (text index, offset of the part in it)
-    for index, text in enumerate(texts):
-        for offset, part in split_text(text, part_chars):
-            parts.append(part)
-            owners.append((index, offset))
-    merged: list[Annotation] = [Annotation(entities=(), quotes=()) for _ in texts]
-    annotations = annotate(parts, model=model, batch_size=batch_size)
-    for (index, offset), annotation in zip(owners, annotations, strict=True):
-        if offset:
-            annotation = _shifted(annotation, offset)
-        whole = merged[index]
-        merged[index] = Annotation(
-            entities=whole.entities + annotation.entities, quotes=whole.quotes + annotation.quotes
-        )
-    yield from merged
-
-
-def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
-    """(offset, part) with every part at most ``limit`` characters, cut after a blank line,
-    else after a line break, else after a space, else anywhere."""
-    start = 0
-    while len(text) - start > limit:
-        window = text[start : start + limit]
-        cut = -1
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator)
-            if cut > 0:
-                cut += len(separator)
-                break
-        if cut <= 0:
-            cut = limit
-        yield start, text[start : start + cut]
-        start += cut
-    yield start, text[start:]
-
-
-def _shifted(annotation: Annotation, offset: int) -> Annotation:
-    def move(mention: EntityMention) -> EntityMention:
-        return replace(mention, start=mention.start + offset, end=mention.end + offset)
-
-    quotes = tuple(
-        replace(
-            quote,
-            start=quote.start + offset,
-            end=quote.end + offset,
-            speaker_start=None if quote.speaker_start is None else quote.speaker_start + offset,
-            speaker_end=None if quote.speaker_end is None else quote.speaker_end + offset,
-            speaker=move(quote.speaker) if quote.speaker else None,
-        )
-        for quote in annotation.quotes
-    )
-    return Annotation(entities=tuple(move(m) for m in annotation.entities), quotes=quotes)
 
 
 def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[str, int]:
     """Store one article in its own transaction: (``added``, ``updated``, ``unchanged`` or
     ``duplicate``, the id of the stored article holding its text)."""
-    counts = IngestReport()
-    with Session(engine) as session, session.begin():
-        _classify_and_save(session, [item], model, 1, counts)
+    texts = {i.content_hash: i.body for i in _needing_text(engine, [item])}
+    annotations = dict(zip(texts, annotate_texts(list(texts.values()), model, 1), strict=True))
+    if isinstance(error := annotations.get(item.content_hash), str):
+        raise RuntimeError(f"could not annotate: {error}")
+    result: list[tuple[str, int]] = []
+
+    def write(session: Session, counts: IngestReport) -> None:
+        _classify_and_save(session, [item], annotations, model, counts)
         outcome = next(
             name for name in ("added", "updated", "unchanged", "duplicate") if getattr(counts, name)
         )
@@ -362,8 +433,12 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[str
         else:
             where = col(Article.source_id) == item.raw.source_id
         article_id = session.exec(select(Article.id).where(where)).one()
-    assert article_id is not None
-    return outcome, article_id
+        assert article_id is not None
+        result[:] = [(outcome, article_id)]
+
+    # no retries: the API answers a 503 with Retry-After rather than hold a request for a minute
+    _write_with_retry(engine, write, retries=0)
+    return result[0]
 
 
 def delete_article(engine: Engine, article_id: int) -> bool:

@@ -115,7 +115,9 @@ def canonical(text: str, label: str) -> tuple[str, str]:
 def extract_entities(doc: Doc) -> list[EntityMention]:
     """Entity mentions in text order; a lone surname joins the full name used in the same doc."""
     mentions: list[EntityMention] = []
-    body = doc.text  # once: spaCy rebuilds it from the tokens on every access
+    # Doc.text joins every token's text on each access: read once, not once per entity (which
+    # made extraction grow with the square of the text's length, issue 8)
+    body = doc.text
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
             continue

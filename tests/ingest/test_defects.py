@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from app.db import create_db_engine
-from app.ingest.pipeline import annotate_in_parts, ingest, split_text
+from app.ingest.annotate import annotate_in_parts, split_text
+from app.ingest.pipeline import ingest
 from app.ingest.sources import RawArticle, SourceError, iter_documents
 
 PAGE = """<!DOCTYPE html>

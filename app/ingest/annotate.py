@@ -1,0 +1,185 @@
+"""Annotation for ingestion, outside any database transaction: texts are cut into parts spaCy
+accepts, annotated in this process or by a pool of worker processes (one per core), and the
+results come back in input order."""
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from types import TracebackType
+
+from app.nlp import Annotation, annotate
+from app.nlp.entities import EntityMention
+from app.nlp.pipeline import load_pipeline
+
+logger = logging.getLogger(__name__)
+
+# texts are annotated in parts of at most this many characters: spaCy refuses a text over
+# nlp.max_length (1,000,000, error E088) and needs about 1 GB of memory per 100,000 characters
+# for the parser and NER: https://spacy.io/api/language#init
+NLP_PART_CHARS = 100_000
+# how often a worker checks that the process that started it is still there (a SIGKILLed
+# ingest must not leave its workers behind, each holding a model in memory)
+_PARENT_CHECK_S = 1.0
+
+AnnotationOrError = Annotation | str
+"""An annotation, or why the text could not be annotated ("ValueError: …")."""
+
+
+def annotate_in_parts(
+    texts: Sequence[str], *, model: str, batch_size: int, part_chars: int = NLP_PART_CHARS
+) -> Iterator[Annotation]:
+    """``annotate``, with each text longer than ``part_chars`` cut into parts at paragraph (else
+    line, else word) boundaries and the parts' offsets shifted back into the whole text."""
+    parts: list[str] = []
+    owners: list[tuple[int, int]] = []  # (text index, offset of the part in it)
+    for index, text in enumerate(texts):
+        for offset, part in split_text(text, part_chars):
+            parts.append(part)
+            owners.append((index, offset))
+    merged: list[Annotation] = [Annotation(entities=(), quotes=()) for _ in texts]
+    annotations = annotate(parts, model=model, batch_size=batch_size)
+    for (index, offset), annotation in zip(owners, annotations, strict=True):
+        if offset:
+            annotation = _shifted(annotation, offset)
+        whole = merged[index]
+        merged[index] = Annotation(
+            entities=whole.entities + annotation.entities, quotes=whole.quotes + annotation.quotes
+        )
+    yield from merged
+
+
+def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """(offset, part) with every part at most ``limit`` characters, cut after a blank line,
+    else after a line break, else after a space, else anywhere."""
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = window.rfind(separator)
+            if cut > 0:
+                cut += len(separator)
+                break
+        if cut <= 0:
+            cut = limit
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
+
+
+def _shifted(annotation: Annotation, offset: int) -> Annotation:
+    def move(mention: EntityMention) -> EntityMention:
+        return replace(mention, start=mention.start + offset, end=mention.end + offset)
+
+    quotes = tuple(
+        replace(
+            quote,
+            start=quote.start + offset,
+            end=quote.end + offset,
+            speaker_start=None if quote.speaker_start is None else quote.speaker_start + offset,
+            speaker_end=None if quote.speaker_end is None else quote.speaker_end + offset,
+            speaker=move(quote.speaker) if quote.speaker else None,
+        )
+        for quote in annotation.quotes
+    )
+    return Annotation(entities=tuple(move(m) for m in annotation.entities), quotes=quotes)
+
+
+def annotate_texts(texts: Sequence[str], model: str, batch_size: int) -> list[AnnotationOrError]:
+    """Annotate ``texts``; when that fails, annotate them one by one so that a text spaCy or an
+    extractor cannot handle costs only itself."""
+    try:
+        return list(annotate_in_parts(texts, model=model, batch_size=batch_size))
+    except Exception as exc:  # kept as this text's failure, or retried text by text
+        if len(texts) == 1:
+            return [f"{type(exc).__name__}: {exc}"]
+    return [annotate_texts([text], model, 1)[0] for text in texts]
+
+
+class Annotator:
+    """Annotates batches of texts in order, in this process (``workers=1``) or in a pool of
+    worker processes. ``submit`` returns at once; calling what it returns waits for the
+    annotations, so a caller can keep the pool busy with later batches while it stores one."""
+
+    def __init__(self, *, model: str, batch_size: int, workers: int = 1) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Annotator":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            # an interrupted run does not wait for batches nobody will store
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, texts: Sequence[str]) -> Callable[[], list[AnnotationOrError]]:
+        if not texts:
+            return list
+        if self.workers == 1:
+            return lambda: annotate_texts(texts, self.model, self.batch_size)
+        pool = self._start()
+        futures: list[Future[list[AnnotationOrError]]] = [
+            pool.submit(annotate_texts, chunk, self.model, self.batch_size)
+            for chunk in _chunks(texts, self.workers)
+        ]
+        return lambda: [result for future in futures for result in future.result()]
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork: a worker starts in milliseconds with spaCy already imported (a fresh
+            # interpreter, with spawn or forkserver, took seconds per run). The children only
+            # annotate; they touch none of the locks or connections of this process's other
+            # threads, and logging re-creates its locks at fork. spaCy's own nlp.pipe(n_process)
+            # forks the same way on Linux.
+            context = multiprocessing.get_context("fork")
+            # loaded before the fork, the model is shared (copy on write), not loaded twice
+            load_pipeline(self.model)
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.model, os.getpid()),
+            )
+        return self._pool
+
+
+def _chunks(texts: Sequence[str], count: int) -> list[Sequence[str]]:
+    """``texts`` cut into ``count`` consecutive runs of about the same number of characters."""
+    total = sum(len(t) for t in texts)
+    chunks: list[Sequence[str]] = []
+    start, size = 0, 0
+    for index, text in enumerate(texts):
+        size += len(text)
+        if size * count >= total * (len(chunks) + 1) and len(chunks) < count - 1:
+            chunks.append(texts[start : index + 1])
+            start = index + 1
+    chunks.append(texts[start:])
+    return [chunk for chunk in chunks if chunk]
+
+
+def _start_worker(model: str, ingest_pid: int) -> None:
+    load_pipeline(model)
+
+    def watch() -> None:
+        # a SIGKILLed ingest cannot stop its workers: they notice they were orphaned and exit
+        while os.getppid() == ingest_pid:
+            threading.Event().wait(_PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
