@@ -207,8 +207,8 @@ def rank_articles(
     """
     where, params = _where(expression, filters)
     with time_limit(session, timeout_ms):
-        total = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
-        total = total.fetchone()[0]
+        counted = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
+        total: int = counted.fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
         if sort == "-published" and total > DATE_WALK_MIN_HITS:
             ids_sql = _date_walk_sql(where, filters)
