@@ -32,11 +32,12 @@ def create_db_engine(
     is_sqlite = make_url(url).get_backend_name() == "sqlite"
     if (path := sqlite_path(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # an in-memory SQLite database keeps its one connection (SQLAlchemy's SingletonThreadPool)
+    in_memory = is_sqlite and path is None
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False} if is_sqlite else {},
-        pool_size=pool_size,
-        max_overflow=-1,
+        **({} if in_memory else {"pool_size": pool_size, "max_overflow": -1}),
     )
     if is_sqlite:
 

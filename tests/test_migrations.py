@@ -113,3 +113,11 @@ def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> 
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_engines_for_files_never_wait_and_in_memory_ones_still_open(tmp_path: Path) -> None:
+    file_engine = create_db_engine(sqlite_url(tmp_path / "m.db"), pool_size=3)
+    assert file_engine.pool.size() == 3 and file_engine.pool._max_overflow == -1  # type: ignore[attr-defined]
+    memory_engine = create_db_engine("sqlite://")
+    with memory_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
