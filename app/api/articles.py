@@ -155,7 +155,7 @@ def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
         {
             **article._asdict(),
             "entities": queries.article_entities(session, article_id=article_id),
-            "quotes": [QuotePublic.model_validate(quote) for quote in quotes],
+            "quotes": [quote._asdict() for quote in quotes],  # validated with the whole
         }
     )
 
@@ -195,5 +195,7 @@ def list_article_entities(
     """List the entities one article mentions, most mentioned first, with their offsets."""
     _get_or_404(session, article_id)
     entities = queries.article_entities(session, article_id=article_id)
-    window = entities[page.offset : page.offset + page.limit]
+    window = [
+        ArticleEntity.model_validate(e) for e in entities[page.offset : page.offset + page.limit]
+    ]
     return Page[ArticleEntity].build(request, page, window, len(entities))

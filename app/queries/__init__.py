@@ -16,10 +16,10 @@ from sqlmodel import Session, SQLModel, select
 from app.errors import InvalidCursor
 
 
-def read(session: Session, statement: Any) -> Any:
+def read(session: Session, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
     """Run a SELECT on the session's connection, skipping the ORM: these reads want rows, and
     the ORM's loading machinery costs more than the query itself."""
-    return session.connection().execute(statement)
+    return session.connection().execute(statement, parameters)
 
 
 def rows_of(model: type[SQLModel]) -> Any:
