@@ -113,9 +113,12 @@ async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
 
 @dataclass(frozen=True)
 class _Answer:
-    status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+
+    @property
+    def size(self) -> int:  # bytes held, roughly: body, headers and the entry itself
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 256
 
 
 class ResponseCacheMiddleware:
@@ -174,17 +177,16 @@ class ResponseCacheMiddleware:
 
         await self.app(scope, receive, keep)
         if headers is not None and body is not None and self.version == token[0]:
-            self._keep(key, _Answer(200, headers, body[0]))
+            self._keep(key, _Answer(headers, body[0]))
 
     def _keep(self, key: tuple[object, ...], answer: _Answer) -> None:
-        size = len(answer.body) + sum(len(k) + len(v) for k, v in answer.headers) + 256
-        if size > self.max_answer_bytes or key in self.answers:
+        if answer.size > self.max_answer_bytes or key in self.answers:
             return
         self.answers[key] = answer
-        self.size += size
+        self.size += answer.size
         while self.size > self.max_bytes:
             _, dropped = self.answers.popitem(last=False)
-            self.size -= len(dropped.body) + sum(len(k) + len(v) for k, v in dropped.headers) + 256
+            self.size -= dropped.size
 
 
 def _private(start: Message) -> bool:
