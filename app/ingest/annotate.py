@@ -12,7 +12,7 @@ from dataclasses import replace
 from types import TracebackType
 
 from app.nlp import Annotation, annotate
-from app.nlp.entities import EntityMention
+from app.nlp.entities import EntityMention, _by_majority_type, _link_partial_names
 from app.nlp.pipeline import load_pipeline
 from app.nlp.quotes import QuoteSpan
 
@@ -41,7 +41,7 @@ AnnotationOrError = Annotation | str
 
 
 def annotate_in_parts(
-    texts: Sequence[str], *, model: str, batch_size: int, part_chars: int = NLP_PART_CHARS
+    texts: Sequence[str], *, model: str, batch_size: int, part_chars: int | None = None
 ) -> Iterator[Annotation]:
     """``annotate``, with each text longer than ``part_chars`` cut into parts (``text_parts``)
     and the parts' offsets shifted back into the whole text."""
@@ -57,9 +57,11 @@ def annotate_in_parts(
         yield merged
 
 
-def text_parts(text: str, whole_chars: int = NLP_PART_CHARS) -> list[tuple[int, str]]:
-    """(offset, part): the text itself when it has at most ``whole_chars`` characters, else
-    parts of at most ``PART_CHARS`` cut where no quote, block quote or its speaker runs on."""
+def text_parts(text: str, whole_chars: int | None = None) -> list[tuple[int, str]]:
+    """(offset, part): the text itself when it has at most ``whole_chars`` characters (default
+    ``NLP_PART_CHARS``), else parts of at most ``PART_CHARS`` cut where no quote, block quote
+    or its speaker runs on."""
+    whole_chars = NLP_PART_CHARS if whole_chars is None else whole_chars
     if len(text) <= whole_chars:
         return [(0, text)]
     return list(split_text(text, min(whole_chars, PART_CHARS)))
@@ -79,7 +81,8 @@ def split_text(text: str, limit: int) -> Iterator[tuple[int, str]]:
 
 def _cut(text: str, start: int, stop: int) -> int:
     """Where the part from ``start`` ends, at most at ``stop``: the last safe paragraph break
-    (a blank line), else the last safe line break, else the last line or word break."""
+    (a blank line), else the last safe line break, else the last paragraph, line or word
+    break."""
     for blank_line in (True, False):
         newline = text.rfind("\n", start, stop)
         while newline > start:
@@ -87,10 +90,10 @@ def _cut(text: str, start: int, stop: int) -> int:
             if _safe_cut(text, start, cut) and (not blank_line or text[newline - 1] == "\n"):
                 return cut
             newline = text.rfind("\n", start, newline)
-    for separator in ("\n", " "):
+    for separator in ("\n\n", "\n", " "):
         cut = text.rfind(separator, start, stop)
         if cut > start:
-            return cut + 1
+            return cut + len(separator)
     return stop
 
 
@@ -111,8 +114,10 @@ def _merged(
     shifted into it; a text with a part that failed is that failure."""
     entities: list[list[EntityMention]] = [[] for _ in range(count)]
     quotes: list[list[QuoteSpan]] = [[] for _ in range(count)]
+    parts = [0] * count
     failures: dict[int, str] = {}
     for (index, offset), annotation in zip(owners, annotations, strict=True):
+        parts[index] += 1
         if isinstance(annotation, str):
             failures.setdefault(index, annotation)
             continue
@@ -123,9 +128,29 @@ def _merged(
     return [
         failures[index]
         if index in failures
+        else _across_parts(entities[index], quotes[index])
+        if parts[index] > 1
         else Annotation(entities=tuple(entities[index]), quotes=tuple(quotes[index]))
         for index in range(count)
     ]
+
+
+def _across_parts(entities: list[EntityMention], quotes: list[QuoteSpan]) -> Annotation:
+    """The doc-wide entity rules once more over the mentions of all parts, as over a whole
+    text: a lone surname takes the full name another part gives, and a name gets the type
+    most of its mentions in the whole text have (each part voted on its own). Speakers follow
+    their mentions."""
+    linked = _by_majority_type(_link_partial_names(entities))
+    by_span = {(m.start, m.end): m for m in linked}
+    return Annotation(
+        entities=tuple(linked),
+        quotes=tuple(
+            replace(q, speaker=by_span.get((q.speaker.start, q.speaker.end), q.speaker))
+            if q.speaker
+            else q
+            for q in quotes
+        ),
+    )
 
 
 def _shifted(annotation: Annotation, offset: int) -> Annotation:
