@@ -30,8 +30,7 @@ _PLACES = ["Eastport", "Norway", "Lisbon", "Glasgow", "Hamburg", "Cork"]
 
 
 def _paragraphs(n: int) -> list[str]:
-    """Paragraph ``n`` of a harbour story: each names its speakers in full, so that no part
-    depends on what another part says, whatever the cut."""
+    """Paragraph ``n`` of a harbour story, in one of six shapes of quote."""
     name, role = _PEOPLE[n % len(_PEOPLE)]
     other, _ = _PEOPLE[(n + 2) % len(_PEOPLE)]
     place = _PLACES[n % len(_PLACES)]
@@ -51,12 +50,15 @@ def _paragraphs(n: int) -> list[str]:
             f"According to {name}, the work on the north quay will take three more months.",
             f"{other} met the engineers in {place} on Tuesday to look at the plans again.",
         ],
+        # a surname alone: the full name is only in the first paragraph, in the first part
+        [f"Whitaker said that the boats would be back in {place} by the spring."],
     ]
     return shapes[n % len(shapes)]
 
 
 def _article(paragraphs: int) -> str:
-    return "\n\n".join(p for n in range(paragraphs) for p in _paragraphs(n)) + "\n"
+    lead = "Helen Whitaker, the new director of the port, opened the meeting in Eastport."
+    return "\n\n".join([lead, *(p for n in range(paragraphs) for p in _paragraphs(n))]) + "\n"
 
 
 Quote = tuple[int, int, str, str, str | None, int | None, int | None, str | None, str | None]
@@ -110,6 +112,12 @@ class TestPartsAgainstWhole:
         assert {"direct", "indirect", "block"} <= kinds
         # a quote opening the paragraph after a quote keeps the speaker of the one before
         assert any(q[8] == "continues_previous" for q in quotes)
+        # a surname in a later part takes the full name from the first part
+        first_part_end = text_parts(article, whole_chars=1500)[1][0]
+        assert any(
+            q[4] == "Whitaker" and q[7] == "Helen Whitaker" and q[0] > first_part_end
+            for q in quotes
+        )
         for start, end, text, *_ in quotes:
             assert article[start:end] == text
         for start, end, text, *_ in entities:
@@ -142,14 +150,19 @@ class TestPartsAgainstWhole:
             [(body,)] = db.execute("SELECT body FROM article").fetchall()
             quotes = db.execute('SELECT start, "end", text FROM quote').fetchall()
             speakers = db.execute(
-                "SELECT speaker_start, speaker_end, speaker FROM quote WHERE speaker_start > 0"
+                "SELECT speaker_start, speaker_end, speaker_text FROM quote WHERE speaker_start > 0"
+            ).fetchall()
+            whitaker = db.execute(
+                "SELECT count(*) FROM quote JOIN entity ON entity.id = quote.speaker_entity_id"
+                " WHERE speaker_text = 'Whitaker' AND entity.name = 'Helen Whitaker'"
             ).fetchall()
         assert len(quotes) >= 30 and len(speakers) >= 30
-        assert body.count("Ana Ruiz") == 6
+        assert body.rstrip() == _article(30).rstrip()  # cleaning had nothing to change
         for start, end, text in quotes:
             assert body[start:end] == text
         for start, end, speaker in speakers:
             assert body[start:end] == speaker
+        assert whitaker == [(5,)]  # each "Whitaker said" is the Helen Whitaker of the first part
 
 
 class TestCuts:
