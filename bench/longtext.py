@@ -1,7 +1,9 @@
 """Extraction time against article length (issue 8: linear, a 1 MB article in under 10 s): one
 text of N characters cut from the shared corpus's bodies, annotated as ingestion annotates it
 (in parts, on the worker processes of ``corpus ingest``), the model loaded and the workers
-started before the clock starts. Ends with the peak memory of this process and of a worker.
+started before the clock starts. CPU time comes with the wall time, in all and for the busiest
+process (what the wall time would be on free cores, at least); it ends with the peak memory of
+this process and of a worker.
 
 Usage: python -m bench.longtext [--corpus FILE] [--workers N] 100000 200000 1000000"""
 
@@ -19,19 +21,19 @@ from app.nlp import Annotation
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared/corpus/articles.jsonl"
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and its live children (the workers): on a machine others share,
-    wall time swings with their load, this much less."""
+def cpu_seconds() -> dict[int, float]:
+    """CPU time of this process and of each live child (the workers), by pid: on a machine
+    others share, wall time swings with their load, this much less."""
     ticks = os.sysconf("SC_CLK_TCK")
     pids = [os.getpid()]
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         pids += [int(pid) for pid in (task / "children").read_text().split()]
-    total = 0
+    seconds = {}
     for pid in pids:
         # utime and stime are fields 14 and 15 of /proc/PID/stat, after "pid (name) state"
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
 
 
 def main() -> None:
@@ -46,19 +48,24 @@ def main() -> None:
         corpus = "\n\n".join(json.loads(line)["body"] for line in lines)
     model = Settings().SPACY_MODEL
     print(f"{args.workers} worker(s), model {model}\n")
-    print("| characters | seconds | characters/s | CPU seconds | quotes | entity mentions |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| characters | seconds | characters/s | CPU seconds | busiest process, CPU seconds "
+        "| quotes | entity mentions |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     with Annotator(model=model, batch_size=64, workers=args.workers) as annotator:
         # a short text per worker first: forks them and loads the model before the clock
         annotator.submit(["Ana Ruiz said it was over."] * args.workers)()
         for length in args.lengths:
             text = corpus[:length]
-            started, cpu = time.perf_counter(), cpu_seconds()
+            started, before = time.perf_counter(), cpu_seconds()
             [annotation] = annotator.submit([text])()
-            seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+            seconds, after = time.perf_counter() - started, cpu_seconds()
+            used = [after[pid] - before.get(pid, 0.0) for pid in after]
             assert isinstance(annotation, Annotation), annotation
             print(
-                f"| {len(text):,} | {seconds:.1f} | {len(text) / seconds:,.0f} | {cpu:.1f} "
+                f"| {len(text):,} | {seconds:.1f} | {len(text) / seconds:,.0f} | {sum(used):.1f} "
+                f"| {max(used):.1f} "
                 f"| {len(annotation.quotes)} | {len(annotation.entities)} |"
             )
     # ru_maxrss is in KiB on Linux; for children, the largest of those that ended (the workers)
