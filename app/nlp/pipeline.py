@@ -11,11 +11,15 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import compile_suffix_regex, filter_spans
+from thinc.api import use_ops
 
+from app.nlp.blas import openblas_on_one_thread
 from app.nlp.entities import EntityMention, extract_entities
 from app.nlp.quotes import QuoteSpan, extract_quotes
 
 LONG_TEXT_CHARS = 20_000
+# the most characters in one nlp.pipe batch (the parser and NER hold the whole batch)
+BATCH_CHARS = 100_000
 # the lemmatizer is not needed: speech verbs are matched by their inflected forms
 _EXCLUDED_COMPONENTS = ["lemmatizer"]
 
@@ -37,7 +41,11 @@ _TERM_RE = re.compile(r"^(?:\d+[A-Z]{1,2}|[A-Z][A-Za-z]*(?:-[A-Za-z]+)*-\d+[A-Za
 
 @lru_cache(maxsize=2)
 def load_pipeline(model: str) -> Language:
-    nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
+    """The model, loaded once per process. Its layers multiply matrices with numpy (OpenBLAS,
+    on one thread) rather than thinc's BLIS: the same tags, morphology, parses, sentences and
+    entities on 122,120 tokens of the corpus, at 37% less CPU (8.0 s against 12.7 s, issue 8)."""
+    with use_ops("numpy", use_blis=not openblas_on_one_thread()):
+        nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
     # token_match keeps a whole match as one token before prefixes and suffixes are split off:
     # https://spacy.io/usage/linguistic-features#tokenizer-custom
     tokenizer = nlp.tokenizer
@@ -121,13 +129,19 @@ def recase_capital_lines(nlp: Language, doc: Doc) -> None:
 def _docs(nlp: Language, texts: Sequence[str], batch_size: int) -> Iterator[Doc]:
     """Docs in input order; long texts go through alone, because a batch is padded to its
     longest text: one 100k-character interview in a batch of 32 took peak memory from 0.6 to
-    1.4 GiB (docs/benchmarks.md)."""
+    1.4 GiB (docs/benchmarks.md). A batch also stops at ``BATCH_CHARS``, so that 64 parts of a
+    long article are not annotated at once."""
     short: list[str] = []
+    chars = 0
     for text in texts:
-        if len(text) <= LONG_TEXT_CHARS:
-            short.append(text)
+        if len(text) > LONG_TEXT_CHARS:
+            yield from nlp.pipe(short, batch_size=batch_size)
+            short, chars = [], 0
+            yield nlp(text)
             continue
-        yield from nlp.pipe(short, batch_size=batch_size)
-        short = []
-        yield nlp(text)
+        if short and chars + len(text) > BATCH_CHARS:
+            yield from nlp.pipe(short, batch_size=batch_size)
+            short, chars = [], 0
+        short.append(text)
+        chars += len(text)
     yield from nlp.pipe(short, batch_size=batch_size)
