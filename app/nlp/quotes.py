@@ -5,7 +5,7 @@ Finding the passages lives here; who said a marked quote is decided by the order
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
@@ -17,6 +17,7 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
+from app.nlp.cues import stance_content, stance_cue
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
 from app.nlp.speakers import SPEAKER_DEPS, Speaker, inside, speaker_of, verb_lemma
@@ -305,29 +306,63 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
             yield match.start() + lead, match.start() + len(line.rstrip())
 
 
+@dataclass(frozen=True)
+class ReportRule:
+    """A cue of reported speech or stance: the content it reports (None: not this rule's cue),
+    the fewest words that content may have, and the confidence of its speaker."""
+
+    name: str
+    confidence: float
+    content: Callable[[Token], Span | None]
+    min_words: int = 3
+
+
+def _according_to(token: Token) -> Span | None:
+    return _according_to_content(token) if _is_according_to(token) else None
+
+
+def _speech_clause(token: Token) -> Span | None:
+    if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
+        return None
+    return _reported_clause(token)
+
+
+def _stance(token: Token) -> Span | None:
+    cue = stance_cue(token)
+    return stance_content(token, cue.content) if cue is not None else None
+
+
+# in order: the first rule that finds content for a token makes its quote
+REPORT_RULES: tuple[ReportRule, ...] = (
+    ReportRule("according_to", 0.8, _according_to),
+    ReportRule("reported_clause", 0.8, _speech_clause),
+    # a position, not words spoken: below the 0.8 of reported speech (app.nlp.cues)
+    ReportRule("stance", 0.6, _stance, min_words=1),
+)
+
+
 def _indirect_quotes(
     doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
 ) -> list[QuoteSpan]:
-    """Reported speech: a speech verb with a clausal complement ("stressed that Huawei is
-    open", "Prices will rise, the bank said"), or a clause sourced "according to X"."""
+    """Reported speech and stance (``REPORT_RULES``): a speech verb with a clausal complement
+    ("stressed that Huawei is open", "Prices will rise, the bank said"), a clause sourced
+    "according to X", or a verb of stance with its content ("endorsed the governor")."""
     quotes = []
     for token in doc:
         if inside(token.idx, quoted):
             continue
-        if _is_according_to(token):
-            span = _according_to_content(token)
-            rule, confidence = "according_to", 0.8
-        elif token.pos_ == "VERB" and (verb_lemma(token.text) or _reports(token)):
-            span = _reported_clause(token)
-            rule, confidence = "reported_clause", 0.8
+        for rule in REPORT_RULES:
+            span = rule.content(token)
+            if span is not None:
+                break
         else:
             continue
-        if span is None or len(span) < 3 or any(inside(t.idx, quoted) for t in span):
+        if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
             continue
         found = speaker_of(token, mentions, quoted)
         if found.text is None:
             continue
-        attribution = _from_speaker(found, confidence, rule)
+        attribution = _from_speaker(found, rule.confidence, rule.name)
         quotes.append(
             _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
         )
