@@ -61,7 +61,12 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     marked = _marked_quotes(doc, mentions)
     blocks = _block_quotes(doc, mentions, [(q.start - 1, q.end + 1) for q in marked])
     # reported speech may contain a quoted phrase, but never restates a direct or block quote
-    statements = [(q.start - 1, q.end + 1) for q in marked if q.kind == "direct"]
+    body = doc.text
+    statements = [
+        (q.start - 1, q.end + 1)
+        for q in marked
+        if q.kind == "direct" and not _runs_into_sentence(body, q)
+    ]
     statements += [(q.start, q.end) for q in blocks]
     indirect = _indirect_quotes(doc, mentions, statements)
     marked, indirect = _mixed_quotes(doc, marked, indirect)
@@ -77,16 +82,24 @@ def _mixed_quotes(
     is not listed on its own."""
     kept: list[QuoteSpan] = []
     reported = list(indirect)
+    body = doc.text
     for quote in marked:
-        if quote.kind != "partial":
+        fragment = quote.kind == "direct" and _runs_into_sentence(body, quote)
+        if quote.kind != "partial" and not fragment:
             kept.append(quote)
             continue
         around = next(
-            (i for i, q in enumerate(reported) if q.start < quote.start and quote.end < q.end),
+            (i for i, q in enumerate(reported) if q.start < quote.start < q.end),
             None,
         )
         if around is not None and not _mostly_quoted(quote, reported[around]):
-            reported[around] = replace(reported[around], kind="mixed")
+            # the clause was cut before the full stop the quote closes on: "… of "Reagan.""
+            end = max(reported[around].end, quote.end)
+            text = body[reported[around].start : end]
+            reported[around] = replace(reported[around], kind="mixed", end=end, text=text)
+            continue
+        if fragment:
+            kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
         clause = _reporting_clause(doc, quote) if around is None else None
         if clause is None or _mostly_quoted(quote, clause):
@@ -98,6 +111,14 @@ def _mixed_quotes(
             )
         )
     return kept, reported
+
+
+def _runs_into_sentence(body: str, quote: QuoteSpan) -> bool:
+    """A quote in lower case right after a word: a phrase of the writer's sentence, even when
+    it closes the sentence with a full stop inside the marks (US style: of the "party of
+    Reagan.")."""
+    before = body[max(0, quote.start - 3) : quote.start - 1].rstrip()
+    return quote.text[:1].islower() and before[-1:].isalnum()
 
 
 def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
