@@ -36,7 +36,8 @@ STANCE_CUES: tuple[StanceCue, ...] = tuple(
         (
             _O,
             """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
-            reveal deny admire recall stress repeat advocate confirm acknowledge note explain""",
+            reveal deny admire recall stress repeat advocate confirm acknowledge note explain
+            claim echo thank""",
         ),
         (
             _R,
@@ -44,9 +45,11 @@ STANCE_CUES: tuple[StanceCue, ...] = tuple(
             propose blame vow blast defend compare refer order dismiss prefer identify remind
             deem discuss reference press bemoan voice plead characterize rail demand approve
             balk applaud hail brush recommend decry frame attribute email disclose contradict
-            chant portray invoke interpret lament assure lash lambast liken worry conclude""",
+            chant portray invoke interpret lament assure lash lambast liken worry conclude
+            describe attack underscore highlight condemn congratulate promote apologize
+            complain""",
         ),
-        (_I, "call hope promise report agree support vote threaten suggest"),
+        (_I, "call hope promise report agree support vote threaten suggest ask plan"),
     )
     for lemma in lemmas.split()
 )

@@ -421,16 +421,13 @@ def _reported_clause(verb: Token) -> Span | None:
 
 def _according_to_content(according: Token) -> Span | None:
     """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
-    attribution phrase."""
+    attribution phrase; "<subject>, according to X, <predicate>": the longer side of it."""
     sentence = according.sent
     phrase = list(according.subtree)
     first, last = phrase[0].i, phrase[-1].i
-    if first == sentence.start:
-        span = sentence.doc[last + 1 : sentence.end]
-    elif last + 1 >= sentence.end - 1:
-        span = sentence.doc[sentence.start : first]
-    else:
-        return None
+    before = sentence.doc[sentence.start : first]
+    after = sentence.doc[last + 1 : sentence.end]
+    span = after if len(after) > len(before) else before
     while len(span) and (span[0].is_punct or span[0].is_space):
         span = span[1:]
     return _trim_span(span)
