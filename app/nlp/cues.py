@@ -18,40 +18,35 @@ class Content(Enum):
     OBJECT = "object"  # its direct object: "endorsed [the governor]"
     INFINITIVE = "infinitive"  # its open clause: "vowed [to repeal the law]"
     REST = "rest"  # all its complements: "accused [her rival of lying]"
+    NAMING = "naming"  # what it names and the name: "called [the plan "a disaster]""
+    PREPOSITION = "preposition"  # the object of its preposition: "called for [a ban]"
 
 
 @dataclass(frozen=True)
 class StanceCue:
     lemma: str
-    content: Content
+    content: tuple[Content, ...]  # tried in order; the first shape present is the content
 
 
-_O, _I, _R = Content.OBJECT, Content.INFINITIVE, Content.REST
+_OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
+reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
+thank"""
+_REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
+propose blame vow blast defend compare refer order dismiss prefer identify remind deem discuss
+reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
+recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
+assure lash lambast liken worry conclude describe attack underscore highlight condemn
+congratulate promote apologize complain"""
+_INFINITIVE_VERBS = "hope promise report agree support vote threaten suggest ask plan"
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
-# shape given, is an annotated attribution at least 45 % of the time. Verbs of appearance and
+# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance and
 # expectation ("seems", "is expected to") are left out: their subject is not a source.
-STANCE_CUES: tuple[StanceCue, ...] = tuple(
-    StanceCue(lemma, shape)
-    for shape, lemmas in (
-        (
-            _O,
-            """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
-            reveal deny admire recall stress repeat advocate confirm acknowledge note explain
-            claim echo thank""",
-        ),
-        (
-            _R,
-            """accuse criticize criticise decline cite express seek mention refuse urge question
-            propose blame vow blast defend compare refer order dismiss prefer identify remind
-            deem discuss reference press bemoan voice plead characterize rail demand approve
-            balk applaud hail brush recommend decry frame attribute email disclose contradict
-            chant portray invoke interpret lament assure lash lambast liken worry conclude
-            describe attack underscore highlight condemn congratulate promote apologize
-            complain""",
-        ),
-        (_I, "call hope promise report agree support vote threaten suggest ask plan"),
-    )
-    for lemma in lemmas.split()
+STANCE_CUES: tuple[StanceCue, ...] = (
+    StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
+    *(StanceCue(lemma, (Content.NAMING,)) for lemma in "dub label brand term".split()),
+    *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
+    *(StanceCue(lemma, (Content.REST,)) for lemma in _REST_VERBS.split()),
+    *(StanceCue(lemma, (Content.INFINITIVE,)) for lemma in _INFINITIVE_VERBS.split()),
 )
 _BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
 _IRREGULAR = {"sought": "seek"}
@@ -81,9 +76,14 @@ def stance_cue(token: Token) -> StanceCue | None:
     return None
 
 
-def stance_content(verb: Token, shape: Content) -> Span | None:
-    """The words of the given shape after ``verb``, without trailing punctuation."""
-    return _SHAPES[shape](verb)
+def stance_content(verb: Token, shapes: tuple[Content, ...]) -> Span | None:
+    """The words of the first of ``shapes`` found after ``verb``, without trailing
+    punctuation."""
+    for shape in shapes:
+        span = _SHAPES[shape](verb)
+        if span is not None:
+            return span
+    return None
 
 
 def _children(verb: Token, deps: frozenset[str]) -> list[Token]:
@@ -114,7 +114,22 @@ def _rest(verb: Token) -> Span | None:
     )
 
 
+def _naming(verb: Token) -> Span | None:
+    names = _children(verb, frozenset({"oprd"}))
+    if not names:
+        return None
+    return _span_of(verb, [*_children(verb, frozenset({"dobj"})), *names])
+
+
+def _preposition(verb: Token) -> Span | None:
+    prepositions = _children(verb, frozenset({"prep"}))[:1]
+    objects = [c for p in prepositions for c in p.children if c.dep_ in ("pobj", "pcomp")]
+    return _span_of(verb, objects[:1])
+
+
 _SHAPES: dict[Content, Callable[[Token], Span | None]] = {
+    Content.NAMING: _naming,
+    Content.PREPOSITION: _preposition,
     Content.OBJECT: _object,
     Content.INFINITIVE: _infinitive,
     Content.REST: _rest,

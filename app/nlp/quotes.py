@@ -384,9 +384,9 @@ def _indirect_quotes(
         if found.text is None:
             continue
         attribution = _from_speaker(found, rule.confidence, rule.name)
-        quotes.append(
-            _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
-        )
+        # a quoted word in it (called them "crazy") makes it mixed, though alone it is no quote
+        kind = "mixed" if _quote_mark_re.search(span.text) else "indirect"
+        quotes.append(_make_quote(span.text, span.start_char, span.end_char, kind, attribution))
     return quotes
 
 

@@ -42,9 +42,37 @@ REST: list[Row] = [
     ("The mayor sought a second term in office.", "a second term in office", "The mayor"),
 ]
 
+NAMING: list[Row] = [
+    (
+        'Tom Reed called the harbour plan "a costly mistake" on Monday.',
+        'the harbour plan "a costly mistake',
+        "Tom Reed",
+    ),
+    ("Ana Silva called him reckless.", "him reckless", "Ana Silva"),
+    # one quoted word is no quote on its own, but makes the stance mixed
+    ('Tom Reed called both mayors "clowns" again.', 'both mayors "clowns', "Tom Reed"),
+]
+PREPOSITION: list[Row] = [
+    ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
+]
+ACCORDING_TO: list[Row] = [
+    # in mid-sentence: the longer side of the sentence
+    (
+        "The harbour wall, according to the city engineer, will be finished by the end of May.",
+        "will be finished by the end of May",
+        "the city engineer",
+    ),
+    (
+        "According to the city engineer, the wall will hold.",
+        "the wall will hold",
+        "the city engineer",
+    ),
+]
+
 
 def stance_of(quotes_of: Extract, text: str) -> tuple[str, str | None]:
-    [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
+    [quote] = [q for q in quotes_of(text) if q.kind in ("indirect", "mixed")]
+    assert quote.kind == ("mixed" if '"' in quote.text else "indirect")
     assert quote.rule == "stance"
     assert quote.confidence == next(r.confidence for r in REPORT_RULES if r.name == "stance")
     return quote.text, quote.speaker_text
@@ -63,6 +91,22 @@ def test_infinitive_content(quotes_of: Extract, text: str, content: str, written
 @pytest.mark.parametrize(("text", "content", "written"), REST)
 def test_rest_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
     assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), NAMING)
+def test_naming_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), PREPOSITION)
+def test_preposition_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
+def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
+    assert (quote.rule, quote.text, quote.speaker_text) == ("according_to", content, written)
 
 
 @pytest.mark.parametrize(
@@ -92,5 +136,5 @@ def test_speech_clause_comes_before_stance(quotes_of: Extract) -> None:
 def test_table_is_consistent() -> None:
     lemmas = [cue.lemma for cue in STANCE_CUES]
     assert len(lemmas) == len(set(lemmas)), "a verb has two rows"
-    assert {cue.content for cue in STANCE_CUES} == set(Content)
+    assert {shape for cue in STANCE_CUES for shape in cue.content} == set(Content)
     assert [r.name for r in REPORT_RULES] == ["according_to", "reported_clause", "stance"]
