@@ -61,6 +61,29 @@ _score_after_re = re.compile(r"^\s+(?!(?:1[89]|20)\d\d\b)\d{1,3}(?:-\d{1,3})?(?!
 _PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
+# lines of sports results and tables, where every name is a club or a national team
+_TEAM = r"[A-Z][\w'.&-]*(?: [A-Z][\w'.&-]*){0,3}"
+_QUALIFIER = r"(?: \( [A-Z]\w{0,2} \))?"  # "Proleter ( Z )": which of two clubs of one name
+_TALLY = r"(?: [\d.:/-]+){4,}"  # played, won, drawn, lost, goals, points
+
+
+@dataclass(frozen=True)
+class TableLine:
+    name: str
+    pattern: re.Pattern[str]  # a named group per team
+
+
+TABLE_LINES: tuple[TableLine, ...] = (
+    # "Millwall 4 2 1 1 7 5 7", "Lotte 46 6 54 .462 14 1/2"
+    TableLine("standings", re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER}{_TALLY}$")),
+    # "Bury 4 Bristol City 0", "Chicago 4 HOUSTON 3", "Treorchy 17 Newbridge 23 ( halftime 5-9 )"
+    TableLine(
+        "result",
+        re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER} \d+ (?P<b>{_TEAM}){_QUALIFIER} \d+(?: \(.*\))?$"),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class EntityMention:
     text: str  # as written, trimmed of "the" and possessives
@@ -131,7 +154,30 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
+    mentions = _with_table_teams(body, mentions)
     return _by_majority_type(_link_partial_names(mentions))
+
+
+def _with_table_teams(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
+    """Names in lines of results and tables (``TABLE_LINES``) are teams, organisations,
+    whether the model found them as places, people or not at all."""
+    teams: list[EntityMention] = []
+    for line in re.finditer(r"[^\n]+", text):
+        for rule in TABLE_LINES:
+            match = rule.pattern.match(line.group().strip())
+            if match is None:
+                continue
+            offset = line.start() + len(line.group()) - len(line.group().lstrip())
+            for group in ("a", "b"):
+                if group in rule.pattern.groupindex:
+                    start, end = offset + match.start(group), offset + match.end(group)
+                    name, label = canonical(text[start:end], "ORG")
+                    teams.append(EntityMention(text[start:end], start, end, "ORG", name))
+            break
+    if not teams:
+        return mentions
+    kept = [m for m in mentions if not any(t.start < m.end and m.start < t.end for t in teams)]
+    return sorted([*kept, *teams], key=lambda m: m.start)
 
 
 def _team_or(label: str, text: str, end: int) -> str:

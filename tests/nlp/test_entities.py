@@ -165,3 +165,32 @@ def results_nlp() -> Language:
 )
 def test_results_tables(results_nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.text, m.label) for m in extract_entities(results_nlp(text))] == expected
+
+
+# (line, teams found) for each rule of TABLE_LINES; invented club names, so no model knows them
+TABLE_LINE_CASES: list[tuple[str, list[tuple[str, str]]]] = [
+    # standings: a name and four or more figures
+    ("Lowmoor 4 2 1 1 7 5 7", [("Lowmoor", "ORG")]),
+    ("Kestrel Rovers 46 6 54 .462 14 1/2", [("Kestrel Rovers", "ORG")]),
+    ("Norland ( Z ) 4 2 1 1 8 5 7", [("Norland", "ORG")]),
+    # a result: two names, each with its score
+    ("Lowmoor 4 Kestrel Rovers 0", [("Lowmoor", "ORG"), ("Kestrel Rovers", "ORG")]),
+    ("Brackwater 17 Norland 23 ( halftime 5-9 )", [("Brackwater", "ORG"), ("Norland", "ORG")]),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), TABLE_LINE_CASES)
+def test_table_lines(results_nlp: Language, line: str, expected: list[tuple[str, str]]) -> None:
+    text = f"Football results on Saturday :\n{line}\nMore soon ."
+    assert [(m.text, m.label) for m in extract_entities(results_nlp(text))] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Norland 1996-08-30", [("Norland", "GPE")]),  # a dateline: one figure
+        ("Lowmoor won 4 2 in the end", [("Lowmoor", "GPE")]),  # prose
+    ],
+)
+def test_not_table_lines(results_nlp: Language, line: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.label) for m in extract_entities(results_nlp(line))] == expected
