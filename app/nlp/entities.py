@@ -65,6 +65,7 @@ _PLACE_LABELS = frozenset({"GPE", "LOC"})
 _TEAM = r"[A-Z][\w'.&-]*(?: [A-Z][\w'.&-]*){0,3}"
 _QUALIFIER = r"(?: \( [A-Z]\w{0,2} \))?"  # "Proleter ( Z )": which of two clubs of one name
 _TALLY = r"(?: [\d.:/-]+){4,}"  # played, won, drawn, lost, goals, points
+_GOLF_ROUNDS = r"(?!(?: [6-8]\d){2,4}(?: \d{3})?$)"  # a golfer's rounds and total: a person
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class TableLine:
 
 TABLE_LINES: tuple[TableLine, ...] = (
     # "Millwall 4 2 1 1 7 5 7", "Lotte 46 6 54 .462 14 1/2"
-    TableLine("standings", re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER}{_TALLY}$")),
+    TableLine("standings", re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER}{_GOLF_ROUNDS}{_TALLY}$")),
     # "Bury 4 Bristol City 0", "Chicago 4 HOUSTON 3", "Treorchy 17 Newbridge 23 ( halftime 5-9 )"
     TableLine(
         "result",

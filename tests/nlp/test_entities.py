@@ -142,6 +142,7 @@ def results_nlp() -> Language:
             {"label": "ORG", "pattern": "Sen. Ron Kale"},
             {"label": "PERSON", "pattern": "Gov. Ana Mora"},
             {"label": "PERSON", "pattern": "Ada Reed ("},
+            {"label": "PERSON", "pattern": "Ada Reed"},
         ]
     )
     return nlp
@@ -190,6 +191,7 @@ def test_table_lines(results_nlp: Language, line: str, expected: list[tuple[str,
     [
         ("Norland 1996-08-30", [("Norland", "GPE")]),  # a dateline: one figure
         ("Lowmoor won 4 2 in the end", [("Lowmoor", "GPE")]),  # prose
+        ("Ada Reed 68 70 69 71 278", [("Ada Reed", "PERSON")]),  # a golfer's rounds
     ],
 )
 def test_not_table_lines(results_nlp: Language, line: str, expected: list[tuple[str, str]]) -> None:
