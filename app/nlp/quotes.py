@@ -95,6 +95,8 @@ def _mixed_quotes(
         if around is not None and not _mostly_quoted(quote, reported[around]):
             # the clause was cut before the full stop the quote closes on: "… of "Reagan.""
             end = max(reported[around].end, quote.end)
+            if end == quote.end and body[end : end + 1] in ('"', "”"):
+                end += 1  # the closing mark, as with the opening one
             text = body[reported[around].start : end]
             reported[around] = replace(reported[around], kind="mixed", end=end, text=text)
             continue
@@ -336,6 +338,7 @@ class ReportRule:
     confidence: float
     content: Callable[[Token], Span | None]
     min_words: int = 3
+    kind: str = "indirect"
 
 
 def _according_to(token: Token) -> Span | None:
@@ -357,8 +360,9 @@ def _stance(token: Token) -> Span | None:
 REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("according_to", 0.8, _according_to),
     ReportRule("reported_clause", 0.8, _speech_clause),
-    # a position, not words spoken: below the 0.8 of reported speech (app.nlp.cues)
-    ReportRule("stance", 0.6, _stance, min_words=1),
+    # a position, not words spoken: its own kind, and below the 0.8 of reported speech
+    # (app.nlp.cues)
+    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
 )
 
 
@@ -384,8 +388,10 @@ def _indirect_quotes(
         if found.text is None:
             continue
         attribution = _from_speaker(found, rule.confidence, rule.name)
-        # a quoted word in it (called them "crazy") makes it mixed, though alone it is no quote
-        kind = "mixed" if _quote_mark_re.search(span.text) else "indirect"
+        # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
+        # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')
+        quoted_word = rule.kind == "stance" and _quote_mark_re.search(span.text)
+        kind = "mixed" if quoted_word else rule.kind
         quotes.append(_make_quote(span.text, span.start_char, span.end_char, kind, attribution))
     return quotes
 

@@ -312,7 +312,7 @@ class TestSentenceFinalFragments:
         assert only(quotes, "direct") == [] and only(quotes, "indirect") == []
         [mixed] = only(quotes, "mixed")
         assert mixed.text.startswith("the council had betrayed")
-        assert mixed.text.endswith('"harbour pact.')
+        assert mixed.text.endswith('"harbour pact."')
         assert mixed.speaker_text == "Ana Silva"
 
     def test_phrase_quoted_whole_stays_a_quote(self, quotes_of: Extract) -> None:
