@@ -177,6 +177,20 @@ TABLE_LINE_CASES: list[tuple[str, list[tuple[str, str]]]] = [
     # a result: two names, each with its score
     ("Lowmoor 4 Kestrel Rovers 0", [("Lowmoor", "ORG"), ("Kestrel Rovers", "ORG")]),
     ("Brackwater 17 Norland 23 ( halftime 5-9 )", [("Brackwater", "ORG"), ("Norland", "ORG")]),
+    # cricket scorecards: batsmen, fielders and bowlers are people
+    (
+        "Ada Reed c Tom Kale b J. Pike 21",
+        [("Ada Reed", "PERSON"), ("Tom Kale", "PERSON"), ("J. Pike", "PERSON")],
+    ),
+    ("Ora Lund lbw b Pike 0", [("Ora Lund", "PERSON"), ("Pike", "PERSON")]),
+    ("Ora Lund not out 46", [("Ora Lund", "PERSON")]),
+    ("Bowling : Pike 8-0-39-3 , Lund 6.5-1-23-4", [("Pike", "PERSON"), ("Lund", "PERSON")]),
+    # football line-ups and scorers
+    ("9 - Ora Lund , 8 - Ian de Wit", [("Ora Lund", "PERSON"), ("Ian de Wit", "PERSON")]),
+    ("Norland - Ada Reed ( 61st )", [("Norland", "GPE"), ("Ada Reed", "PERSON")]),
+    # a placing: the athlete is a person, a country in the same place is not
+    ("7. Ora Lund ( Norland ) 60.74", [("Ora Lund", "PERSON"), ("Norland", "GPE")]),
+    ("2. Norland ( Ada Reed ) 3:32.1", [("Norland", "GPE"), ("Ada Reed", "PERSON")]),
 ]
 
 
