@@ -32,7 +32,7 @@ _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reit
 reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
 thank"""
 _REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
-propose blame vow blast defend compare refer order dismiss prefer identify remind deem discuss
+propose blame vow blast defend refer order dismiss prefer remind deem discuss
 reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
 recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
