@@ -61,19 +61,27 @@ def stance_cue(token: Token) -> StanceCue | None:
     word = token.lower_
     if word in _IRREGULAR:
         return _BY_LEMMA[_IRREGULAR[word]]
-    # endorse(s|d), urg(ing)e, den(ied)y, slam(med), refer(ring)
-    for lemma in (
-        word,
-        word[:-1],
-        word[:-2],
-        word[:-3],
-        word[:-3] + "e",
-        word[:-3] + "y",
-        word[:-4],
-    ):
+    for lemma in _lemmas(word):
         if lemma in _BY_LEMMA:
             return _BY_LEMMA[lemma]
     return None
+
+
+def _lemmas(word: str) -> list[str]:
+    """Candidate lemmas of an inflected form, by its ending: endorse(s|d), not(ing)e,
+    den(ied)y, slam(med), refer(ring); "planted" is never "plan"."""
+    found = [word]
+    if word.endswith("s"):
+        found += [word[:-1], word[:-2]]
+    if word.endswith("ed"):
+        found += [word[:-1], word[:-2], word[:-3] + "y"]
+        if word[-3:-2] == word[-4:-3]:
+            found.append(word[:-3])
+    if word.endswith("ing"):
+        found += [word[:-3], word[:-3] + "e"]
+        if word[-4:-3] == word[-5:-4]:
+            found.append(word[:-4])
+    return found
 
 
 def stance_content(verb: Token, shapes: tuple[Content, ...]) -> Span | None:

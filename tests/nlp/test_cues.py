@@ -38,8 +38,10 @@ REST: list[Row] = [
         "Paul Hart",
     ),
     ("Ana Ruiz declined to comment.", "to comment", "Ana Ruiz"),
-    # an irregular form
+    # an irregular form, a doubled consonant, -ied
     ("The mayor sought a second term in office.", "a second term in office", "The mayor"),
+    ("Tom Reed slammed the budget on Monday.", "the budget", "Tom Reed"),
+    ("The union denied the report.", "the report", "The union"),
 ]
 
 NAMING: list[Row] = [
@@ -115,8 +117,9 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
         # verbs of appearance and expectation: the subject is not a source
         "The senator seemed to gain ground in Iowa.",
         "The bill is expected to pass next week.",
-        # a verb that is not in the table
+        # a verb that is not in the table, nor a form of one ("planted" is not "plan")
         "Maria Lopez visited the harbour on Monday.",
+        "Maria Lopez planted an oak by the harbour.",
         # no subject to attribute the stance to
         "Endorsed by the party, the plan went ahead.",
     ],
