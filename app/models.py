@@ -16,6 +16,7 @@ class QuoteKind(StrEnum):
     partial = "partial"
     mixed = "mixed"
     indirect = "indirect"
+    stance = "stance"
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -248,7 +249,8 @@ class QuotePublic(Schema):
     kind: QuoteKind = Field(
         description="`direct` (in quotation marks), `block` (paragraph introduced by a speech "
         "verb), `partial` (a quoted phrase inside a sentence), `mixed` (reported speech holding a "
-        "quoted phrase) or `indirect` (reported speech)."
+        "quoted phrase), `indirect` (reported speech) or `stance` (a position attributed to "
+        "someone without their words: `endorsed the governor`, `urged voters to stay home`)."
     )
     cue: str | None = Field(description="The speech verb, e.g. `said`, `added`.")
     speaker: str | None = Field(description="Resolved speaker name, or null when unknown.")

@@ -61,6 +61,77 @@ _score_after_re = re.compile(r"^\s+(?!(?:1[89]|20)\d\d\b)\d{1,3}(?:-\d{1,3})?(?!
 _PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
+# lines of sports results and tables, where every name is a club or a national team
+_TEAM = r"[A-Z][\w'.&-]*(?: [A-Z][\w'.&-]*){0,3}"
+_QUALIFIER = r"(?: \( [A-Z]\w{0,2} \))?"  # "Proleter ( Z )": which of two clubs of one name
+_TALLY = r"(?: [\d.:/-]+){4,}"  # played, won, drawn, lost, goals, points
+_GOLF_ROUNDS = r"(?!(?: [6-8]\d){2,4}(?: \d{3})?$)"  # a golfer's rounds and total: a person
+
+
+_PARTICLE = r"(?:(?:de|da|dos|di|van|von|der|den|le|la) )*"  # "Ronald de Boer"
+_PLAYER = rf"[A-Z][\w'.-]*(?: {_PARTICLE}[A-Z][\w'.-]*){{0,3}}"
+_OVERS = r"\d+(?:\.\d)?-\d+-\d+-\d+"  # a bowler's overs, maidens, runs and wickets
+
+
+@dataclass(frozen=True)
+class TableLine:
+    """Names in a line of results or a table, each named group one name of ``label``; with
+    ``anywhere`` the pattern may match several times inside a line, else it is the whole line.
+    A name the model typed as one of ``unless`` is left as it is."""
+
+    name: str
+    pattern: re.Pattern[str]
+    label: str = "ORG"
+    anywhere: bool = False
+    unless: frozenset[str] = frozenset()
+
+
+TABLE_LINES: tuple[TableLine, ...] = (
+    # "Millwall 4 2 1 1 7 5 7", "Lotte 46 6 54 .462 14 1/2"
+    TableLine("standings", re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER}{_GOLF_ROUNDS}{_TALLY}$")),
+    # "Bury 4 Bristol City 0", "Chicago 4 HOUSTON 3", "Treorchy 17 Newbridge 23 ( halftime 5-9 )"
+    TableLine(
+        "result",
+        re.compile(rf"^(?P<a>{_TEAM}){_QUALIFIER} \d+ (?P<b>{_TEAM}){_QUALIFIER} \d+(?: \(.*\))?$"),
+    ),
+    # cricket scorecards: "Wasim Akram c Knight b Hollioake 21", "Moin Khan lbw b Mullally 0"
+    TableLine(
+        "batting",
+        re.compile(
+            rf"^(?P<a>{_PLAYER}) (?:(?:c|st) (?P<b>{_PLAYER}) b|lbw b|c and b|c & b|b) "
+            rf"(?P<c>{_PLAYER}) \d+$"
+        ),
+        label="PERSON",
+    ),
+    TableLine(
+        "not out", re.compile(rf"^(?P<a>{_PLAYER}) (?:not out|run out|retired hurt) \d+$"), "PERSON"
+    ),
+    # "Gough 8-0-39-3 , Mullally 6-0-30-1"
+    TableLine("bowling", re.compile(rf"(?P<a>{_PLAYER}) {_OVERS}\b"), "PERSON", anywhere=True),
+    # football line-ups and scorers: "9 - Marc Degryse , 8 - Luc Nilis", "Norland - Ada Reed (
+    # 61st )", "( 14 - Sergen Yalcin , 57th )"
+    TableLine(
+        "squad number",
+        re.compile(rf"(?:^|, |\( )\d{{1,2}} ?- ?(?P<a>{_PLAYER})(?= ,| \(|$)"),
+        "PERSON",
+        anywhere=True,
+    ),
+    TableLine(
+        "scorer",
+        re.compile(rf" - (?P<a>{_PLAYER}) \( \d+(?:st|nd|rd|th)\b"),
+        "PERSON",
+        anywhere=True,
+    ),
+    # "7. Ada Reed ( Norland ) 60.74": a placing, the athlete and their country
+    TableLine(
+        "placing",
+        re.compile(rf"^\d{{1,2}}\. (?P<a>{_PLAYER}) \( "),
+        "PERSON",
+        unless=frozenset({"GPE", "LOC", "NORP"}),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class EntityMention:
     text: str  # as written, trimmed of "the" and possessives
@@ -131,7 +202,41 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
+    mentions = _with_table_teams(body, mentions)
     return _by_majority_type(_link_partial_names(mentions))
+
+
+def _with_table_teams(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
+    """Names in lines of results and tables (``TABLE_LINES``): teams are organisations and
+    players people, whether the model found them as something else or not at all."""
+    found: list[EntityMention] = []
+    for line in re.finditer(r"[^\n]+", text):
+        content = line.group().strip()
+        offset = line.start() + len(line.group()) - len(line.group().lstrip())
+        for rule in TABLE_LINES:
+            matches = (
+                list(rule.pattern.finditer(content))
+                if rule.anywhere
+                else [m for m in [rule.pattern.match(content)] if m]
+            )
+            for match in matches:
+                for group, value in match.groupdict().items():
+                    if value is None:
+                        continue
+                    start, end = offset + match.start(group), offset + match.end(group)
+                    if any(
+                        m.start == start and m.end == end and m.label in rule.unless
+                        for m in mentions
+                    ):
+                        continue
+                    name, label = canonical(text[start:end], rule.label)
+                    found.append(EntityMention(text[start:end], start, end, label, name))
+            if matches and not rule.anywhere:
+                break
+    if not found:
+        return mentions
+    kept = [m for m in mentions if not any(t.start < m.end and m.start < t.end for t in found)]
+    return sorted([*kept, *found], key=lambda m: m.start)
 
 
 def _team_or(label: str, text: str, end: int) -> str:

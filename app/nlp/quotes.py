@@ -5,7 +5,7 @@ Finding the passages lives here; who said a marked quote is decided by the order
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
@@ -17,6 +17,7 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
+from app.nlp.cues import stance_content, stance_cue
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
 from app.nlp.speakers import SPEAKER_DEPS, Speaker, inside, speaker_of, verb_lemma
@@ -60,7 +61,12 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     marked = _marked_quotes(doc, mentions)
     blocks = _block_quotes(doc, mentions, [(q.start - 1, q.end + 1) for q in marked])
     # reported speech may contain a quoted phrase, but never restates a direct or block quote
-    statements = [(q.start - 1, q.end + 1) for q in marked if q.kind == "direct"]
+    body = doc.text
+    statements = [
+        (q.start - 1, q.end + 1)
+        for q in marked
+        if q.kind == "direct" and not _runs_into_sentence(body, q)
+    ]
     statements += [(q.start, q.end) for q in blocks]
     indirect = _indirect_quotes(doc, mentions, statements)
     marked, indirect = _mixed_quotes(doc, marked, indirect)
@@ -76,16 +82,26 @@ def _mixed_quotes(
     is not listed on its own."""
     kept: list[QuoteSpan] = []
     reported = list(indirect)
+    body = doc.text
     for quote in marked:
-        if quote.kind != "partial":
+        fragment = quote.kind == "direct" and _runs_into_sentence(body, quote)
+        if quote.kind != "partial" and not fragment:
             kept.append(quote)
             continue
         around = next(
-            (i for i, q in enumerate(reported) if q.start < quote.start and quote.end < q.end),
+            (i for i, q in enumerate(reported) if q.start < quote.start < q.end),
             None,
         )
         if around is not None and not _mostly_quoted(quote, reported[around]):
-            reported[around] = replace(reported[around], kind="mixed")
+            # the clause was cut before the full stop the quote closes on: "… of "Reagan.""
+            end = max(reported[around].end, quote.end)
+            if end == quote.end and body[end : end + 1] in ('"', "”"):
+                end += 1  # the closing mark, as with the opening one
+            text = body[reported[around].start : end]
+            reported[around] = replace(reported[around], kind="mixed", end=end, text=text)
+            continue
+        if fragment:
+            kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
         clause = _reporting_clause(doc, quote) if around is None else None
         if clause is None or _mostly_quoted(quote, clause):
@@ -97,6 +113,14 @@ def _mixed_quotes(
             )
         )
     return kept, reported
+
+
+def _runs_into_sentence(body: str, quote: QuoteSpan) -> bool:
+    """A quote in lower case right after a word: a phrase of the writer's sentence, even when
+    it closes the sentence with a full stop inside the marks (US style: of the "party of
+    Reagan.")."""
+    before = body[max(0, quote.start - 3) : quote.start - 1].rstrip()
+    return quote.text[:1].islower() and before[-1:].isalnum()
 
 
 def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
@@ -305,32 +329,71 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
             yield match.start() + lead, match.start() + len(line.rstrip())
 
 
+@dataclass(frozen=True)
+class ReportRule:
+    """A cue of reported speech or stance: the content it reports (None: not this rule's cue),
+    the fewest words that content may have, and the confidence of its speaker."""
+
+    name: str
+    confidence: float
+    content: Callable[[Token], Span | None]
+    min_words: int = 3
+    kind: str = "indirect"
+
+
+def _according_to(token: Token) -> Span | None:
+    return _according_to_content(token) if _is_according_to(token) else None
+
+
+def _speech_clause(token: Token) -> Span | None:
+    if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
+        return None
+    return _reported_clause(token)
+
+
+def _stance(token: Token) -> Span | None:
+    cue = stance_cue(token)
+    return stance_content(token, cue.content) if cue is not None else None
+
+
+# in order: the first rule that finds content for a token makes its quote
+REPORT_RULES: tuple[ReportRule, ...] = (
+    ReportRule("according_to", 0.8, _according_to),
+    ReportRule("reported_clause", 0.8, _speech_clause),
+    # a position, not words spoken: its own kind, and below the 0.8 of reported speech
+    # (app.nlp.cues)
+    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+)
+
+
 def _indirect_quotes(
     doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
 ) -> list[QuoteSpan]:
-    """Reported speech: a speech verb with a clausal complement ("stressed that Huawei is
-    open", "Prices will rise, the bank said"), or a clause sourced "according to X"."""
+    """Reported speech and stance (``REPORT_RULES``): a speech verb with a clausal complement
+    ("stressed that Huawei is open", "Prices will rise, the bank said"), a clause sourced
+    "according to X", or a verb of stance with its content ("endorsed the governor")."""
     quotes = []
     for token in doc:
-        if inside(token.idx, quoted):
+        # every cue is a verb ("according" too): the cheap test first, on long texts
+        if token.pos_ != "VERB" or inside(token.idx, quoted):
             continue
-        if _is_according_to(token):
-            span = _according_to_content(token)
-            rule, confidence = "according_to", 0.8
-        elif token.pos_ == "VERB" and (verb_lemma(token.text) or _reports(token)):
-            span = _reported_clause(token)
-            rule, confidence = "reported_clause", 0.8
+        for rule in REPORT_RULES:
+            span = rule.content(token)
+            if span is not None:
+                break
         else:
             continue
-        if span is None or len(span) < 3 or any(inside(t.idx, quoted) for t in span):
+        if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
             continue
         found = speaker_of(token, mentions, quoted)
         if found.text is None:
             continue
-        attribution = _from_speaker(found, confidence, rule)
-        quotes.append(
-            _make_quote(span.text, span.start_char, span.end_char, "indirect", attribution)
-        )
+        attribution = _from_speaker(found, rule.confidence, rule.name)
+        # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
+        # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')
+        quoted_word = rule.kind == "stance" and _quote_mark_re.search(span.text)
+        kind = "mixed" if quoted_word else rule.kind
+        quotes.append(_make_quote(span.text, span.start_char, span.end_char, kind, attribution))
     return quotes
 
 
@@ -365,16 +428,13 @@ def _reported_clause(verb: Token) -> Span | None:
 
 def _according_to_content(according: Token) -> Span | None:
     """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
-    attribution phrase."""
+    attribution phrase; "<subject>, according to X, <predicate>": the longer side of it."""
     sentence = according.sent
     phrase = list(according.subtree)
     first, last = phrase[0].i, phrase[-1].i
-    if first == sentence.start:
-        span = sentence.doc[last + 1 : sentence.end]
-    elif last + 1 >= sentence.end - 1:
-        span = sentence.doc[sentence.start : first]
-    else:
-        return None
+    before = sentence.doc[sentence.start : first]
+    after = sentence.doc[last + 1 : sentence.end]
+    span = after if len(after) > len(before) else before
     while len(span) and (span[0].is_punct or span[0].is_space):
         span = span[1:]
     return _trim_span(span)

@@ -142,6 +142,7 @@ def results_nlp() -> Language:
             {"label": "ORG", "pattern": "Sen. Ron Kale"},
             {"label": "PERSON", "pattern": "Gov. Ana Mora"},
             {"label": "PERSON", "pattern": "Ada Reed ("},
+            {"label": "PERSON", "pattern": "Ada Reed"},
         ]
     )
     return nlp
@@ -165,3 +166,47 @@ def results_nlp() -> Language:
 )
 def test_results_tables(results_nlp: Language, text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.text, m.label) for m in extract_entities(results_nlp(text))] == expected
+
+
+# (line, teams found) for each rule of TABLE_LINES; invented club names, so no model knows them
+TABLE_LINE_CASES: list[tuple[str, list[tuple[str, str]]]] = [
+    # standings: a name and four or more figures
+    ("Lowmoor 4 2 1 1 7 5 7", [("Lowmoor", "ORG")]),
+    ("Kestrel Rovers 46 6 54 .462 14 1/2", [("Kestrel Rovers", "ORG")]),
+    ("Norland ( Z ) 4 2 1 1 8 5 7", [("Norland", "ORG")]),
+    # a result: two names, each with its score
+    ("Lowmoor 4 Kestrel Rovers 0", [("Lowmoor", "ORG"), ("Kestrel Rovers", "ORG")]),
+    ("Brackwater 17 Norland 23 ( halftime 5-9 )", [("Brackwater", "ORG"), ("Norland", "ORG")]),
+    # cricket scorecards: batsmen, fielders and bowlers are people
+    (
+        "Ada Reed c Tom Kale b J. Pike 21",
+        [("Ada Reed", "PERSON"), ("Tom Kale", "PERSON"), ("J. Pike", "PERSON")],
+    ),
+    ("Ora Lund lbw b Pike 0", [("Ora Lund", "PERSON"), ("Pike", "PERSON")]),
+    ("Ora Lund not out 46", [("Ora Lund", "PERSON")]),
+    ("Bowling : Pike 8-0-39-3 , Lund 6.5-1-23-4", [("Pike", "PERSON"), ("Lund", "PERSON")]),
+    # football line-ups and scorers
+    ("9 - Ora Lund , 8 - Ian de Wit", [("Ora Lund", "PERSON"), ("Ian de Wit", "PERSON")]),
+    ("Norland - Ada Reed ( 61st )", [("Norland", "GPE"), ("Ada Reed", "PERSON")]),
+    # a placing: the athlete is a person, a country in the same place is not
+    ("7. Ora Lund ( Norland ) 60.74", [("Ora Lund", "PERSON"), ("Norland", "GPE")]),
+    ("2. Norland ( Ada Reed ) 3:32.1", [("Norland", "GPE"), ("Ada Reed", "PERSON")]),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), TABLE_LINE_CASES)
+def test_table_lines(results_nlp: Language, line: str, expected: list[tuple[str, str]]) -> None:
+    text = f"Football results on Saturday :\n{line}\nMore soon ."
+    assert [(m.text, m.label) for m in extract_entities(results_nlp(text))] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Norland 1996-08-30", [("Norland", "GPE")]),  # a dateline: one figure
+        ("Lowmoor won 4 2 in the end", [("Lowmoor", "GPE")]),  # prose
+        ("Ada Reed 68 70 69 71 278", [("Ada Reed", "PERSON")]),  # a golfer's rounds
+    ],
+)
+def test_not_table_lines(results_nlp: Language, line: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.label) for m in extract_entities(results_nlp(line))] == expected

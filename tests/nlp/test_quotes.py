@@ -303,3 +303,24 @@ class TestSingleMarks:
 
     def test_apostrophes_are_not_quotes(self) -> None:
         assert quote_spans("It's the players' union, and don’t forget the '90s.") == []
+
+
+class TestSentenceFinalFragments:
+    def test_phrase_ending_reported_speech_is_one_mixed_quote(self, quotes_of: Extract) -> None:
+        text = 'Ana Silva said that the council had betrayed the spirit of the "harbour pact."'
+        quotes = quotes_of(text)
+        assert only(quotes, "direct") == [] and only(quotes, "indirect") == []
+        [mixed] = only(quotes, "mixed")
+        assert mixed.text.startswith("the council had betrayed")
+        assert mixed.text.endswith('"harbour pact."')
+        assert mixed.speaker_text == "Ana Silva"
+
+    def test_phrase_quoted_whole_stays_a_quote(self, quotes_of: Extract) -> None:
+        text = 'Critics mocked the slogan. Tom Reed then called it "a tired joke," and left.'
+        assert [q.text for q in quotes_of(text) if q.kind in ("direct", "partial")] == [
+            "a tired joke,"
+        ]
+
+    def test_sentence_quoted_after_said_stays_direct(self, quotes_of: Extract) -> None:
+        [quote] = only(quotes_of('Tom Reed said, "we will win the vote."'), "direct")
+        assert quote.text == "we will win the vote." and quote.speaker_text == "Tom Reed"

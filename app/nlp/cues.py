@@ -1,0 +1,144 @@
+"""Cues of reported stance: verbs that attribute a position to their subject without a clause
+of speech ("endorsed Clinton", "urged voters to stay home", "declined to comment").
+
+Each row names a verb and the shape of its content; a newcomer covers a verb by adding a row
+and a case to the table in ``tests/nlp/test_cues.py``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from spacy.tokens import Span, Token
+
+
+class Content(Enum):
+    """Which words after the verb are what the subject is said to hold or do."""
+
+    OBJECT = "object"  # its direct object: "endorsed [the governor]"
+    INFINITIVE = "infinitive"  # its open clause: "vowed [to repeal the law]"
+    REST = "rest"  # all its complements: "accused [her rival of lying]"
+    NAMING = "naming"  # what it names and the name: "called [the plan "a disaster]""
+    PREPOSITION = "preposition"  # the object of its preposition: "called for [a ban]"
+
+
+@dataclass(frozen=True)
+class StanceCue:
+    lemma: str
+    content: tuple[Content, ...]  # tried in order; the first shape present is the content
+
+
+_OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
+reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
+thank"""
+_REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
+propose blame vow blast defend refer order dismiss prefer remind deem discuss
+reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
+recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
+assure lash lambast liken worry conclude describe attack underscore highlight condemn
+congratulate promote apologize complain"""
+_INFINITIVE_VERBS = "hope promise report agree support vote threaten suggest ask plan"
+# chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
+# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance and
+# expectation ("seems", "is expected to") are left out: their subject is not a source.
+STANCE_CUES: tuple[StanceCue, ...] = (
+    StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
+    *(StanceCue(lemma, (Content.NAMING,)) for lemma in "dub label brand term".split()),
+    *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
+    *(StanceCue(lemma, (Content.REST,)) for lemma in _REST_VERBS.split()),
+    *(StanceCue(lemma, (Content.INFINITIVE,)) for lemma in _INFINITIVE_VERBS.split()),
+)
+_BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
+_IRREGULAR = {"sought": "seek"}
+# complements that are not the content: a second verb, an adverbial clause, a time phrase
+_NOT_CONTENT_DEPS = frozenset({"conj", "cc", "punct", "advcl", "npadvmod", "mark", "advmod"})
+
+
+def stance_cue(token: Token) -> StanceCue | None:
+    """The row for a verb form: endorsed, urging, cites, slammed, sought."""
+    if token.pos_ != "VERB":
+        return None
+    word = token.lower_
+    if word in _IRREGULAR:
+        return _BY_LEMMA[_IRREGULAR[word]]
+    for lemma in _lemmas(word):
+        if lemma in _BY_LEMMA:
+            return _BY_LEMMA[lemma]
+    return None
+
+
+def _lemmas(word: str) -> list[str]:
+    """Candidate lemmas of an inflected form, by its ending: endorse(s|d), not(ing)e,
+    den(ied)y, slam(med), refer(ring); "planted" is never "plan"."""
+    found = [word]
+    if word.endswith("s"):
+        found += [word[:-1], word[:-2]]
+    if word.endswith("ed"):
+        found += [word[:-1], word[:-2], word[:-3] + "y"]
+        if word[-3:-2] == word[-4:-3]:
+            found.append(word[:-3])
+    if word.endswith("ing"):
+        found += [word[:-3], word[:-3] + "e"]
+        if word[-4:-3] == word[-5:-4]:
+            found.append(word[:-4])
+    return found
+
+
+def stance_content(verb: Token, shapes: tuple[Content, ...]) -> Span | None:
+    """The words of the first of ``shapes`` found after ``verb``, without trailing
+    punctuation."""
+    for shape in shapes:
+        span = _SHAPES[shape](verb)
+        if span is not None:
+            return span
+    return None
+
+
+def _children(verb: Token, deps: frozenset[str]) -> list[Token]:
+    return [c for c in verb.children if c.i > verb.i and c.dep_ in deps]
+
+
+def _span_of(verb: Token, heads: list[Token]) -> Span | None:
+    words = sorted((t for head in heads for t in head.subtree), key=lambda t: t.i)
+    if not words:
+        return None
+    span = verb.doc[words[0].i : words[-1].i + 1]
+    while len(span) and (span[-1].is_punct or span[-1].is_space):
+        span = span[:-1]
+    return span if len(span) else None
+
+
+def _object(verb: Token) -> Span | None:
+    return _span_of(verb, _children(verb, frozenset({"dobj"}))[:1])
+
+
+def _infinitive(verb: Token) -> Span | None:
+    return _span_of(verb, _children(verb, frozenset({"xcomp"}))[:1])
+
+
+def _rest(verb: Token) -> Span | None:
+    return _span_of(
+        verb, [c for c in verb.children if c.i > verb.i and c.dep_ not in _NOT_CONTENT_DEPS]
+    )
+
+
+def _naming(verb: Token) -> Span | None:
+    names = _children(verb, frozenset({"oprd"}))
+    if not names:
+        return None
+    return _span_of(verb, [*_children(verb, frozenset({"dobj"})), *names])
+
+
+def _preposition(verb: Token) -> Span | None:
+    prepositions = _children(verb, frozenset({"prep"}))[:1]
+    objects = [c for p in prepositions for c in p.children if c.dep_ in ("pobj", "pcomp")]
+    return _span_of(verb, objects[:1])
+
+
+_SHAPES: dict[Content, Callable[[Token], Span | None]] = {
+    Content.NAMING: _naming,
+    Content.PREPOSITION: _preposition,
+    Content.OBJECT: _object,
+    Content.INFINITIVE: _infinitive,
+    Content.REST: _rest,
+}

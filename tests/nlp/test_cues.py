@@ -1,0 +1,143 @@
+"""The stance-cue table (``app.nlp.cues``) and the ordered report rules, each with its cases
+(sentences written for these tests).
+
+A row is (text, content, speaker as written). To cover a new verb, add a row to the table of
+``STANCE_CUES`` and a case here.
+"""
+
+import pytest
+
+from app.nlp.cues import STANCE_CUES, Content
+from app.nlp.quotes import REPORT_RULES
+from tests.nlp.test_quotes import Extract
+
+Row = tuple[str, str, str]
+
+OBJECT: list[Row] = [
+    ("Maria Lopez endorsed the governor on Monday.", "the governor", "Maria Lopez"),
+    ("The union opposes the new pension plan.", "the new pension plan", "The union"),
+    (
+        "Senator Tom Reed has rejected the offer from the mayor.",
+        "the offer from the mayor",
+        "Senator Tom Reed",
+    ),
+]
+INFINITIVE: list[Row] = [
+    ("Ana Silva vowed to repeal the harbour tax.", "to repeal the harbour tax", "Ana Silva"),
+    ("The council hopes to open the bridge in May.", "to open the bridge in May", "The council"),
+]
+REST: list[Row] = [
+    (
+        "The senator urged voters to stay home, and later left.",
+        "voters to stay home",
+        "The senator",
+    ),
+    (
+        "Paul Hart accused his rival of lying about the budget.",
+        "his rival of lying about the budget",
+        "Paul Hart",
+    ),
+    ("Ana Ruiz declined to comment.", "to comment", "Ana Ruiz"),
+    # an irregular form, a doubled consonant, -ied
+    ("The mayor sought a second term in office.", "a second term in office", "The mayor"),
+    ("Tom Reed slammed the budget on Monday.", "the budget", "Tom Reed"),
+    ("The union denied the report.", "the report", "The union"),
+]
+
+NAMING: list[Row] = [
+    (
+        'Tom Reed called the harbour plan "a costly mistake" on Monday.',
+        'the harbour plan "a costly mistake"',
+        "Tom Reed",
+    ),
+    ("Ana Silva called him reckless.", "him reckless", "Ana Silva"),
+    # one quoted word is no quote on its own, but makes the stance mixed
+    ('Tom Reed called both mayors "clowns" again.', 'both mayors "clowns', "Tom Reed"),
+]
+PREPOSITION: list[Row] = [
+    ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
+]
+ACCORDING_TO: list[Row] = [
+    # in mid-sentence: the longer side of the sentence
+    (
+        "The harbour wall, according to the city engineer, will be finished by the end of May.",
+        "will be finished by the end of May",
+        "the city engineer",
+    ),
+    (
+        "According to the city engineer, the wall will hold.",
+        "the wall will hold",
+        "the city engineer",
+    ),
+]
+
+
+def stance_of(quotes_of: Extract, text: str) -> tuple[str, str | None]:
+    [quote] = [q for q in quotes_of(text) if q.kind in ("stance", "mixed")]
+    assert quote.kind == ("mixed" if '"' in quote.text else "stance")
+    assert quote.rule == "stance"
+    assert quote.confidence == next(r.confidence for r in REPORT_RULES if r.name == "stance")
+    return quote.text, quote.speaker_text
+
+
+@pytest.mark.parametrize(("text", "content", "written"), OBJECT)
+def test_object_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), INFINITIVE)
+def test_infinitive_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), REST)
+def test_rest_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), NAMING)
+def test_naming_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), PREPOSITION)
+def test_preposition_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    assert stance_of(quotes_of, text) == (content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
+def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
+    assert (quote.rule, quote.text, quote.speaker_text) == ("according_to", content, written)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # verbs of appearance and expectation: the subject is not a source
+        "The senator seemed to gain ground in Iowa.",
+        "The bill is expected to pass next week.",
+        # a verb that is not in the table, nor a form of one ("planted" is not "plan")
+        "Maria Lopez visited the harbour on Monday.",
+        "Maria Lopez planted an oak by the harbour.",
+        # no subject to attribute the stance to
+        "Endorsed by the party, the plan went ahead.",
+    ],
+)
+def test_no_stance(quotes_of: Extract, text: str) -> None:
+    assert [q for q in quotes_of(text) if q.kind in ("indirect", "stance")] == []
+
+
+def test_speech_clause_comes_before_stance(quotes_of: Extract) -> None:
+    # "urge" is a speech verb too: with a clause it is reported speech, not a stance
+    [quote] = [
+        q for q in quotes_of("Ana Silva urged that the bridge be closed.") if q.kind == "indirect"
+    ]
+    assert quote.rule == "reported_clause" and quote.text == "the bridge be closed"
+
+
+def test_table_is_consistent() -> None:
+    lemmas = [cue.lemma for cue in STANCE_CUES]
+    assert len(lemmas) == len(set(lemmas)), "a verb has two rows"
+    assert {shape for cue in STANCE_CUES for shape in cue.content} == set(Content)
+    assert [r.name for r in REPORT_RULES] == ["according_to", "reported_clause", "stance"]
