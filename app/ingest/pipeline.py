@@ -249,7 +249,8 @@ def _needing_text(engine: Engine, items: list[PreparedArticle]) -> list[Prepared
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        marks = ",".join("?" * len(items))
+        # the driver's own placeholder: sqlite3 takes ?, psycopg %s
+        marks = ",".join(["?" if engine.dialect.name == "sqlite" else "%s"] * len(items))
         stored = set(
             cursor.execute(
                 f"SELECT source_id, content_hash FROM article WHERE source_id IN ({marks})",
