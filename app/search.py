@@ -20,6 +20,17 @@ __all__ = ["FACETS", "ArticleFilters", "Highlight"]
 # change counter, PostgreSQL's generated tsvector columns), so absent from the models
 _HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version")
 _HANDMADE_COLUMNS = ("search",)
+# indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
+# packed entity ids, too wide for a PostgreSQL btree row)
+_ENGINE_INDEXES = (
+    "ix_article_facets",
+    "ix_article_search",
+    "ix_quote_search",
+    "ix_entity_search",
+    "ix_quote_speaker_fold",
+    "ix_quote_speaker_text_fold",
+    "ix_article_published_desc",
+)
 
 
 class Engine(Protocol):
@@ -72,6 +83,8 @@ def include_object(
         return True
     if type_ == "table":
         return not name.startswith(_HANDMADE_TABLES)
+    if type_ == "index":
+        return name not in _ENGINE_INDEXES
     return not (type_ == "column" and name in _HANDMADE_COLUMNS)
 
 
