@@ -48,6 +48,22 @@ def insert_ignoring_duplicates(dialect_name: str, table: Any, *unique: str) -> A
     return insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
+def lock_for_writing(connection: Any) -> None:
+    """Make a write transaction wait for other writers before its first write, as SQLite's
+    ``BEGIN IMMEDIATE`` does: on PostgreSQL, by locking the change counter's row, which every
+    write to articles and entities updates anyway (taking it first means two writers cannot
+    each hold a row the other needs: no deadlock). Nothing to do on SQLite."""
+    if connection.dialect.name == POSTGRESQL:
+        connection.exec_driver_sql("SELECT 1 FROM corpus_version FOR UPDATE")
+
+
+def is_conflict(error: Any) -> bool:
+    """A write that lost a race with another writer on PostgreSQL (a unique key stored by it
+    meanwhile, a deadlock, a serialization failure): worth running again, when it will see the
+    other writer's rows. SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html"""
+    return getattr(error, "sqlstate", None) in ("23505", "40P01", "40001")
+
+
 class fold(FunctionElement[str]):
     """A name folded for comparison: lower case on SQLite (which folds ASCII only), lower case
     and accents removed on PostgreSQL (``corpus_unaccent``, an immutable wrapper so that an
