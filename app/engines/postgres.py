@@ -145,13 +145,19 @@ def rank_articles(
     keeps only the page; ts_headline runs for the page's rows only."""
     where, params = _where(render_tsquery(expression), filters)
     with time_limit(session, timeout_ms):
-        total: int = _rows(session, f"SELECT count(*) {_FROM} WHERE {where}", params).scalar_one()
+        # the total comes with the page from the same pass over the matches (a window count
+        # before the top-N sort), so each match's tsvector is read once, not twice
         ranked = _rows(
             session,
-            f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} "
+            f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} WHERE {where} "
             f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
             {**params, "limit": limit, "offset": offset},
-        )
+        ).all()
+        if ranked:
+            total: int = ranked[0].total
+        else:  # past the last page: no row carries the total
+            count = f"SELECT count(*) {_FROM} WHERE {where}"
+            total = _rows(session, count, params).scalar_one()
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
