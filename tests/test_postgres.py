@@ -173,3 +173,28 @@ def test_every_write_moves_the_change_counter(pg_engine: Engine) -> None:
             connection.execute(text(statement))
         seen.append(version())
     assert seen == sorted(set(seen)) and len(seen) == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "body"),
+    [
+        ("cafe", "[Café] news", "The [cafés] of Paris' [cafe]"),
+        ("running", "[Run]", "He [runs], [running] to the [run]-up"),
+        ("init*", "x", "[Initial] [initiatives] in it"),
+        ("title:cafe", "[Cafe]", "cafe"),
+        ("body:cafe -paris", "Cafe", "[cafe] Paris"),
+    ],
+)
+def test_matches_are_marked_like_the_index_reads_them(
+    pg_engine: Engine, query: str, title: str, body: str
+) -> None:
+    from sqlmodel import Session
+
+    from app.engines.postgres_marks import mark_rows
+
+    row = {"title": title.replace("[", "").replace("]", ""), "body": body.replace("[", "")}
+    row["body"] = row["body"].replace("]", "")
+    with Session(pg_engine) as session:
+        mark_rows(session, render_tsquery(parse(query)), [row])
+    assert row["marked_title"].replace("\x02", "[").replace("\x03", "]") == title
+    assert row["marked_body"].replace("\x02", "[").replace("\x03", "]") == body

@@ -2,7 +2,7 @@
 bodies B) with its GIN index, ts_rank_cd ranking, ts_headline marks for the page's rows only,
 SQL facets and ``statement_timeout`` as the time limit."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.engines.common import (
     hit,
     timeline,
 )
+from app.engines.postgres_marks import mark_rows
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.query import Node, render_tsquery
 
@@ -27,8 +28,6 @@ _QUERY_CANCELED = "57014"
 _SYNTAX_ERRORS = ("42601", "22023")  # a tsquery PostgreSQL cannot read
 # ts_rank_cd weights for {D, C, B, A}: a title (A) match counts ten times a body (B) match
 _WEIGHTS = "'{0.1, 0.1, 0.1, 1.0}'"
-# the whole text with every match marked, as FTS5's highlight(); markers as in common.py
-_HEADLINE = f"'HighlightAll=true, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}'"
 _QUOTE_HEADLINE = f"'MaxWords=32, MinWords=12, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}'"
 _ORDER_BY = {
     "relevance": "score DESC, a.id",
@@ -38,6 +37,8 @@ _ORDER_BY = {
 # the text as the migration indexes it: angle brackets as spaces (see postgres_search)
 _PLAIN = "translate({}, '<>', '  ')"
 _BRACKETS = str.maketrans("<>", "  ")
+# rows per fetch and per word lookup in an export
+_CHUNK = 200
 _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
 
 
@@ -172,20 +173,22 @@ def _page_hits(
         return []
     rows = _rows(
         session,
-        f"""
-        SELECT {_HIT_COLUMNS},
-               ts_headline('corpus', {_PLAIN.format("a.title")}, q.q, {_HEADLINE}) AS marked_title,
-               ts_headline('corpus', {_PLAIN.format("a.body")}, q.q, {_HEADLINE}) AS marked_body,
-               a.body
-        {_FROM} WHERE a.id = ANY(:ids)
-        """,
-        {"tsquery": tsquery, "ids": list(scores)},
+        f"SELECT {_HIT_COLUMNS}, a.body FROM article AS a WHERE a.id = ANY(:ids)",
+        {"ids": list(scores)},
     )
     by_id = {
-        row["id"]: {**hit(_restored(row), highlight), "score": scores[row["id"]]}
-        for row in rows.mappings()
+        hit["id"]: {**hit, "score": scores[hit["id"]]}
+        for hit in _hits(session, tsquery, list(rows.mappings()), highlight)
     }
     return [by_id[article_id] for article_id in scores if article_id in by_id]
+
+
+def _hits(
+    session: Session, tsquery: str, rows: Sequence[Any], highlight: Highlight
+) -> list[dict[str, Any]]:
+    fields = [dict(row) for row in rows]
+    mark_rows(session, tsquery, fields)
+    return [hit({k: v for k, v in f.items() if k != "body"}, highlight) for f in fields]
 
 
 def iter_hits(
@@ -195,45 +198,14 @@ def iter_hits(
     where, params = _where(render_tsquery(expression), filters)
     result = session.connection().execute(
         text(
-            f"""
-            SELECT {_HIT_COLUMNS},
-                   ts_headline('corpus', {_PLAIN.format("a.title")}, q.q, {_HEADLINE})
-                       AS marked_title,
-                   ts_headline('corpus', {_PLAIN.format("a.body")}, q.q, {_HEADLINE})
-                       AS marked_body,
-                   a.body, {_score(sort)}
-            {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}
-            """
+            f"SELECT {_HIT_COLUMNS}, a.body, {_score(sort)} {_FROM} WHERE {where} "
+            f"ORDER BY {_ORDER_BY[sort]}"
         ),
         params,
-        execution_options={"yield_per": 200},
+        execution_options={"yield_per": _CHUNK},
     )
-    for row in result.mappings():
-        yield hit(_restored(row), highlight)
-
-
-def _restored(row: Any) -> dict[str, Any]:
-    """The row with the brackets ts_headline saw as spaces put back into the marked texts:
-    the titles and bodies differ from the stored ones only there, one character for one."""
-    fields = {k: v for k, v in row.items() if k != "body"}
-    fields["marked_title"] = _unplain(row["marked_title"], row["title"])
-    fields["marked_body"] = _unplain(row["marked_body"], row["body"])
-    return fields
-
-
-def _unplain(marked: str, original: str) -> str:
-    if ("<" not in original and ">" not in original) or len(marked) - marked.count(
-        MARK_OPEN
-    ) - marked.count(MARK_CLOSE) != len(original):
-        return marked
-    out, at = [], 0
-    for char in marked:
-        if char in (MARK_OPEN, MARK_CLOSE):
-            out.append(char)
-        else:
-            out.append(original[at])
-            at += 1
-    return "".join(out)
+    for chunk in result.mappings().partitions(_CHUNK):
+        yield from _hits(session, params["tsquery"], chunk, highlight)
 
 
 def _facets(
