@@ -17,9 +17,9 @@ from app.engines.common import (
     Highlight,
     highlighted,
     hit,
-    timeline,
 )
 from app.engines.postgres_marks import mark_rows
+from app.engines.sqlite import facet_counts
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.query import Node, render_tsquery
 
@@ -211,49 +211,12 @@ def iter_hits(
 def _facets(
     session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """Counts over all matches, grouped in SQL: sources ranked and cut to ``size``, months
-    and years as complete timelines, entities the ``size`` most mentioned of each type."""
-    counts: dict[str, list[dict[str, Any]]] = {}
-    if "source" in names:
-        rows = _rows(
-            session,
-            f"SELECT a.source AS value, count(*) AS count {_FROM} WHERE {where} "
-            "GROUP BY a.source ORDER BY count(*) DESC, a.source NULLS FIRST LIMIT :size",
-            {**params, "size": size},
-        )
-        counts["source"] = [dict(row) for row in rows.mappings()]
-    if "published_year" in names or "published_month" in names:
-        months: dict[str | None, int] = dict(
-            _rows(
-                session,
-                f"SELECT to_char(a.published, 'YYYY-MM'), count(*) {_FROM} WHERE {where} "
-                "GROUP BY 1",
-                params,
-            ).all()
-        )
-        years: dict[str | None, int] = {}
-        for month, count in months.items():
-            years[month and month[:4]] = years.get(month and month[:4], 0) + count
-        counts["published_year"] = timeline(years)
-        counts["published_month"] = timeline(months)
-    if "entity" in names:
-        rows = _rows(
-            session,
-            f"""
-            SELECT id, value, type, count FROM (
-                SELECT e.id, e.name AS value, e.type, count(*) AS count,
-                       row_number() OVER (PARTITION BY e.type ORDER BY count(*) DESC, e.id) AS n
-                FROM (SELECT DISTINCT m.article_id, m.entity_id
-                      FROM mention m JOIN (SELECT a.id {_FROM} WHERE {where}) AS hits
-                      ON hits.id = m.article_id) AS pairs
-                JOIN entity e ON e.id = pairs.entity_id
-                GROUP BY e.id
-            ) AS ranked WHERE n <= :size ORDER BY type, count DESC, id
-            """,
-            {**params, "size": size},
-        )
-        counts["entity"] = [dict(row) for row in rows.mappings()]
-    return {name: counts[name] for name in names}
+    """Counts over all matches from one pass over them, counted as on SQLite (the packed
+    entity ids with numpy), so both engines give the same facets."""
+    columns = "a.source, to_char(a.published, 'YYYY-MM')"
+    columns += ", a.entity_ids" if "entity" in names else ""
+    rows = _rows(session, f"SELECT {columns} {_FROM} WHERE {where}", params).all()
+    return facet_counts(session, rows, names, size)
 
 
 def quote_snippets(

@@ -257,6 +257,14 @@ def _facets(
     entities = "entity" in names
     columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
     rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
+    return facet_counts(session, rows, names, size)
+
+
+def facet_counts(
+    session: Session, rows: list[Any], names: tuple[str, ...], size: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The facets from (source, 'YYYY-MM', packed entity ids) of each match, on any engine."""
+    entities = "entity" in names
     months = Counter(row[1] for row in rows)
     years: Counter[str | None] = Counter()
     for month, count in months.items():
