@@ -12,7 +12,8 @@ from sqlmodel import SQLModel
 
 from app.db import create_db_engine
 from app.engines import database_url, engine_name
-from app.query import parse, render_tsquery
+from app.engines.tsquery import render_tsquery
+from app.query import parse
 from app.search import include_object
 from tests.conftest import PostgresServer
 from tests.test_migrations import _config

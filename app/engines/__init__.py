@@ -16,7 +16,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.query import Node, render_fts5, render_tsquery, tsquery_lexeme
+from app.engines.tsquery import render_tsquery, tsquery_lexeme
+from app.query import Node, render_fts5
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 # the largest id either engine stores: PostgreSQL's `integer` (SERIAL) is 32-bit, and one limit

@@ -20,8 +20,9 @@ from app.engines.common import (
 )
 from app.engines.postgres_marks import mark_rows
 from app.engines.sqlite import facet_counts
+from app.engines.tsquery import render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
-from app.query import Node, render_tsquery
+from app.query import Node
 
 # SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html
 _QUERY_CANCELED = "57014"
