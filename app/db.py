@@ -1,6 +1,7 @@
 """Engine factory (SQLite pragmas, or PostgreSQL's read-only snapshots), the change token and
 the session dependency."""
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -86,6 +87,8 @@ def _create_postgres_engine(url: str, *, read_only: bool, pool_size: int) -> Eng
     options = "-c default_transaction_read_only=on" if read_only else ""
     return create_engine(
         url,
+        # JSON as written, not \u-escaped: entity aliases are indexed for name search
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
         connect_args={"options": options} if options else {},
         isolation_level="REPEATABLE READ" if read_only else "READ COMMITTED",
         pool_size=pool_size,

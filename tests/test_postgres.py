@@ -199,3 +199,18 @@ def test_matches_are_marked_like_the_index_reads_them(
         mark_rows(session, render_tsquery(parse(query)), [row])
     assert row["marked_title"].replace("\x02", "[").replace("\x03", "]") == title
     assert row["marked_body"].replace("\x02", "[").replace("\x03", "]") == body
+
+
+def test_names_and_aliases_are_found_by_prefix_without_accents(pg_engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from app.models import Entity
+    from app.queries.entities import entities_query
+
+    with Session(pg_engine) as session:
+        session.add(Entity(name="Zoë Müller", type="PERSON", aliases=["Zoé", "Dr Müller"]))
+        session.add(Entity(name="Mull", type="GPE", aliases=[]))
+        session.commit()
+        for query, found in (("zoe mu", 1), ("mull", 2), ("ZOÉ", 1), ("dr mul", 1), ("x", 0)):
+            statement = entities_query(name_query=query)
+            assert len(session.execute(statement).all()) == found, query
