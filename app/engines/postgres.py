@@ -1,6 +1,6 @@
 """The PostgreSQL engine: tsquery matching over the weighted ``search`` tsvector (titles A,
-bodies B) with its GIN index, ts_rank_cd ranking, ts_headline marks for the page's rows only,
-SQL facets and ``statement_timeout`` as the time limit."""
+bodies B) with its GIN index, ts_rank_cd ranking, matches marked for the page's rows only
+(``postgres_marks``), facets and ``statement_timeout`` as the time limit."""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -144,20 +144,34 @@ def rank_articles(
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
     counts. The GIN index finds the matches; ranking reads their tsvectors but a top-N sort
-    keeps only the page; ts_headline runs for the page's rows only."""
+    keeps only the page; matches are marked for the page's rows only."""
     where, params = _where(render_tsquery(expression), filters)
     with time_limit(session, timeout_ms):
-        # the total comes with the page from the same pass over the matches (a window count
-        # before the top-N sort), so each match's tsvector is read once, not twice
-        ranked = _rows(
-            session,
-            f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} WHERE {where} "
-            f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
-            {**params, "limit": limit, "offset": offset},
-        ).all()
-        if ranked:
-            total: int = ranked[0].total
-        else:  # past the last page: no row carries the total
+        # the planner prices `search @@ q` on a sequential scan as cheap, but it decompresses
+        # every article's tsvector; the GIN index's bitmap reads only the matching rows (at
+        # 100,000 articles, counting `year`: 310 ms → 75 ms)
+        session.connection().execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+        page = {**params, "limit": limit, "offset": offset}
+        total: int | None = None
+        if sort == "relevance":
+            # ranking reads every match's tsvector anyway: the total comes from the same pass
+            # (a window count before the top-N sort)
+            ranked = _rows(
+                session,
+                f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} "
+                f"WHERE {where} ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
+                page,
+            ).all()
+            total = ranked[0].total if ranked else None
+        else:
+            # by date, the newest-first index is walked and stops at the page
+            ranked = _rows(
+                session,
+                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} "
+                f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
+                page,
+            ).all()
+        if total is None:
             count = f"SELECT count(*) {_FROM} WHERE {where}"
             total = _rows(session, count, params).scalar_one()
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
