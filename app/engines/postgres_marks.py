@@ -55,9 +55,12 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
     connection = session.connection()
     normalized = connection.execute(text("SELECT to_tsquery('corpus', :q)::text"), {"q": tsquery})
     wanted = QueryLexemes(normalized.scalar_one())
-    heads = wanted.heads()
-    words = {w.lower() for row in rows for f in ("title", "body") for w in _word_re.findall(row[f])}
-    candidates = sorted(w for w in words if any(_fold(w).startswith(h) for h in heads))
+    heads = tuple(wanted.heads())
+    words: set[str] = set()
+    for row in rows:
+        words.update(_word_re.findall(row["title"].lower()))
+        words.update(_word_re.findall(row["body"].lower()))
+    candidates = sorted(w for w in words if (w if w.isascii() else _fold(w)).startswith(heads))
     found: dict[str, set[str]] = {"A": set(), "B": set()}
     if candidates:
         lexemes = connection.execute(
@@ -76,8 +79,8 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
 
 def _fold(word: str) -> str:
     """Lower case without accents, as the ``unaccent`` dictionary reads Latin letters."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _marked(value: str, words: set[str]) -> str:
