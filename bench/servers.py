@@ -144,12 +144,12 @@ class Server:
         self.start()
 
 
-def ours(label: str, db: Path, workers: int | None) -> Server:
+def ours(label: str, db: Path, workers: int | None, env: dict[str, str] | None = None) -> Server:
     command = [sys.executable, "-m", "app.cli", "serve", "--port", "{port}"]
     if workers is not None:
         command += ["--workers", str(workers)]
-    env = {**os.environ, "CORPUS_DATABASE_URL": f"sqlite:///{db}"}
-    return Server(label, command, ready_path="/health", env=env)
+    environment = {**os.environ, **(env or {}), "CORPUS_DATABASE_URL": f"sqlite:///{db}"}
+    return Server(label, command, ready_path="/health", env=environment)
 
 
 def ceiling() -> Server:

@@ -234,11 +234,13 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
 
 
 @router.get("/ingest-jobs/{job_id}", response_model=JobStatus, responses=_problems(s404="No job"))
-def get_ingest_job(request: Request, job_id: JobId, _: WriteKey) -> JobStatus:
+def get_ingest_job(request: Request, response: Response, job_id: JobId, _: WriteKey) -> JobStatus:
     """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
     job = get_job(request.app.state.engine, job_id)
     if job is None:
         raise NotFound(f"No ingest job {job_id}.")
+    # progress moves without the change counter (ETags, app.caching): never reuse an answer
+    response.headers["Cache-Control"] = "no-store"
     return _status(job)
 
 

@@ -2,6 +2,9 @@
 and the Link header of paged lists."""
 
 import gzip
+import io
+import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -11,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
+from app.http import BufferedLogHandler, new_request_id
 from app.main import create_app
 from tests.factories import make_article
 
@@ -186,3 +190,51 @@ def test_exports_stop_at_their_time_limit(
     with TestClient(create_app(Settings(DATABASE_URL=db_url, EXPORT_TIMEOUT_MS=0))) as client:
         response = client.get("/api/v1/articles?format=ndjson")
     assert response.status_code == 200 and response.text == ""  # cut short, not a 500
+
+
+def _log_through(handler: logging.Handler) -> logging.Logger:
+    logger = logging.getLogger(f"tests.access-log.{id(handler)}")
+    logger.addHandler(handler)
+    logger.propagate = False
+    return logger
+
+
+def test_the_access_log_is_written_in_whole_batches_without_losing_or_reordering_lines() -> None:
+    stream = io.StringIO()
+    handler = BufferedLogHandler(stream, interval_s=3600, max_lines=50)
+    logger = _log_through(handler)
+
+    def log_lines(thread: int) -> None:
+        for n in range(120):
+            logger.warning("thread %d line %d", thread, n)
+
+    threads = [threading.Thread(target=log_lines, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stream.getvalue().splitlines()) == 450  # 9 full batches; 30 lines wait
+    handler.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 480
+    for t in range(4):
+        mine = [line for line in lines if line.startswith(f"thread {t} ")]
+        assert mine == [f"thread {t} line {n}" for n in range(120)]
+
+
+def test_a_buffered_line_is_written_within_the_interval() -> None:
+    stream = io.StringIO()
+    handler = BufferedLogHandler(stream, interval_s=0.05)
+    try:
+        _log_through(handler).warning("a quiet server's only request")
+        deadline = time.monotonic() + 5
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.getvalue() == "a quiet server's only request\n"
+    finally:
+        handler.close()
+
+
+def test_generated_request_ids_are_distinct() -> None:
+    ids = {new_request_id() for _ in range(10_000)}
+    assert len(ids) == 10_000 and {len(i) for i in ids} == {32}
