@@ -123,18 +123,23 @@ def _token(row: Any) -> ChangeToken | None:
 
 
 class ChangeTokenReader:
-    """Reads the change counter cheaply enough for every request. On a SQLite file, a
-    connection of its own asks ``PRAGMA data_version``, which moves only when another connection
-    has committed (https://sqlite.org/pragma.html#pragma_data_version), and reads the counter
-    only then; on other engines the counter is read each time."""
+    """Reads the change counter cheaply enough for every request, on a connection of its own
+    (outside the pool, so a request answered from the response cache takes no pooled
+    connection). On a SQLite file it asks ``PRAGMA data_version``, which moves only when
+    another connection has committed (https://sqlite.org/pragma.html#pragma_data_version), and
+    reads the counter only then; on PostgreSQL it reads the counter's row each time (one
+    index lookup, autocommit); an in-memory database is read through the engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.path = sqlite_path(str(engine.url))
-        self.connection: sqlite3.Connection | None = None
+        self.postgres = engine.dialect.name == POSTGRESQL
+        self.connection: Any = None
         self.seen: tuple[int, ChangeToken | None] | None = None
 
     def __call__(self) -> ChangeToken | None:
+        if self.postgres:
+            return self._read_postgres()
         if self.path is None:
             return read_change_token(self.engine)
         try:
@@ -149,9 +154,23 @@ class ChangeTokenReader:
             return None
         return self.seen[1]
 
+    def _read_postgres(self) -> ChangeToken | None:
+        import psycopg
+
+        try:
+            if self.connection is None:
+                url = self.engine.url.set(drivername="postgresql")
+                conninfo = url.render_as_string(hide_password=False)
+                self.connection = psycopg.connect(conninfo, autocommit=True)
+            return _token(self.connection.execute(_CHANGE_TOKEN_SQL).fetchone())
+        except psycopg.Error:
+            self.close()  # a server restart: connect again next time
+            return None
+
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
+            self.connection = None
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
