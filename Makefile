@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint bench eval lock container-check clean
+.PHONY: run install test test-postgres lint bench eval lock container-check clean
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: install
 ## test: lint, type-check and run the whole test suite
 test: install lint
 	$(BIN)/pytest
+
+## test-postgres: the same, with the API suite on PostgreSQL too (a throwaway local server)
+test-postgres: install
+	bash .ci/with-postgres $(MAKE) test
 
 lint: install
 	$(BIN)/ruff check .

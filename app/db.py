@@ -1,5 +1,7 @@
-"""Engine factory with the SQLite pragmas every connection needs, and the session dependency."""
+"""Engine factory (SQLite pragmas, or PostgreSQL's read-only snapshots), the change token and
+the session dependency."""
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -7,10 +9,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, event, func
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
+
+from app.engines import POSTGRESQL, database_url, engine_name
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -29,51 +33,68 @@ def create_db_engine(
     The pool never makes a caller wait: ``pool_size`` connections are kept, and more are opened
     when more are needed (a request waiting for a connection while holding a worker thread is
     how the API once deadlocked under load)."""
-    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    url = database_url(url)
+    if engine_name(url) == POSTGRESQL:
+        return _create_postgres_engine(url, read_only=read_only, pool_size=pool_size)
     if (path := sqlite_path(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     # an in-memory SQLite database keeps its one connection (SQLAlchemy's SingletonThreadPool)
-    in_memory = is_sqlite and path is None
+    in_memory = path is None
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False} if is_sqlite else {},
+        connect_args={"check_same_thread": False},
         **({} if in_memory else {"pool_size": pool_size, "max_overflow": -1}),
     )
-    if is_sqlite:
 
-        @event.listens_for(engine, "connect")
-        def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            # foreign keys are off by default in SQLite: https://sqlite.org/foreignkeys.html#fk_enable
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            if read_only:
-                # the API only reads: refuse writes at the connection level
-                cursor.execute("PRAGMA query_only=ON")
-            else:
-                # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-            # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin)
-            dbapi_connection.isolation_level = None
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # foreign keys are off by default in SQLite: https://sqlite.org/foreignkeys.html#fk_enable
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if read_only:
+            # the API only reads: refuse writes at the connection level
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+        # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin)
+        dbapi_connection.isolation_level = None
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
-            # Readers: a plain BEGIN makes every statement of a request (a page and its total)
-            # read one snapshot; pysqlite would otherwise run each SELECT in its own
-            # transaction. Writers: take the write lock when the transaction starts, not at its
-            # first write, so two ingests cannot both read "not stored yet" and then collide
-            # on a unique key:
-            # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
-            if read_only:
-                # straight on the driver: SQLAlchemy's statement layer costs more than a BEGIN,
-                # which in WAL mode never waits for a lock
-                connection.connection.driver_connection.execute("BEGIN")
-            else:
-                # through SQLAlchemy, so a lock held too long is its OperationalError
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Readers: a plain BEGIN makes every statement of a request (a page and its total)
+        # read one snapshot; pysqlite would otherwise run each SELECT in its own
+        # transaction. Writers: take the write lock when the transaction starts, not at its
+        # first write, so two ingests cannot both read "not stored yet" and then collide
+        # on a unique key:
+        # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+        if read_only:
+            # straight on the driver: SQLAlchemy's statement layer costs more than a BEGIN,
+            # which in WAL mode never waits for a lock
+            connection.connection.driver_connection.execute("BEGIN")
+        else:
+            # through SQLAlchemy, so a lock held too long is its OperationalError
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_postgres_engine(url: str, *, read_only: bool, pool_size: int) -> Engine:
+    """Readers run each request in one REPEATABLE READ snapshot (a page and its total agree)
+    on read-only transactions; writers keep READ COMMITTED and rely on ON CONFLICT."""
+    options = "-c default_transaction_read_only=on" if read_only else ""
+    return create_engine(
+        url,
+        # JSON as written, not \u-escaped: entity aliases are indexed for name search
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+        connect_args={"options": options} if options else {},
+        isolation_level="REPEATABLE READ" if read_only else "READ COMMITTED",
+        pool_size=pool_size,
+        max_overflow=-1,
+        pool_pre_ping=True,
+    )
 
 
 ChangeToken = tuple[int, datetime]
@@ -102,18 +123,23 @@ def _token(row: Any) -> ChangeToken | None:
 
 
 class ChangeTokenReader:
-    """Reads the change counter cheaply enough for every request. On a SQLite file, a
-    connection of its own asks ``PRAGMA data_version``, which moves only when another connection
-    has committed (https://sqlite.org/pragma.html#pragma_data_version), and reads the counter
-    only then; on other engines the counter is read each time."""
+    """Reads the change counter cheaply enough for every request, on a connection of its own
+    (outside the pool, so a request answered from the response cache takes no pooled
+    connection). On a SQLite file it asks ``PRAGMA data_version``, which moves only when
+    another connection has committed (https://sqlite.org/pragma.html#pragma_data_version), and
+    reads the counter only then; on PostgreSQL it reads the counter's row each time (one
+    index lookup, autocommit); an in-memory database is read through the engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.path = sqlite_path(str(engine.url))
-        self.connection: sqlite3.Connection | None = None
+        self.postgres = engine.dialect.name == POSTGRESQL
+        self.connection: Any = None
         self.seen: tuple[int, ChangeToken | None] | None = None
 
     def __call__(self) -> ChangeToken | None:
+        if self.postgres:
+            return self._read_postgres()
         if self.path is None:
             return read_change_token(self.engine)
         try:
@@ -128,14 +154,23 @@ class ChangeTokenReader:
             return None
         return self.seen[1]
 
+    def _read_postgres(self) -> ChangeToken | None:
+        import psycopg
+
+        try:
+            if self.connection is None:
+                url = self.engine.url.set(drivername="postgresql")
+                conninfo = url.render_as_string(hide_password=False)
+                self.connection = psycopg.connect(conninfo, autocommit=True)
+            return _token(self.connection.execute(_CHANGE_TOKEN_SQL).fetchone())
+        except psycopg.Error:
+            self.close()  # a server restart: connect again next time
+            return None
+
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
-
-
-def year_month(column: Any) -> Any:
-    """'YYYY-MM' of a date column; SQLite stores dates as ISO text."""
-    return func.strftime("%Y-%m", column)
+            self.connection = None
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

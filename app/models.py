@@ -317,7 +317,8 @@ class SearchHit(ArticleSummary):
         "highlight markers (`<mark>` and `</mark>` by default)."
     )
     score: float | None = Field(
-        description="Relevance, lower is better (bm25); null when results are sorted by date."
+        description="Relevance, higher is better, comparable within one answer only (a title "
+        "match weighs ten body matches); null when results are sorted by date."
     )
     matches: list[MatchOffset] = Field(
         description="Where the query matched in `body` (code-point offsets), to highlight the "

@@ -1,5 +1,5 @@
 """The search query language, parsed here into a syntax tree that each engine renders in its own
-syntax (SQLite FTS5 today); user text is never passed through.
+syntax (SQLite FTS5 and PostgreSQL tsquery); user text is never passed through.
 
     word            every word must match (stemmed, case and accent insensitive)
     "a phrase"      words next to each other, in order
@@ -352,6 +352,14 @@ def render_fts5(node: Node) -> str:
 def _string(text: str) -> str:
     """An FTS5 string: everything inside is a plain word, never an operator."""
     return '"' + text.replace('"', '""') + '"'
+
+
+_name_word_re = re.compile(r"[^\W_]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a name query (letters and digits), for prefix matching on names."""
+    return _name_word_re.findall(text)
 
 
 def to_fts5(query: str, *, fields: tuple[str, ...] = FIELDS) -> str:

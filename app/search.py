@@ -1,487 +1,143 @@
-"""SQLite FTS5 full-text search: bm25 ranking, filters, facets, snippets and a time limit.
+"""Full-text search, engine-neutral: a query is validated and parsed here once, and each call
+goes to the module of the session's engine (``app/engines/sqlite.py`` or ``postgres.py``)."""
 
-This is the only module with SQLite-specific SQL, so another engine can be added behind the same
-functions later.
-"""
-
-import html
-import re
-import sqlite3
-import time
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-import numpy as np
-from sqlalchemy import bindparam, text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.errors import InvalidSearchQuery, SearchTimeout, SearchTooCostly
-from app.query import FIELDS, QuerySyntaxError, QueryTooCostly, to_fts5
+from app.engines import POSTGRESQL, entity_name_matches, quote_text_matches
+from app.engines import postgres as postgres_engine
+from app.engines import sqlite as sqlite_engine
+from app.engines.common import FACETS, ArticleFilters, Highlight
+from app.errors import InvalidSearchQuery, SearchTooCostly
+from app.query import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse, words_of
 
-# FTS5 virtual tables and their shadow tables (article_fts_data, …), created by raw SQL in the
-# migrations and so absent from the models
-FTS_TABLES = ("article_fts", "quote_fts", "entity_fts")
-# snippet markers that cannot occur in text, replaced by <mark> after HTML-escaping
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
-_MARKS = {"open": _MARK_OPEN, "close": _MARK_CLOSE}
-# how many SQLite VM instructions run between two checks of the deadline
-_PROGRESS_STEPS = 10_000
+__all__ = ["FACETS", "ArticleFilters", "Highlight"]
+
+# tables and columns that migrations make by hand (FTS5 tables and their shadow tables, the
+# change counter, PostgreSQL's generated tsvector columns), so absent from the models
+_HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version")
+_HANDMADE_COLUMNS = ("search",)
+# indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
+# packed entity ids, too wide for a PostgreSQL btree row)
+_ENGINE_INDEXES = (
+    "ix_article_facets",
+    "ix_article_search",
+    "ix_quote_search",
+    "ix_entity_search",
+    "ix_quote_speaker_fold",
+    "ix_quote_speaker_text_fold",
+    "ix_article_published_desc",
+)
+
+
+class Engine(Protocol):
+    """What each engine module provides."""
+
+    def time_limit(self, session: Session, timeout_ms: int) -> AbstractContextManager[None]: ...
+
+    def rank_articles(
+        self,
+        session: Session,
+        *,
+        expression: Node,
+        filters: ArticleFilters,
+        sort: str,
+        limit: int,
+        offset: int,
+        highlight: Highlight,
+        facets: tuple[str, ...] = (),
+        facet_size: int = 10,
+        timeout_ms: int,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
+
+    def iter_hits(
+        self,
+        session: Session,
+        *,
+        expression: Node,
+        filters: ArticleFilters,
+        sort: str,
+        highlight: Highlight,
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def quote_snippets(
+        self, session: Session, *, expression: Node, quote_ids: list[int], highlight: Highlight
+    ) -> dict[int, str]: ...
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine module for the database the session is bound to."""
+    if session.get_bind().dialect.name == POSTGRESQL:
+        return postgres_engine
+    return sqlite_engine
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic filter: leave the FTS tables out of autogenerate comparisons."""
-    return not (
-        type_ == "table" and name is not None and name.startswith((*FTS_TABLES, "corpus_version"))
-    )
+    """Alembic filter: leave hand-made tables and columns out of autogenerate comparisons."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(_HANDMADE_TABLES)
+    if type_ == "index":
+        return name not in _ENGINE_INDEXES
+    return not (type_ == "column" and name in _HANDMADE_COLUMNS)
 
 
-def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> str:
-    """The FTS5 expression for a query in our language, or ``InvalidSearchQuery`` saying where
-    it is wrong."""
+def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> Node:
+    """The syntax tree of a query in our language, or ``InvalidSearchQuery`` saying where it
+    is wrong; each engine renders the tree in its own syntax."""
     if len(query) > max_length:
         raise InvalidSearchQuery(
             f"The query is {len(query)} characters long; the limit is {max_length}."
         )
     try:
-        return to_fts5(query, fields=fields)
+        return parse(query, fields=fields)
     except QueryTooCostly as exc:
         raise SearchTooCostly(str(exc), position=exc.position) from exc
     except QuerySyntaxError as exc:
         raise InvalidSearchQuery(str(exc), position=exc.position) from exc
 
 
-@contextmanager
-def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
-    """Abort a query that runs past ``timeout_ms`` (datasette's sqlite_timelimit)."""
-    raw = session.connection().connection.dbapi_connection
-    assert isinstance(raw, sqlite3.Connection)
-    deadline = time.monotonic() + timeout_ms / 1000
-
-    def handler() -> int:
-        return 1 if time.monotonic() > deadline else 0
-
-    # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.set_progress_handler
-    raw.set_progress_handler(handler, _PROGRESS_STEPS)
-    try:
-        yield
-    except (OperationalError, sqlite3.OperationalError) as exc:
-        error = exc.orig if isinstance(exc, OperationalError) else exc
-        if getattr(error, "sqlite_errorname", None) == "SQLITE_INTERRUPT":
-            raise SearchTimeout(
-                f"The search ran for more than {timeout_ms} ms and was stopped; "
-                "try more specific words."
-            ) from exc
-        if str(error).startswith("fts5:"):
-            # our parser should never produce what FTS5 refuses; if it does, it is still the
-            # query that is wrong, not the server
-            raise InvalidSearchQuery(f"The search engine refused the query: {error}.") from exc
-        raise
-    finally:
-        raw.set_progress_handler(None, _PROGRESS_STEPS)
-
-
-def _run(session: Session, sql: str, params: dict[str, Any]) -> sqlite3.Cursor:
-    """Run SQL text on the session's own SQLite connection (inside its transaction), past
-    SQLAlchemy's statement layer: on a search page that layer cost more than SQLite's work."""
-    raw = session.connection().connection.dbapi_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw.execute(sql, params)
-
-
-def _dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    return (dict(zip(names, row, strict=True)) for row in cursor)
-
-
-@dataclass(frozen=True)
-class ArticleFilters:
-    """Conditions that narrow a search, all combined with AND."""
-
-    source: str | None = None
-    author: str | None = None
-    published_from: date | None = None
-    published_to: date | None = None
-    entity_ids: tuple[int, ...] = ()
-    all_entities: bool = False  # every one of entity_ids, rather than any
-    speaker_entity_id: int | None = None
-    speaker: str | None = None
-    has_quotes: bool | None = None
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """Markers put around matches in snippets (after HTML-escaping the text)."""
-
-    start: str = "<mark>"
-    end: str = "</mark>"
-
-
-_ORDER_BY = {
-    "relevance": "article_fts.rank",
-    "published": "a.published IS NULL, a.published, a.id",
-    "-published": "a.published DESC, a.id DESC",  # NULLs sort last in descending order
-}
-FACETS = ("source", "published_year", "published_month", "entity")
-# Newest first over more matches than this walks the date index and stops at the page, instead
-# of fetching and sorting every match (a term found in a fifth of a 100,000-article corpus).
-DATE_WALK_MIN_HITS = 2000
-
-
-def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and its parameters; every value is bound, none interpolated."""
-    clauses = ["article_fts MATCH :expression"]
-    params: dict[str, Any] = {"expression": expression}
-    for column in ("source", "author"):
-        if (value := getattr(filters, column)) is not None:
-            clauses.append(f"a.{column} = :{column}")
-            params[column] = value
-    if filters.published_from is not None:
-        clauses.append("a.published >= :published_from")
-        params["published_from"] = filters.published_from.isoformat()
-    if filters.published_to is not None:
-        clauses.append("a.published <= :published_to")
-        params["published_to"] = filters.published_to.isoformat()
-    if filters.entity_ids:
-        names = [f":entity_{n}" for n in range(len(filters.entity_ids))]
-        params.update(zip([n[1:] for n in names], filters.entity_ids, strict=True))
-        if filters.all_entities:
-            clauses += [
-                f"EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id AND m.entity_id = {n})"
-                for n in names
-            ]
-        else:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
-                f"AND m.entity_id IN ({', '.join(names)}))"
-            )
-    if filters.speaker_entity_id is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id "
-            "AND q.speaker_entity_id = :speaker_entity_id)"
-        )
-        params["speaker_entity_id"] = filters.speaker_entity_id
-    if filters.speaker is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND "
-            "(lower(q.speaker) = lower(:speaker) OR lower(q.speaker_text) = lower(:speaker)))"
-        )
-        params["speaker"] = filters.speaker
-    if filters.has_quotes is not None:
-        exists = "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id)"
-        clauses.append(exists if filters.has_quotes else f"NOT {exists}")
-    return " AND ".join(clauses), params
-
-
-def _from(filters: ArticleFilters) -> str:
-    """The FROM clause: the index alone when no filter needs the article row."""
-    return _FROM if filters != ArticleFilters() else "FROM article_fts"
+def time_limit(session: Session, timeout_ms: int) -> AbstractContextManager[None]:
+    """Stop the session's statements after ``timeout_ms`` with a ``SearchTimeout``."""
+    return engine_of(session).time_limit(session, timeout_ms)
 
 
 def rank_articles(
-    session: Session,
-    *,
-    expression: str,
-    filters: ArticleFilters,
-    sort: str,
-    limit: int,
-    offset: int,
-    highlight: Highlight,
-    facets: tuple[str, ...] = (),
-    facet_size: int = 10,
-    timeout_ms: int,
+    session: Session, **kwargs: Any
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
-    """One page of articles matching an FTS5 expression and the filters, the total, and the
-    requested facet counts over all matches.
-
-    Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
-    configuration, set in the migration. Ordering by ``rank`` alone lets FTS5 sort inside the
-    index and the page stop at ``limit``; snippets and match offsets are then made for the
-    page's rows only (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
-    """
-    where, params = _where(expression, filters)
-    with time_limit(session, timeout_ms):
-        counted = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
-        total: int = counted.fetchone()[0]
-        page = {**params, "limit": limit, "offset": offset}
-        if sort == "-published" and total > DATE_WALK_MIN_HITS:
-            ids_sql = _date_walk_sql(where, filters)
-        else:
-            ids_sql = (
-                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
-            )
-        ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
-        hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
-        counts = _facets(session, facets, where, params, facet_size) if facets else {}
-    return hits, total, counts
+    """One page of matching articles (higher ``score`` is better on every engine), the total
+    and the facet counts; arguments as ``Engine.rank_articles``."""
+    return engine_of(session).rank_articles(session, **kwargs)
 
 
-def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
-    """Newest first by walking ix_article_published and keeping the rows that match: the set of
-    matching ids is built once, and the walk stops at the page (a plan SQLite does not choose
-    by itself, as it cannot tell how many rows match)."""
-    return f"""
-        SELECT a.id, {_score("-published")} FROM article AS a INDEXED BY ix_article_published
-        WHERE a.id IN (SELECT article_fts.rowid {_from(filters)} WHERE {where})
-        ORDER BY {_ORDER_BY["-published"]}
-    """
-
-
-def _score(sort: str) -> str:
-    """The score column: bm25 in relevance order, where it comes free with the order; none in
-    date order, where it would cost a second pass over every match of each term."""
-    return "article_fts.rank AS score" if sort == "relevance" else "NULL AS score"
-
-
-_HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
-
-
-def _page_hits(
-    session: Session, expression: str, scores: dict[int, float | None], highlight: Highlight
-) -> list[dict[str, Any]]:
-    """The page's articles, in the order of ``scores`` (article id → score), with snippets
-    and match offsets."""
-    if not scores:
-        return []
-    ids = list(scores)
-    names = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
-    rows = _run(
-        session,
-        f"""
-        SELECT {_HIT_COLUMNS},
-               highlight(article_fts, 0, :open, :close) AS marked_title,
-               highlight(article_fts, 1, :open, :close) AS marked_body
-        {_FROM_ROWS} WHERE article_fts MATCH :expression
-        AND article_fts.rowid IN ({", ".join(":" + n for n in names)})
-        """,
-        {"expression": expression, **_MARKS, **names},
-    )
-    by_id = {
-        row["id"]: {**_hit(row, highlight), "score": scores[row["id"]]} for row in _dicts(rows)
-    }
-    return [by_id[article_id] for article_id in ids if article_id in by_id]
-
-
-def iter_hits(
-    session: Session, *, expression: str, filters: ArticleFilters, sort: str, highlight: Highlight
-) -> Iterator[dict[str, Any]]:
-    """Every matching article in order, fetched in chunks: the search export."""
-    where, params = _where(expression, filters)
-    result = session.connection().execute(
-        text(
-            f"""
-            SELECT {_HIT_COLUMNS},
-                   highlight(article_fts, 0, :open, :close) AS marked_title,
-                   highlight(article_fts, 1, :open, :close) AS marked_body,
-                   {_score(sort)}
-            {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
-            """
-        ),
-        {**params, **_MARKS},
-        execution_options={"yield_per": 200},
-    )
-    for row in result.mappings():
-        yield _hit(row, highlight)
-
-
-# CROSS JOIN keeps the index as the outer loop (https://sqlite.org/optoverview.html#crossjoin):
-# left to itself, SQLite may walk every article by source or date and probe the index per row.
-# Filters and facets read the narrow covering index, pages the table's full rows.
-_FROM = (
-    "FROM article_fts CROSS JOIN article AS a INDEXED BY ix_article_facets "
-    "ON a.id = article_fts.rowid"
-)
-_FROM_ROWS = "FROM article_fts CROSS JOIN article AS a ON a.id = article_fts.rowid"
-
-
-def _hit(row: Any, highlight: Highlight) -> dict[str, Any]:
-    marks = _marks(row["marked_body"])
-    return {
-        **{k: v for k, v in row.items() if not k.startswith("marked_")},
-        "snippet": _highlight(_snippet(row["marked_body"], marks, row["marked_title"]), highlight),
-        "matches": [
-            # each marker before a match moves it by one character
-            {"start": start - 2 * n, "end": end - 2 * n - 1}
-            for n, (start, end) in enumerate(marks)
-        ],
-    }
-
-
-def _facets(
-    session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
-) -> dict[str, list[dict[str, Any]]]:
-    """Counts over all matches, from one pass over the matching articles: their source, month
-    and (for the entity facet) the packed ids of the entities they mention."""
-    entities = "entity" in names
-    columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
-    rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
-    months = Counter(row[1] for row in rows)
-    years: Counter[str | None] = Counter()
-    for month, count in months.items():
-        years[month and month[:4]] += count
-    # sources are ranked and cut to the facet size; dates are a complete timeline
-    sources = sorted(Counter(row[0] for row in rows).items(), key=lambda i: (-i[1], i[0] or ""))
-    counts = {
-        "source": [{"value": v, "count": c} for v, c in sources[:size]],
-        "published_year": _timeline(years),
-        "published_month": _timeline(months),
-    }
-    if entities:
-        counts["entity"] = _entity_facet(session, [row[2] for row in rows], size)
-    return {name: counts[name] for name in names}
-
-
-def _timeline(counts: Counter[str | None]) -> list[dict[str, Any]]:
-    """Values in order, articles without a date first."""
-    ordered = sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or ""))
-    return [{"value": value, "count": count} for value, count in ordered]
-
-
-def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> list[dict[str, Any]]:
-    """The ``size`` entities of each type mentioned in most of the matching articles, counted
-    with numpy over the articles' packed entity ids."""
-    ids = np.frombuffer(b"".join(blob for blob in packed if blob), dtype="<i8")
-    if not ids.size:
-        return []
-    per_entity = np.bincount(ids)
-    mentioned = np.flatnonzero(per_entity)
-    types, type_names = _entity_types(session, int(mentioned[-1]))
-    kind = types[mentioned]
-    known = kind >= 0  # an entity deleted since: not counted
-    mentioned, kind = mentioned[known], kind[known]
-    if not mentioned.size:
-        return []
-    # by type, then most articles first, then id; keep each type's first `size`
-    order = np.lexsort((mentioned, -per_entity[mentioned], kind))
-    sorted_kind = kind[order]
-    starts = np.flatnonzero(np.r_[True, sorted_kind[1:] != sorted_kind[:-1]])
-    place = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
-    chosen = [int(i) for i in mentioned[order[place < size]]]
-    by_ids = text("SELECT id, name FROM entity WHERE id IN :ids").bindparams(
-        bindparam("ids", expanding=True)
-    )
-    names: dict[int, str] = dict(session.connection().execute(by_ids, {"ids": chosen}).all())
-    return [
-        {"id": i, "value": names[i], "type": type_names[types[i]], "count": int(per_entity[i])}
-        for i in chosen
-        if i in names
-    ]
-
-
-_type_cache: dict[str, tuple[int, np.ndarray[Any, Any], list[str]]] = {}
-
-
-def _entity_types(session: Session, max_id: int) -> tuple[np.ndarray[Any, Any], list[str]]:
-    """Every entity's type as a code (-1: no such entity), indexed by entity id; cached per
-    database until its change counter moves."""
-    version = session.connection().execute(text("SELECT version FROM corpus_version")).scalar_one()
-    key = str(session.get_bind().engine.url)
-    cached = _type_cache.get(key)
-    if cached is None or cached[0] != version:
-        rows = session.connection().execute(text("SELECT id, type FROM entity")).all()
-        type_names = sorted({kind for _, kind in rows})
-        codes = {name: code for code, name in enumerate(type_names)}
-        top = max((entity_id for entity_id, _ in rows), default=0)
-        types = np.full(top + 1, -1, dtype=np.int16)
-        for entity_id, kind in rows:
-            types[entity_id] = codes[kind]
-        cached = _type_cache[key] = (version, types, type_names)
-    _, types, type_names = cached
-    if max_id >= len(types):  # ids newer than the snapshot the cache was made from
-        types = np.concatenate([types, np.full(max_id + 1 - len(types), -1, dtype=np.int16)])
-    return types, type_names
-
-
-def _highlight(snippet: str, highlight: Highlight) -> str:
-    escaped = html.escape(snippet, quote=False)
-    return escaped.replace(_MARK_OPEN, highlight.start).replace(_MARK_CLOSE, highlight.end)
-
-
-def _marks(marked: str) -> list[tuple[int, int]]:
-    """Where highlight() put its markers: (open, close) positions in the marked text, found by
-    jumping from marker to marker rather than reading every character."""
-    marks = []
-    position = marked.find(_MARK_OPEN)
-    while position != -1:
-        end = marked.find(_MARK_CLOSE, position)
-        marks.append((position, end))
-        position = marked.find(_MARK_OPEN, end)
-    return marks
-
-
-# about the 24 words FTS5's snippet() shows; made here from highlight()'s output, as FTS5
-# would tokenize the whole body a second time to make its own
-_SNIPPET_CHARS = 160
-_SNIPPET_LEAD = 40
-
-
-def _snippet(marked_body: str, marks: list[tuple[int, int]], marked_title: str) -> str:
-    """A fragment of the body around its densest run of matches, or the title when only the
-    title matches; cut at spaces, with '…' where text was left out."""
-    if not marks:
-        return marked_title
-    opens = [start for start, _ in marks]
-    best, best_count, last = 0, 0, 0
-    for first, start in enumerate(opens):  # the window starting at each match, two pointers
-        while last < len(opens) and opens[last] < start + _SNIPPET_CHARS:
-            last += 1
-        if last - first > best_count:
-            best, best_count = first, last - first
-    begin = max(0, opens[best] - _SNIPPET_LEAD)
-    if begin:
-        space = marked_body.find(" ", begin, opens[best])
-        begin = space + 1 if space != -1 else opens[best]
-    end = begin + _SNIPPET_CHARS
-    inside = [close for start, close in marks if start < end <= close]
-    end = max([end, *(close + 1 for close in inside)])
-    space = marked_body.find(" ", end)
-    end = len(marked_body) if space == -1 else space
-    fragment = marked_body[begin:end].strip()
-    return ("…" if begin else "") + fragment + ("…" if end < len(marked_body) else "")
+def iter_hits(session: Session, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every matching article in order: the search export."""
+    return engine_of(session).iter_hits(session, **kwargs)
 
 
 def quote_snippets(
-    session: Session, *, expression: str, quote_ids: list[int], highlight: Highlight
+    session: Session, *, expression: Node, quote_ids: list[int], highlight: Highlight
 ) -> dict[int, str]:
-    """Highlighted quote text for the given quotes matching an FTS5 expression."""
-    if not quote_ids:
-        return {}
-    names = {f"id_{n}": quote_id for n, quote_id in enumerate(quote_ids)}
-    sql = text(
-        "SELECT rowid, snippet(quote_fts, 0, :open, :close, '…', 32) AS snippet FROM quote_fts "
-        f"WHERE quote_fts MATCH :expression AND rowid IN ({', '.join(':' + n for n in names)})"
+    """Highlighted quote text for the given quotes matching a query."""
+    return engine_of(session).quote_snippets(
+        session, expression=expression, quote_ids=quote_ids, highlight=highlight
     )
-    params = {"expression": expression, **_MARKS, **names}
-    return {
-        row.rowid: _highlight(row.snippet, highlight)
-        for row in session.connection().execute(sql, params)
-    }
-
-
-_name_word_re = re.compile(r"[^\W_]+")
 
 
 def entity_ids_by_name_prefix(query: str) -> Any | None:
-    """A subquery of the ids of entities whose name or aliases have words starting with each
-    word of ``query`` ("ren zh" finds Ren Zhengfei), ignoring case and accents; None when the
-    query has no words."""
-    words = _name_word_re.findall(query)
-    if not words:
-        return None
-    expression = " AND ".join(f'"{word}" *' for word in words)
-    return text("SELECT rowid FROM entity_fts WHERE entity_fts MATCH :name_prefix").bindparams(
-        name_prefix=expression
-    )
+    """A condition on entities whose name or aliases have words starting with each word of
+    ``query`` ("ren zh" finds Ren Zhengfei), ignoring case and accents; None when the query has
+    no words."""
+    words = words_of(query)
+    return entity_name_matches(words) if words else None
 
 
-def quote_ids_matching(expression: str) -> Any:
-    """A subquery of the ids of quotes whose text matches an escaped FTS5 expression."""
-    return text("SELECT rowid FROM quote_fts WHERE quote_fts MATCH :quote_expression").bindparams(
-        quote_expression=expression
-    )
+def quote_ids_matching(expression: Node) -> Any:
+    """A condition on quotes whose text matches a query."""
+    return quote_text_matches(expression)

@@ -1,5 +1,6 @@
-"""Alembic environment: the URL comes from settings unless the caller set one; FTS tables are
-managed by hand-written SQL, so autogenerate ignores them."""
+"""Alembic environment: the URL comes from settings unless the caller set one; one history for
+both engines (revisions branch on the dialect where they differ); hand-made search tables and
+columns are left out of autogenerate."""
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -22,14 +23,17 @@ def run_migrations() -> None:
         return
     engine = create_db_engine(url)
     with engine.connect() as connection:
-        # a batch migration rebuilds a table by DROP and re-create; with foreign keys on, the
-        # DROP would cascade into mentions and quotes: https://sqlite.org/lang_altertable.html
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
+        is_sqlite = connection.dialect.name == "sqlite"
+        if is_sqlite:
+            # a batch migration rebuilds a table by DROP and re-create; with foreign keys on,
+            # the DROP would cascade into mentions and quotes:
+            # https://sqlite.org/lang_altertable.html
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=True,
+            render_as_batch=is_sqlite,
             include_object=include_object,
         )
         with context.begin_transaction():

@@ -99,7 +99,7 @@ def test_search_over_the_corpus(corpus_db: Path) -> None:
         assert hits["total"] > 10 and len(hits["items"]) == 5
         assert all("<mark>" in hit["snippet"] for hit in hits["items"])
         scores = [hit["score"] for hit in hits["items"]]
-        assert scores == sorted(scores)
+        assert scores == sorted(scores, reverse=True)  # higher is better
         people = client.get("/api/v1/entities", params={"type": "PERSON", "limit": 5}).json()
         top = people["items"][0]
         said = client.get(f"/api/v1/entities/{top['id']}/quotes").json()

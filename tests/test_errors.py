@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app import search
 from app.config import Settings
 from app.db import create_db_engine
+from app.engines import sqlite as search
 from app.main import create_app
 from tests.factories import make_article
 
@@ -96,9 +96,13 @@ class TestEdgeParameters:
             "/api/v1/articles?offset=9223372036854775808",
             "/api/v1/articles?entity_id=9223372036854775808",
             "/api/v1/quotes?speaker_entity_id=9223372036854775808",
+            # ids are 32-bit on PostgreSQL, and the limit is the same on both engines
+            "/api/v1/articles/2147483648",
+            "/api/v1/quotes?speaker_entity_id=2147483648",
+            "/api/v1/search?q=x&entity_id=2147483648",
         ],
     )
-    def test_integers_beyond_sqlite_are_422(self, client: TestClient, path: str) -> None:
+    def test_integers_beyond_the_id_range_are_422(self, client: TestClient, path: str) -> None:
         assert_problem(client.get(path), 422, "validation-error")
 
     def test_a_route_and_a_row_404_share_one_title(self, client: TestClient) -> None:
@@ -114,6 +118,7 @@ class TestEdgeParameters:
 
 
 class TestSearchTimeout:
+    @pytest.mark.sqlite_only  # SQLite's progress handler; PostgreSQL's below
     def test_runaway_search_is_a_503_problem(
         self, db_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -129,3 +134,21 @@ class TestSearchTimeout:
                 body = assert_problem(client.get(path), 503, "search-timeout")
                 assert "0 ms" in body["detail"]
             assert client.get("/api/v1/articles").status_code == 200  # only searches are limited
+
+    def test_a_statement_past_the_limit_is_a_search_timeout(self, db_url: str) -> None:
+        from sqlalchemy import text
+
+        from app.errors import SearchTimeout
+        from app.search import time_limit
+
+        if not db_url.startswith("postgresql"):
+            pytest.skip("PostgreSQL's statement_timeout")
+        engine = create_db_engine(db_url)
+        with Session(engine) as session, pytest.raises(SearchTimeout):
+            with time_limit(session, 20):
+                session.connection().execute(text("SELECT pg_sleep(1)"))
+        with Session(engine) as session:  # the limit ends with the block
+            with time_limit(session, 2000):
+                session.connection().execute(text("SELECT pg_sleep(0.05)"))
+            session.connection().execute(text("SELECT pg_sleep(0.05)"))
+        engine.dispose()

@@ -9,40 +9,39 @@ from sqlmodel import Session
 from app.query import QuerySyntaxError, to_fts5
 from tests.factories import make_article
 
+TRANSLATIONS = [
+    ("trade", '"trade"'),
+    ("trade war", '("trade" AND "war")'),
+    ("trade AND war", '("trade" AND "war")'),
+    ("cat's", '"cat\'s"'),
+    ("ab*", '"ab" *'),
+    ("a b a", '("a" AND "b")'),
+    ("a OR b OR a", '("a" OR "b")'),
+    ("x -b -b", '("x" NOT "b")'),
+    ('"trade war" china', '("trade war" AND "china")'),
+    ("trade OR tariff", '("trade" OR "tariff")'),
+    ("trade or tariff", '("trade" AND "or" AND "tariff")'),
+    ("trade -war", '("trade" NOT "war")'),
+    ("trade NOT war", '("trade" NOT "war")'),
+    ("a b -c -d", '(("a" AND "b") NOT ("c" OR "d"))'),
+    ("(trade OR tariff) china", '(("trade" OR "tariff") AND "china")'),
+    ("((trade))", '("trade")'),
+    ("trade - war", '("trade" AND "war")'),
+    ("trade * & war", '("trade" AND "war")'),
+    ("NEAR(trade war, 5)", 'NEAR("trade" "war", 5)'),
+    ("NEAR(trade war)", 'NEAR("trade" "war", 10)'),
+    ('"trade war"~3', 'NEAR("trade" "war", 3)'),
+    ("title:trade", 'title : "trade"'),
+    ('body:"trade war"', 'body : "trade war"'),
+    ("title:(a OR b)", 'title : ("a" OR "b")'),
+    ("well-known", '"well-known"'),
+    ("caf\u00e9", '"caf\u00e9"'),
+    ("col:umn", '"col:umn"'),
+    ("a\x00b", '("a" AND "b")'),
+]
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("trade", '"trade"'),
-        ("trade war", '("trade" AND "war")'),
-        ("trade AND war", '("trade" AND "war")'),
-        ("cat's", '"cat\'s"'),
-        ("ab*", '"ab" *'),
-        ("a b a", '("a" AND "b")'),
-        ("a OR b OR a", '("a" OR "b")'),
-        ("x -b -b", '("x" NOT "b")'),
-        ('"trade war" china', '("trade war" AND "china")'),
-        ("trade OR tariff", '("trade" OR "tariff")'),
-        ("trade or tariff", '("trade" AND "or" AND "tariff")'),
-        ("trade -war", '("trade" NOT "war")'),
-        ("trade NOT war", '("trade" NOT "war")'),
-        ("a b -c -d", '(("a" AND "b") NOT ("c" OR "d"))'),
-        ("(trade OR tariff) china", '(("trade" OR "tariff") AND "china")'),
-        ("((trade))", '("trade")'),
-        ("trade - war", '("trade" AND "war")'),
-        ("trade * & war", '("trade" AND "war")'),
-        ("NEAR(trade war, 5)", 'NEAR("trade" "war", 5)'),
-        ("NEAR(trade war)", 'NEAR("trade" "war", 10)'),
-        ('"trade war"~3', 'NEAR("trade" "war", 3)'),
-        ("title:trade", 'title : "trade"'),
-        ('body:"trade war"', 'body : "trade war"'),
-        ("title:(a OR b)", 'title : ("a" OR "b")'),
-        ("well-known", '"well-known"'),
-        ("caf\u00e9", '"caf\u00e9"'),
-        ("col:umn", '"col:umn"'),
-        ("a\x00b", '("a" AND "b")'),
-    ],
-)
+
+@pytest.mark.parametrize(("query", "expected"), TRANSLATIONS)
 def test_translation(query: str, expected: str) -> None:
     assert to_fts5(query) == expected
 

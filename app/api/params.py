@@ -10,10 +10,11 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.engines import MAX_ID as MAX_ID
 from app.search import Highlight
 
-# SQLite integers are 64-bit; a larger id is a 422, not an OverflowError
-MAX_ID = 2**63 - 1
+# ids are 32-bit on PostgreSQL (and the same limit holds on SQLite): a larger one is a 422,
+# not an out-of-range error from the database
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.", examples=[1])]
 QuoteId = Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[1])]
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id.", examples=[1])]

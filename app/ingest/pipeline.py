@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col, select
 
+from app.engines import is_conflict, lock_for_writing
 from app.ingest.annotate import (
     AnnotationOrError,
     Annotator,
@@ -249,7 +250,8 @@ def _needing_text(engine: Engine, items: list[PreparedArticle]) -> list[Prepared
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        marks = ",".join("?" * len(items))
+        # the driver's own placeholder: sqlite3 takes ?, psycopg %s
+        marks = ",".join(["?" if engine.dialect.name == "sqlite" else "%s"] * len(items))
         stored = set(
             cursor.execute(
                 f"SELECT source_id, content_hash FROM article WHERE source_id IN ({marks})",
@@ -332,15 +334,18 @@ def _write_with_retry(
     engine: Engine, write: Callable[[Session, IngestReport], None], retries: int = _BUSY_RETRIES
 ) -> IngestReport:
     """Run ``write`` in one transaction, again (with growing pauses) while SQLite answers
-    SQLITE_BUSY: another ingest holds the write lock longer than the busy timeout."""
+    SQLITE_BUSY (another ingest holds the write lock longer than the busy timeout) or
+    PostgreSQL reports a conflict with another writer."""
     for attempt in range(retries + 1):
         counts = IngestReport()
         try:
             with Session(engine) as session, session.begin():
+                lock_for_writing(session.connection())
                 write(session, counts)
             return counts
-        except OperationalError as exc:
-            if attempt == retries or not _is_busy(exc):
+        except DBAPIError as exc:
+            retryable = _is_busy(exc) if isinstance(exc, OperationalError) else False
+            if attempt == retries or not (retryable or is_conflict(exc.orig)):
                 raise
             pause = min(_BUSY_MAX_PAUSE_S, _BUSY_FIRST_PAUSE_S * 2**attempt)
             logger.info("database busy (%s); retrying in %.1f s", exc.orig, pause)

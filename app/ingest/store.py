@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from app.engines import insert_ignoring_duplicates
 from app.ingest.sources import RawArticle
 from app.models import Article, Entity, Mention, Quote, pack_ids
 from app.nlp import Annotation
@@ -26,7 +27,8 @@ class PreparedArticle:
 
 
 class EntityCache:
-    """Entity ids by (name, label) for one batch, so each entity is looked up once."""
+    """Entity ids by (name, label) for one batch, so each entity is looked up once; a missing
+    one is created with ``INSERT … ON CONFLICT DO NOTHING``."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -36,15 +38,21 @@ class EntityCache:
     def id_for(self, mention: EntityMention) -> int:
         key = (mention.name, mention.label)
         if key not in self.ids:
-            entity = self.session.exec(
-                select(Entity).where(Entity.name == mention.name, Entity.type == mention.label)
-            ).first()
-            if entity is None:
-                entity = Entity(name=mention.name, type=mention.label, aliases=[])
-                self.session.add(entity)
-                self.session.flush()
-            assert entity.id is not None
-            self.ids[key] = entity.id
+            # insert unless stored, then read the id: two writers creating the same entity at
+            # once (several ingests into PostgreSQL) both get the one row, neither fails
+            dialect = self.session.get_bind().dialect.name
+            self.session.execute(
+                insert_ignoring_duplicates(dialect, Entity, "name", "type").values(
+                    name=mention.name,
+                    type=mention.label,
+                    aliases=[],
+                    article_count=0,
+                    mention_count=0,
+                )
+            )
+            self.ids[key] = self.session.execute(
+                select(Entity.id).where(Entity.name == mention.name, Entity.type == mention.label)
+            ).scalar_one()
         entity_id = self.ids[key]
         self.touched.add(entity_id)
         return entity_id

@@ -71,12 +71,13 @@ class Order:
             raise InvalidCursor("The cursor is not one this list gave out.") from exc
 
 
-_MAX_INT = 2**63 - 1
+# every integer column is 32-bit on PostgreSQL (app.engines.MAX_ID)
+_MAX_INT = 2**31 - 1
 
 
 def _typed(column: Any, value: Any) -> Any:
     """A cursor value of the column's own type, or ValueError: a tampered cursor must not reach
-    SQL as a list, a string in an integer column or an integer SQLite cannot hold."""
+    SQL as a list, a string in an integer column or an integer the column cannot hold."""
     if value is None:
         return None
     if isinstance(column.type, Date):

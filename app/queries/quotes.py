@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from app.engines import fold
 from app.models import Article, Quote, QuoteHit
 from app.queries import Order, fetch_page, read, rows_of
+from app.query import Node
 from app.search import Highlight, quote_ids_matching, quote_snippets
 
 
@@ -15,21 +17,21 @@ def quotes_query(
     speaker: str | None = None,
     article_id: int | None = None,
     kind: str | None = None,
-    expression: str | None = None,
+    expression: Node | None = None,
     min_confidence: float | None = None,
 ) -> Any:
     """Quotes with the title of their article. ``speaker`` matches the resolved or written
-    speaker name, ignoring (ASCII) case."""
+    speaker name, ignoring case (and accents on PostgreSQL)."""
     # a subquery rather than a join: counting the matches never touches the article table
     title = select(Article.title).where(Article.id == Quote.article_id).scalar_subquery()
     statement = rows_of(Quote).add_columns(title.label("article_title"))
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
     if speaker is not None:
-        # both sides through SQLite's lower(), so "Émile" still equals "Émile"
-        wanted = func.lower(speaker)
+        # both sides folded the same way, matching the folded-speaker indexes
+        wanted = fold(speaker)
         statement = statement.where(
-            (func.lower(Quote.speaker) == wanted) | (func.lower(Quote.speaker_text) == wanted)
+            (fold(Quote.speaker) == wanted) | (fold(Quote.speaker_text) == wanted)
         )
     if article_id is not None:
         statement = statement.where(Quote.article_id == article_id)
@@ -38,7 +40,7 @@ def quotes_query(
     if min_confidence is not None:
         statement = statement.where(col(Quote.confidence) >= min_confidence)
     if expression is not None:
-        statement = statement.where(col(Quote.id).in_(quote_ids_matching(expression)))
+        statement = statement.where(quote_ids_matching(expression))
     return statement
 
 
@@ -65,7 +67,7 @@ def quote_hits(
     session: Session,
     rows: list[Any],
     *,
-    expression: str | None = None,
+    expression: Node | None = None,
     highlight: Highlight | None = None,
 ) -> list[QuoteHit]:
     """Quote rows (with their ``article_title``) as QuoteHits; with a search expression, their

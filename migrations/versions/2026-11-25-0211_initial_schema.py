@@ -146,13 +146,16 @@ def upgrade() -> None:
             batch_op.f("ix_quote_speaker_entity_id"), ["speaker_entity_id"], unique=False
         )
 
-    for table, columns in _FTS.items():
-        _create_fts(table, columns)
+    # PostgreSQL's search columns come in the postgres_search revision
+    if op.get_bind().dialect.name == "sqlite":
+        for table, columns in _FTS.items():
+            _create_fts(table, columns)
 
 
 def downgrade() -> None:
-    for table in _FTS:
-        _drop_fts(table)
+    if op.get_bind().dialect.name == "sqlite":
+        for table in _FTS:
+            _drop_fts(table)
     with op.batch_alter_table("quote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quote_speaker_entity_id"))
         batch_op.drop_index(batch_op.f("ix_quote_speaker"))

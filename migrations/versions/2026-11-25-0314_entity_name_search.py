@@ -33,11 +33,15 @@ _CREATE = [
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":  # PostgreSQL: the postgres_search revision
+        return
     for statement in _CREATE:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
     for suffix in ("ai", "ad", "au"):
         op.execute(f"DROP TRIGGER IF EXISTS entity_fts_{suffix}")
     op.execute("DROP TABLE IF EXISTS entity_fts")

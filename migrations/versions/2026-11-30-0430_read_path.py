@@ -32,11 +32,26 @@ _TRIGGERS = [
 
 
 def upgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
     op.execute(
         "CREATE TABLE corpus_version (id INTEGER PRIMARY KEY CHECK (id = 1), "
         "version INTEGER NOT NULL, changed_at TEXT NOT NULL)"
     )
-    op.execute("INSERT INTO corpus_version VALUES (1, 0, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))")
+    now = (
+        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+        if sqlite
+        else """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+    )
+    op.execute(f"INSERT INTO corpus_version VALUES (1, 0, {now})")
+    # PostgreSQL's triggers, indexes and search columns come in the postgres_search revision
+    if sqlite:
+        _upgrade_sqlite()
+    else:
+        op.add_column("article", sa.Column("entity_ids", sa.LargeBinary(), nullable=True))
+        _fill_entity_ids()
+
+
+def _upgrade_sqlite() -> None:
     for trigger in _TRIGGERS:
         op.execute(trigger)
     # `speaker=` compares lower() of both names: expression indexes let SQLite answer the OR
@@ -68,10 +83,16 @@ def _fill_entity_ids() -> None:
     ]
     if rows:
         connection.execute(sa.text("UPDATE article SET entity_ids = :ids WHERE id = :id"), rows)
-    connection.execute(sa.text("UPDATE article SET entity_ids = x'' WHERE entity_ids IS NULL"))
+    connection.execute(
+        sa.text("UPDATE article SET entity_ids = :empty WHERE entity_ids IS NULL"), {"empty": b""}
+    )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_column("article", "entity_ids")
+        op.execute("DROP TABLE corpus_version")
+        return
     op.execute("DROP INDEX ix_article_facets")
     op.drop_column("article", "entity_ids")
     op.execute("DROP INDEX ix_quote_speaker_text_lower")

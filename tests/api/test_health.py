@@ -22,4 +22,8 @@ def test_unmigrated_database_is_a_503_problem(tmp_path) -> None:  # type: ignore
 def test_the_api_cannot_write(seeded_client: TestClient) -> None:
     engine = seeded_client.app.state.engine  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA query_only").scalar() == 1
+        if engine.dialect.name == "postgresql":
+            setting = connection.exec_driver_sql("SHOW default_transaction_read_only").scalar()
+            assert setting == "on"
+        else:
+            assert connection.exec_driver_sql("PRAGMA query_only").scalar() == 1

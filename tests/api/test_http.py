@@ -178,10 +178,11 @@ def test_304_keeps_vary_and_static_files_keep_their_own_etag(client: TestClient)
     assert len(asset.headers.get_list("etag")) == 1
 
 
+@pytest.mark.sqlite_only  # SQLite's progress handler, checked every VM step
 def test_exports_stop_at_their_time_limit(
     db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import search
+    from app.engines import sqlite as search
 
     for _ in range(3):
         make_article(session)

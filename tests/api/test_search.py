@@ -134,6 +134,7 @@ class TestFiltersSortAndFacets:
         assert search(sort="-published")[:2] == [new.id, old.id]
         assert search(sort="-published")[-1] not in (old.id, new.id)  # undated last
 
+    @pytest.mark.sqlite_only  # counts straight from the FTS5 table
     def test_facets_match_direct_counts(
         self, client: TestClient, session: Session, db_url: str
     ) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy import event, text
 from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from app import search
 from app.db import create_db_engine
+from app.engines import sqlite as search
 from app.http import AdmissionMiddleware, RequestIdMiddleware
 from tests.conftest import make_client
 from tests.factories import make_article, make_entity, make_mention, make_quote
@@ -238,12 +238,15 @@ def test_a_page_and_its_total_read_one_snapshot(seeded_db_url: str) -> None:
     reader = create_db_engine(seeded_db_url, read_only=True)
     with Session(reader) as session:
         before = session.execute(text("SELECT count(*) FROM article")).scalar_one()
-        path = seeded_db_url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as writer:
-            writer.execute(
-                "INSERT INTO article (source_id, title, body, word_count, content_hash, "
-                "ingested_at) VALUES ('x', 'x', 'x', 1, 'x', '2026-01-01')"
+        writer = create_db_engine(seeded_db_url)
+        with writer.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (source_id, title, body, word_count, content_hash, "
+                    "ingested_at) VALUES ('x', 'x', 'x', 1, 'x', '2026-01-01')"
+                )
             )
+        writer.dispose()
         after = session.execute(text("SELECT count(*) FROM article")).scalar_one()
     assert after == before
     reader.dispose()
@@ -318,6 +321,7 @@ def _plans(url: str, paths: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[
     return plans
 
 
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 def test_hot_queries_use_their_indexes(
     db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

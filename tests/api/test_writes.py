@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.auth import key_is_valid
+from app.db import create_db_engine
 from tests.conftest import make_client
 
 KEY = "k-7f3c9a1e5b2d4f6a8c0e"
@@ -31,8 +32,12 @@ def writer(db_url: str) -> Iterator[TestClient]:
 
 
 def count(db_url: str, table: str = "article") -> int:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+    finally:
+        engine.dispose()
 
 
 def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
@@ -211,12 +216,10 @@ class TestDelete:
         assert_problem(writer.delete(url, headers=AUTH), 404, "not-found")
         for table in ("article", "quote", "mention", "entity"):
             assert count(db_url, table) == 0, table
-        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-            assert db.execute(
-                "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'vote'"
-            ).fetchone() == (0,)
+        assert writer.get("/api/v1/search?q=vote").json()["total"] == 0
 
 
+@pytest.mark.sqlite_only  # SQLite's one write lock
 def test_a_write_waiting_too_long_for_the_lock_is_a_503(db_url: str) -> None:
     with make_client(db_url, API_KEYS=[KEY], BUSY_TIMEOUT_MS=50) as writer:
         holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)

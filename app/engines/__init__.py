@@ -1,0 +1,143 @@
+"""The engine seam: which database a URL names, and the small SQL pieces that differ between
+SQLite and PostgreSQL, compiled per dialect so that statements stay engine-neutral.
+
+Full-text search itself lives in one module per engine (``sqlite.py``, ``postgres.py``) behind
+the functions of ``app.search``; everything else the queries need is here (Wagtail's search
+backends are the model: one query model, one compiler per database).
+"""
+
+from typing import Any
+
+from sqlalchemy import Boolean, String, bindparam
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.engines.tsquery import render_tsquery, tsquery_lexeme
+from app.query import Node, render_fts5
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+# the largest id either engine stores: PostgreSQL's `integer` (SERIAL) is 32-bit, and one limit
+# for both keeps a URL that is valid on one engine valid on the other
+MAX_ID = 2**31 - 1
+
+
+def database_url(url: str) -> str:
+    """The SQLAlchemy URL to connect with: ``postgresql://`` (or ``postgres://``) gets the
+    psycopg 3 driver; any other URL is returned as given."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def engine_name(url: str) -> str:
+    """``sqlite`` or ``postgresql``; ValueError for a database this service cannot use."""
+    name = make_url(database_url(url)).get_backend_name()
+    if name not in (SQLITE, POSTGRESQL):
+        raise ValueError(f"unsupported database {name!r}: use a sqlite:// or postgresql:// URL")
+    return name
+
+
+def insert_ignoring_duplicates(dialect_name: str, table: Any, *unique: str) -> Any:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING`` in the dialect's own syntax: concurrent
+    writers on PostgreSQL may race to create the same row, and the loser must not fail."""
+    insert = postgresql_dialect.insert if dialect_name == POSTGRESQL else sqlite_dialect.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique))
+
+
+def lock_for_writing(connection: Any) -> None:
+    """Make a write transaction wait for other writers before its first write, as SQLite's
+    ``BEGIN IMMEDIATE`` does: on PostgreSQL, by locking the change counter's row, which every
+    write to articles and entities updates anyway (taking it first means two writers cannot
+    each hold a row the other needs: no deadlock). Nothing to do on SQLite."""
+    if connection.dialect.name == POSTGRESQL:
+        connection.exec_driver_sql("SELECT 1 FROM corpus_version FOR UPDATE")
+
+
+def is_conflict(error: Any) -> bool:
+    """A write that lost a race with another writer on PostgreSQL (a unique key stored by it
+    meanwhile, a deadlock, a serialization failure): worth running again, when it will see the
+    other writer's rows. SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html"""
+    return getattr(error, "sqlstate", None) in ("23505", "40P01", "40001")
+
+
+class fold(FunctionElement[str]):
+    """A name folded for comparison: lower case on SQLite (which folds ASCII only), lower case
+    and accents removed on PostgreSQL (``corpus_unaccent``, an immutable wrapper so that an
+    expression index can use it). Both have indexes on the folded speaker columns."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(fold)
+def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, POSTGRESQL)
+def _fold_postgres(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"lower(corpus_unaccent({compiler.process(element.clauses, **kw)}))"
+
+
+class year_month(FunctionElement[str]):
+    """'YYYY-MM' of a date column: SQLite stores dates as ISO text, PostgreSQL as dates."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(year_month)
+def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(year_month, POSTGRESQL)
+def _year_month_postgres(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+class TextMatch(ColumnElement[bool]):
+    """A condition on ``quote`` (its text matches a query) or ``entity`` (its name or aliases
+    have words starting with each given word), compiled to the engine's full-text index."""
+
+    type = Boolean()
+    inherit_cache = False  # the query tree is part of the SQL's shape, not a cacheable value
+
+    def __init__(self, table: str, query: Node | list[str]) -> None:
+        self.table = table
+        self.query = query
+
+
+def quote_text_matches(query: Node) -> TextMatch:
+    return TextMatch("quote", query)
+
+
+def entity_name_matches(words: list[str]) -> TextMatch:
+    return TextMatch("entity", words)
+
+
+@compiles(TextMatch)
+def _match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    if isinstance(element.query, list):
+        expression = " AND ".join(f'"{word}" *' for word in element.query)
+    else:
+        expression = render_fts5(element.query)
+    param = compiler.process(bindparam(f"{element.table}_match", expression, unique=True), **kw)
+    fts = f"{element.table}_fts"
+    return f"{element.table}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {param})"
+
+
+@compiles(TextMatch, POSTGRESQL)
+def _match_postgres(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    if isinstance(element.query, list):
+        config = "corpus_names"
+        tsquery = " & ".join(tsquery_lexeme(word) + ":*" for word in element.query)
+    else:
+        config, tsquery = "corpus", render_tsquery(element.query)
+    param = compiler.process(bindparam(f"{element.table}_match", tsquery, unique=True), **kw)
+    return f"{element.table}.search @@ to_tsquery('{config}', {param})"

@@ -1,0 +1,104 @@
+"""What both engines share: the filters of a search, and snippets and match offsets made from
+text whose matches the engine has marked (FTS5's highlight(), PostgreSQL's ts_headline)."""
+
+import html
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+FACETS = ("source", "published_year", "published_month", "entity")
+
+# markers that cannot occur in text, replaced by <mark> after HTML-escaping
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    """Conditions that narrow a search, all combined with AND."""
+
+    source: str | None = None
+    author: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    entity_ids: tuple[int, ...] = ()
+    all_entities: bool = False  # every one of entity_ids, rather than any
+    speaker_entity_id: int | None = None
+    speaker: str | None = None
+    has_quotes: bool | None = None
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Markers put around matches in snippets (after HTML-escaping the text)."""
+
+    start: str = "<mark>"
+    end: str = "</mark>"
+
+
+def hit(row: Any, highlight: Highlight) -> dict[str, Any]:
+    """A search hit from a row with ``marked_title`` and ``marked_body``: its other columns,
+    a snippet and the match offsets in the unmarked body."""
+    marks = find_marks(row["marked_body"])
+    return {
+        **{k: v for k, v in row.items() if not k.startswith("marked_")},
+        "snippet": highlighted(snippet(row["marked_body"], marks, row["marked_title"]), highlight),
+        "matches": [
+            # each marker before a match moves it by one character
+            {"start": start - 2 * n, "end": end - 2 * n - 1}
+            for n, (start, end) in enumerate(marks)
+        ],
+    }
+
+
+def timeline(counts: dict[str | None, int]) -> list[dict[str, Any]]:
+    """Facet values in order, articles without a date first."""
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or ""))
+    return [{"value": value, "count": count} for value, count in ordered]
+
+
+def highlighted(marked: str, highlight: Highlight) -> str:
+    escaped = html.escape(marked, quote=False)
+    return escaped.replace(MARK_OPEN, highlight.start).replace(MARK_CLOSE, highlight.end)
+
+
+def find_marks(marked: str) -> list[tuple[int, int]]:
+    """Where the markers are: (open, close) positions in the marked text, found by jumping from
+    marker to marker rather than reading every character."""
+    marks = []
+    position = marked.find(MARK_OPEN)
+    while position != -1:
+        end = marked.find(MARK_CLOSE, position)
+        marks.append((position, end))
+        position = marked.find(MARK_OPEN, end)
+    return marks
+
+
+# about the 24 words FTS5's snippet() shows; made here from the marked body, as FTS5 would
+# tokenize the whole body a second time to make its own
+_SNIPPET_CHARS = 160
+_SNIPPET_LEAD = 40
+
+
+def snippet(marked_body: str, marks: list[tuple[int, int]], marked_title: str) -> str:
+    """A fragment of the body around its densest run of matches, or the title when only the
+    title matches; cut at spaces, with '…' where text was left out."""
+    if not marks:
+        return marked_title
+    opens = [start for start, _ in marks]
+    best, best_count, last = 0, 0, 0
+    for first, start in enumerate(opens):  # the window starting at each match, two pointers
+        while last < len(opens) and opens[last] < start + _SNIPPET_CHARS:
+            last += 1
+        if last - first > best_count:
+            best, best_count = first, last - first
+    begin = max(0, opens[best] - _SNIPPET_LEAD)
+    if begin:
+        space = marked_body.find(" ", begin, opens[best])
+        begin = space + 1 if space != -1 else opens[best]
+    end = begin + _SNIPPET_CHARS
+    inside = [close for start, close in marks if start < end <= close]
+    end = max([end, *(close + 1 for close in inside)])
+    space = marked_body.find(" ", end)
+    end = len(marked_body) if space == -1 else space
+    fragment = marked_body[begin:end].strip()
+    return ("…" if begin else "") + fragment + ("…" if end < len(marked_body) else "")

@@ -1,0 +1,126 @@
+"""The two engines side by side: an ingested SQLite corpus copied into PostgreSQL (COPY, no
+NLP; ``--copies`` repeats it with new ids, as the 100k corpus does), then each search case's
+median latency at one connection, in-process through the app, on both.
+
+    python -m bench.postgres --db .bench/cache/real.db --pg postgresql://postgres@127.0.0.1/postgres
+"""
+
+import argparse
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+import psycopg
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from app.cli import run_migrations
+from app.config import Settings
+from app.main import create_app
+from bench.cases import build_cases
+
+# columns copied per table (PostgreSQL computes the generated `search` columns itself)
+_TABLES = {
+    "article": "id, source_id, title, body, published, source, url, author, word_count, "
+    "content_hash, ingested_at, entity_ids",
+    "entity": "id, name, type, aliases, article_count, mention_count",
+    "mention": 'id, article_id, entity_id, text, start, "end"',
+    "quote": 'id, article_id, text, start, "end", kind, cue, speaker, speaker_text, '
+    "speaker_start, speaker_end, speaker_entity_id, confidence",
+}
+
+
+def _conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def load(sqlite_db: Path, server_url: str, name: str, copies: int) -> str:
+    """A new PostgreSQL database ``name`` holding the SQLite corpus ``copies`` times; its URL."""
+    with psycopg.connect(_conninfo(server_url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+        admin.execute(f'CREATE DATABASE "{name}"'.encode())
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    run_migrations(url)
+    source = sqlite3.connect(f"file:{sqlite_db}?mode=ro", uri=True)
+    with psycopg.connect(_conninfo(url)) as target:
+        for table, columns in _TABLES.items():
+            quoted = ", ".join(f'"{c}"' for c in columns.replace('"', "").split(", "))
+            with target.cursor().copy(f"COPY {table} ({columns}) FROM STDIN".encode()) as copy:
+                for row in source.execute(f"SELECT {quoted} FROM {table}"):
+                    copy.write_row(row)
+        for k in range(1, copies):
+            _copy_once(target, k)
+        for table in _TABLES:
+            target.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))".encode()
+            )
+        target.commit()
+        target.autocommit = True
+        target.execute(b"VACUUM ANALYZE")
+    source.close()
+    return url
+
+
+def _copy_once(target: psycopg.Connection, k: int) -> None:
+    """The original rows again under new ids (and new source ids and hashes)."""
+    for table in ("article", "mention", "quote"):
+        top = target.execute(f"SELECT max(id) FROM {table}".encode()).fetchone()
+        assert top is not None
+        columns = _TABLES[table]
+        values = columns.replace("id, ", f"id + {top[0]}, ", 1)
+        if table == "article":
+            values = values.replace("source_id,", f"source_id || '~{k}',").replace(
+                "content_hash,", f"content_hash || '~{k}',"
+            )
+        else:
+            values = values.replace("article_id,", f"article_id + {k} * %(articles)s,")
+        target.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {values} FROM {table} "
+            f"WHERE {'id' if table == 'article' else 'article_id'} <= %(articles)s".encode(),
+            {"articles": _originals(target)},
+        )
+
+
+def _originals(target: psycopg.Connection) -> int:
+    row = target.execute(b"SELECT max(id) FROM article WHERE source_id NOT LIKE '%~%'").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def median_ms(client: TestClient, path: str, runs: int) -> float:
+    client.get(path)  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.text[:200])
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.postgres", description=__doc__)
+    parser.add_argument("--db", type=Path, required=True, help="an ingested SQLite corpus")
+    parser.add_argument("--pg", required=True, help="PostgreSQL server URL (a maintenance db)")
+    parser.add_argument("--copies", type=int, default=1, help="copies of the corpus [1]")
+    parser.add_argument("--runs", type=int, default=9, help="requests per case [9]")
+    parser.add_argument("--name", default="corpus_bench", help="database to (re)create")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    url = load(args.db, args.pg, args.name, args.copies)
+    took = time.perf_counter() - started
+    print(f"loaded {args.copies} × {args.db} into {args.name} in {took:.0f} s")  # noqa: T201
+    cases = [case for case in build_cases(args.db) if case.path.startswith("/api/v1/search")]
+    print("| case | SQLite p50 ms | PostgreSQL p50 ms |\n| --- | --- | --- |")  # noqa: T201
+    sqlite_client = TestClient(create_app(Settings(DATABASE_URL=f"sqlite:///{args.db}")))
+    with sqlite_client, TestClient(create_app(Settings(DATABASE_URL=url))) as pg_client:
+        for case in cases:
+            lite = median_ms(sqlite_client, case.path, args.runs) if args.copies == 1 else None
+            pg = median_ms(pg_client, case.path, args.runs)
+            print(f"| {case.name} | {f'{lite:.1f}' if lite else '–'} | {pg:.1f} |")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""PostgreSQL: the engine seam's choice, tsquery rendering, and the postgres_search migration
+(generated tsvectors, accent folding, weights, the change counter) on a real server."""
+
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.command import downgrade, upgrade
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from app.db import create_db_engine
+from app.engines import database_url, engine_name
+from app.engines.tsquery import render_tsquery
+from app.query import parse
+from app.search import include_object
+from tests.conftest import PostgresServer
+from tests.test_migrations import _config
+from tests.test_search import TRANSLATIONS
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@db:5432/corpus", "postgresql+psycopg://u:p@db:5432/corpus"),
+        ("postgres://u@db/corpus", "postgresql+psycopg://u@db/corpus"),
+        ("postgresql+psycopg://u@db/corpus", "postgresql+psycopg://u@db/corpus"),
+        ("sqlite:///./data/corpus.db", "sqlite:///./data/corpus.db"),
+    ],
+)
+def test_the_url_picks_the_engine_and_driver(url: str, expected: str) -> None:
+    assert database_url(url) == expected
+    assert engine_name(url) == expected.split(":")[0].split("+")[0]
+
+
+def test_other_databases_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database 'mysql'"):
+        engine_name("mysql://u@db/corpus")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("trade war", "('trade' & 'war')"),
+        ('"trade war"', "('trade' <-> 'war')"),
+        ("trade OR tariff", "('trade' | 'tariff')"),
+        ("trade -war", "('trade' & !'war')"),
+        ("tarif*", "'tarif':*"),
+        ("title:huawei", "'huawei':A"),
+        ("title:tarif*", "'tarif':*A"),
+        ('body:"joint labs"', "('joint':B <-> 'labs':B)"),
+        ("title:(a -b)", "('a':A & !'b':A)"),
+        ('"a b"~1', "('a' <1> 'b' | 'b' <1> 'a' | 'a' <2> 'b' | 'b' <2> 'a')"),
+        ("cat's", "'cat''s'"),
+        ("a\\b", "'a\\\\b'"),
+        ("x:y&z|!w", "'x:y&z|!w'"),
+    ],
+)
+def test_tsquery_rendering(query: str, expected: str) -> None:
+    assert render_tsquery(parse(query)) == expected
+
+
+def test_near_with_many_terms_stays_bounded() -> None:
+    rendered = render_tsquery(parse("NEAR(a b c d e f, 100)"))
+    assert rendered == "('a' & 'b' & 'c' & 'd' & 'e' & 'f')"
+
+
+@pytest.fixture
+def pg_engine(postgres: PostgresServer, pg_migrated_template: str) -> Iterator[Engine]:
+    name = postgres.create("m_" + pg_migrated_template[-6:] + "x", template=pg_migrated_template)
+    engine = create_db_engine(postgres.url_of(name))
+    yield engine
+    engine.dispose()
+    postgres.drop(name)
+
+
+def test_every_rendering_is_a_valid_tsquery(pg_engine: Engine) -> None:
+    """Whatever the user typed, PostgreSQL reads our rendering: never a syntax error (a 500)."""
+    with pg_engine.connect() as connection:
+        for query, _ in TRANSLATIONS:
+            tsquery = render_tsquery(parse(query))
+            connection.execute(text("SELECT to_tsquery('corpus', :q)"), {"q": tsquery})
+
+
+def test_models_and_migrations_agree(pg_engine: Engine) -> None:
+    with pg_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_upgrade_downgrade_upgrade(postgres: PostgresServer) -> None:
+    name = postgres.create("updown")
+    url = postgres.url_of(name)
+    engine = create_db_engine(url)
+
+    def objects() -> set[str]:
+        with engine.connect() as connection:
+            return set(
+                connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' UNION ALL "
+                        "SELECT cfgname FROM pg_ts_config WHERE cfgname LIKE 'corpus%' UNION ALL "
+                        "SELECT proname FROM pg_proc WHERE proname LIKE 'corpus%'"
+                    )
+                ).scalars()
+            )
+
+    try:
+        upgrade(_config(url), "head")
+        made = {"article", "quote", "entity", "mention", "corpus_version", "corpus"}
+        assert made | {"corpus_names", "corpus_unaccent", "corpus_version_bump"} <= objects()
+        downgrade(_config(url), "base")
+        assert objects() == {"alembic_version"}
+        upgrade(_config(url), "head")
+        assert made <= objects()
+    finally:
+        engine.dispose()
+        postgres.drop(name)
+
+
+def _insert_article(connection: object, title: str, body: str) -> None:
+    connection.execute(  # type: ignore[attr-defined]
+        text(
+            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+            "ingested_at) VALUES (1, 'a', :title, :body, 3, 'h', now())"
+        ),
+        {"title": title, "body": body},
+    )
+
+
+def test_search_columns_follow_writes_and_fold_accents(pg_engine: Engine) -> None:
+    def hits(table: str, tsquery: str) -> int:
+        sql = f"SELECT count(*) FROM {table} WHERE search @@ to_tsquery('corpus', :q)"
+        return int(connection.execute(text(sql), {"q": tsquery}).scalar_one())
+
+    with pg_engine.begin() as connection:
+        _insert_article(connection, "Café report", "Ships were counted.")
+        connection.execute(
+            text(
+                'INSERT INTO quote (article_id, text, start, "end", kind, confidence) '
+                "VALUES (1, 'ships sail', 0, 5, 'direct', 0)"
+            )
+        )
+        assert hits("article", "'cafe'") == 1  # accents folded
+        assert hits("article", "'CAFÉ'") == 1
+        assert hits("article", "'ship'") == 1  # stemmed
+        assert hits("article", "'cafe':A") == 1 and hits("article", "'cafe':B") == 0
+        assert hits("article", "'the'") == 0 and hits("article", "'were'") == 1  # no stop words
+        assert hits("quote", "'sailing'") == 1
+        connection.execute(text("UPDATE article SET title = 'Airport report' WHERE id = 1"))
+        assert hits("article", "'cafe'") == 0 and hits("article", "'airport'") == 1
+        connection.execute(text("DELETE FROM article WHERE id = 1"))
+        assert hits("quote", "'sail'") == 0  # cascaded
+
+
+def test_every_write_moves_the_change_counter(pg_engine: Engine) -> None:
+    def version() -> int:
+        with pg_engine.connect() as connection:
+            return int(connection.execute(text("SELECT version FROM corpus_version")).scalar_one())
+
+    seen = [version()]
+    for statement in (
+        "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+        "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', now())",
+        "UPDATE article SET author = 'Someone' WHERE id = 1",
+        "INSERT INTO entity (id, name, type, aliases, article_count, mention_count) "
+        "VALUES (1, 'Lagos', 'GPE', '[]', 0, 0)",
+        "UPDATE entity SET aliases = '[\"Eko\"]' WHERE id = 1",
+        "DELETE FROM entity WHERE id = 1",
+        "DELETE FROM article WHERE id = 1",
+    ):
+        with pg_engine.begin() as connection:
+            connection.execute(text(statement))
+        seen.append(version())
+    assert seen == sorted(set(seen)) and len(seen) == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "body"),
+    [
+        ("cafe", "[Café] news", "The [cafés] of Paris' [cafe]"),
+        ("running", "[Run]", "He [runs], [running] to the [run]-up"),
+        ("init*", "x", "[Initial] [initiatives] in it"),
+        ("title:cafe", "[Cafe]", "cafe"),
+        ("body:cafe -paris", "Cafe", "[cafe] Paris"),
+    ],
+)
+def test_matches_are_marked_like_the_index_reads_them(
+    pg_engine: Engine, query: str, title: str, body: str
+) -> None:
+    from sqlmodel import Session
+
+    from app.engines.postgres_marks import mark_rows
+
+    row = {"title": title.replace("[", "").replace("]", ""), "body": body.replace("[", "")}
+    row["body"] = row["body"].replace("]", "")
+    with Session(pg_engine) as session:
+        mark_rows(session, render_tsquery(parse(query)), [row])
+    assert row["marked_title"].replace("\x02", "[").replace("\x03", "]") == title
+    assert row["marked_body"].replace("\x02", "[").replace("\x03", "]") == body
+
+
+def test_names_and_aliases_are_found_by_prefix_without_accents(pg_engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from app.models import Entity
+    from app.queries.entities import entities_query
+
+    with Session(pg_engine) as session:
+        session.add(Entity(name="Zoë Müller", type="PERSON", aliases=["Zoé", "Dr Müller"]))
+        session.add(Entity(name="Mull", type="GPE", aliases=[]))
+        session.commit()
+        for query, found in (("zoe mu", 1), ("mull", 2), ("ZOÉ", 1), ("dr mul", 1), ("x", 0)):
+            statement = entities_query(name_query=query)
+            assert len(session.execute(statement).all()) == found, query
