@@ -72,7 +72,7 @@ def search_articles(
     highlight: HighlightDep,
     q: Annotated[str, Query(description=Q_DESCRIPTION, examples=["trade -war"])],
     sort: Annotated[
-        SearchSort, Query(description="`relevance` (bm25, titles weigh 10×) or by date.")
+        SearchSort, Query(description="`relevance` (titles weigh 10× bodies) or by date.")
     ] = SearchSort.relevance,
     source: Annotated[str | None, Query(description="Only this source.")] = None,
     author: Annotated[str | None, Query(description="Only this author.")] = None,
