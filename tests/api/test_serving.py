@@ -346,6 +346,8 @@ def test_hot_queries_use_their_indexes(
             "/api/v1/quotes?speaker=speaker%201",
             "/api/v1/articles?sort=-published",
             "/api/v1/articles/3",
+            "/api/v1/entities?q=speaker%201",
+            "/api/v1/quotes?q=build",
         ],
         monkeypatch,
     )
@@ -364,3 +366,11 @@ def test_hot_queries_use_their_indexes(
     assert not any(step.split()[:2] == ["SCAN", "quote"] for step in quotes)
     assert any("ix_article_published" in step for step in plans["/api/v1/articles?sort=-published"])
     assert any("INTEGER PRIMARY KEY" in step for step in plans["/api/v1/articles/3"])
+    # full-text conditions on quotes and entities look rows up by the index's ids, rather than
+    # walking the table and testing each row (what "… IN (…) = 1" made SQLite do)
+    for path, table in (
+        ("/api/v1/entities?q=speaker%201", "entity"),
+        ("/api/v1/quotes?q=build", "quote"),
+    ):
+        assert any(f"SEARCH {table} USING INTEGER PRIMARY KEY" in step for step in plans[path])
+        assert not any(step.split()[:2] == ["SCAN", table] for step in plans[path]), plans[path]
