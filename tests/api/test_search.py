@@ -14,6 +14,15 @@ class TestSearch:
         in_title = make_article(session, title="Harbour reopens", body="Ships came back.")
         assert ids(client.get("/api/v1/search?q=harbour")) == [in_title.id, in_body.id]
 
+    def test_a_match_in_a_short_article_outranks_the_same_match_in_a_long_one(
+        self, client: TestClient, session: Session
+    ) -> None:
+        # bm25 on SQLite; on PostgreSQL, cover density divided by the number of distinct words
+        filler = " ".join(f"Word{n} filler sentence number {n}." for n in range(120))
+        long = make_article(session, title="Council notes", body=f"The harbour reopened. {filler}")
+        short = make_article(session, title="Council notes", body="The harbour reopened today.")
+        assert ids(client.get("/api/v1/search?q=harbour")) == [short.id, long.id]
+
     def test_snippet_marks_matches_and_escapes_html(
         self, client: TestClient, session: Session
     ) -> None:
