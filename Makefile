@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test test-postgres lint bench eval lock container-check clean
+.PHONY: run install test test-sqlite lint bench eval lock container-check clean
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,14 @@ run: install
 	$(BIN)/corpus ingest seeds/
 	$(BIN)/corpus serve --host $(HOST) --port $(PORT)
 
-## test: lint, type-check and run the whole test suite
+## test: lint, type-check and run the whole test suite, on SQLite and on a throwaway local
+## PostgreSQL server (.ci/with-postgres; Debian's postgresql is installed when missing)
 test: install lint
-	$(BIN)/pytest
+	bash .ci/with-postgres $(BIN)/pytest
 
-## test-postgres: the same, with the API suite on PostgreSQL too (a throwaway local server)
-test-postgres: install
-	bash .ci/with-postgres $(MAKE) test
+## test-sqlite: the same on SQLite alone (the PostgreSQL half is skipped), no server needed
+test-sqlite: install lint
+	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
