@@ -14,6 +14,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import ChangeToken
 from app.http import accepts_gzip, has_header, header
 
+_TOKEN = "app.change_token"
+
+
+def change_token_of(scope: Scope, read: Callable[[], ChangeToken | None]) -> ChangeToken | None:
+    """The database's change token for this request, read once however many layers ask (on
+    PostgreSQL each read is a query): the cache's key and the validators then agree."""
+    if _TOKEN not in scope:
+        scope[_TOKEN] = read()
+    token: ChangeToken | None = scope[_TOKEN]
+    return token
+
 
 class ConditionalGetMiddleware:
     """Give successful GET responses an ETag and a Last-Modified derived from the database's
@@ -38,7 +49,7 @@ class ConditionalGetMiddleware:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        token = self.change_token()
+        token = change_token_of(scope, self.change_token)
         if token is None:
             await self.app(scope, receive, send)
             return
@@ -146,7 +157,7 @@ class ResponseCacheMiddleware:
         self.hits = self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = self.change_token() if _cacheable_request(scope) else None
+        token = change_token_of(scope, self.change_token) if _cacheable_request(scope) else None
         if token is None:
             await self.app(scope, receive, send)
             return

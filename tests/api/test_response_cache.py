@@ -158,3 +158,21 @@ def test_memory_stays_within_the_bound_least_recently_used_out_first() -> None:
     version.append((2, datetime.now(UTC)))
     asyncio.run(get("/page/0199"))
     assert [key[0] for key in cache.answers] == ["/page/0199"]  # a write emptied it
+
+
+def test_the_change_token_is_read_once_per_request(cached: TestClient, session: Session) -> None:
+    make_article(session)
+    reader = cached.app.state.change_token  # type: ignore[attr-defined]
+    reads: list[object] = []
+
+    def counted() -> object:
+        reads.append(reader())
+        return reads[-1]
+
+    cached.app.state.change_token = counted  # type: ignore[attr-defined]
+    try:
+        for expected, path in enumerate(["/api/v1/articles", "/api/v1/articles"], start=1):
+            assert cached.get(path).status_code == 200  # a miss, then a hit
+            assert len(reads) == expected
+    finally:
+        cached.app.state.change_token = reader  # type: ignore[attr-defined]
