@@ -33,7 +33,13 @@ MODEL = Settings().SPACY_MODEL
 POSTGRES_URL = os.environ.get("CORPUS_TEST_POSTGRES_URL", "")
 ENGINES = ("sqlite", "postgresql")
 # the API suite: these run on both engines; anything else on SQLite only
-_BOTH_ENGINES = ("tests/api/", "tests/test_search.py", "tests/test_errors.py", "tests/test_seed.py")
+_BOTH_ENGINES = (
+    "tests/api/",
+    "tests/test_search.py",
+    "tests/test_errors.py",
+    "tests/test_seed.py",
+    "tests/test_migrations.py",
+)
 
 
 def sqlite_url(path: Path) -> str:

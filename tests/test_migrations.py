@@ -6,6 +6,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.command import downgrade, upgrade
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from app.cli import _PROJECT_ROOT, run_migrations
@@ -81,28 +82,30 @@ def test_fts_triggers_follow_insert_update_delete(tmp_path: Path) -> None:
         assert hits("quote_fts", "sail") == 0
 
 
-def test_every_write_moves_the_change_counter(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
-    run_migrations(sqlite_url(path))
-    with sqlite3.connect(path) as db:
+def test_every_write_moves_the_change_counter(db_url: str) -> None:
+    """On both engines (``db_url`` is a migrated database of each)."""
+    engine = create_db_engine(db_url)
 
-        def version() -> int:
-            return int(db.execute("SELECT version FROM corpus_version").fetchone()[0])
+    def version() -> int:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT version FROM corpus_version")).scalar_one())
 
-        seen = [version()]
-        for statement in (
-            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
-            "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', '2020-01-01')",
-            "UPDATE article SET author = 'Someone' WHERE id = 1",
-            "INSERT INTO entity (id, name, type, aliases, article_count, mention_count) "
-            "VALUES (1, 'Lagos', 'GPE', '[]', 0, 0)",
-            "UPDATE entity SET aliases = '[\"Eko\"]' WHERE id = 1",
-            "DELETE FROM entity WHERE id = 1",
-            "DELETE FROM article WHERE id = 1",
-        ):
-            db.execute(statement)
-            seen.append(version())
-        assert seen == sorted(set(seen)) and len(seen) == 7
+    seen = [version()]
+    for statement in (
+        "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+        "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)",
+        "UPDATE article SET author = 'Someone' WHERE id = 1",
+        "INSERT INTO entity (id, name, type, aliases, article_count, mention_count) "
+        "VALUES (1, 'Lagos', 'GPE', '[]', 0, 0)",
+        "UPDATE entity SET aliases = '[\"Eko\"]' WHERE id = 1",
+        "DELETE FROM entity WHERE id = 1",
+        "DELETE FROM article WHERE id = 1",
+    ):
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        seen.append(version())
+    engine.dispose()
+    assert seen == sorted(set(seen)) and len(seen) == 7
 
 
 def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> None:
