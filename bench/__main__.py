@@ -1,7 +1,10 @@
 """`make bench`: our API beside Datasette, the in-process floor and the framework ceiling, on
 the real corpus and a ~100,000-article copy; prints Markdown and writes it under .bench/.
+With ``--pg URL`` the same corpora are loaded into PostgreSQL too (``bench.postgres``'s loader)
+and our API on PostgreSQL is one more server in the same tables.
 
-Usage: python -m bench [--quick] [--db FILE] [--corpora real,100k] [--only TEXT] [--soak S]"""
+Usage: python -m bench [--quick] [--db FILE] [--corpora real,100k] [--only TEXT] [--soak S]
+       [--pg postgresql://user@host:port/maintenance-db]"""
 
 import argparse
 import os
@@ -14,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from bench import corpora, report, servers
+from bench import corpora, postgres, report, servers
 from bench.cases import EXPORTS, Case, build_cases
 from bench.floor import floor_p50_ms
 from bench.load import WrkResult, health_answers, run_wrk, time_to_first_byte
-from bench.report import Results
+from bench.report import POSTGRES_LABEL, Results
 
 ROOT = servers.ROOT
 SCRATCH = ROOT / ".bench"
@@ -32,12 +35,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="file to ingest")
     parser.add_argument("--db", type=Path, help="use this ingested database (copied, not written)")
     parser.add_argument("--ingest", action="store_true", help="ingest again even when cached")
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the 100k copy")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the 100k copy (and the PostgreSQL ones)"
+    )
     parser.add_argument("--corpora", default="real,100k", help="real and/or 100k")
     parser.add_argument(
         "--only", action="append", default=[], help="cases whose name contains this (repeatable)"
     )
     parser.add_argument("--no-datasette", action="store_true", help="skip the peer")
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        help="also measure our API on this PostgreSQL server (databases bench_real and "
+        "bench_100k are made there, and reused while the corpus is the same)",
+    )
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
     parser.add_argument("--d1", type=float, help="seconds at 1 connection [5]")
     parser.add_argument("--d32", type=float, help="seconds at 32 connections [8]")
@@ -137,8 +148,28 @@ def our_configs() -> list[tuple[str, int | None, dict[str, str]]]:
     return configs
 
 
+def postgres_database(
+    args: argparse.Namespace, source: Path, corpus: str, copies: int, results: Results
+) -> str:
+    """The corpus in a database of the PostgreSQL server ``--pg``: loaded when missing or made
+    from another file, reused otherwise."""
+    name = f"bench_{corpus}"
+    print(f"PostgreSQL: {name} ({copies} × {source.name})…", file=sys.stderr)
+    url, took = postgres.load_once(source, args.pg, name, copies, rebuild=args.rebuild)
+    loaded = "reused" if took is None else f"loaded with COPY in {took:.0f} s"
+    results.notes.append(f"PostgreSQL `{name}` ({corpus} corpus): {loaded}")
+    results.postgres = postgres.server_version(url)
+    return url
+
+
 def run_real(args: argparse.Namespace, cases: list[Case], db: Path, results: Results) -> None:
     copies = working_copies(db, "real", ["ours", "datasette", "floor"])
+    databases: dict[str, Path | str] = {label: copies["ours"] for label, _, _ in our_configs()}
+    configs = our_configs()
+    if args.pg:
+        databases[POSTGRES_LABEL] = postgres_database(args, db, "real", 1, results)
+        # beside the uncached SQLite servers, with the same worker count as `corpus serve`
+        configs.insert(-1, (POSTGRES_LABEL, None, NO_CACHE))
     for case in cases:
         if case.floor:
             results.floor[("real", case.name)] = floor_p50_ms(copies["floor"], case.floor)
@@ -146,9 +177,9 @@ def run_real(args: argparse.Namespace, cases: list[Case], db: Path, results: Res
         ceiling = running.add(servers.ceiling())
         results.ceiling = measure_case(ceiling, "/const", [1, 32], args)
         ceiling.stop()
-        for label, workers, env in our_configs():
+        for label, workers, env in configs:
             results.configs.append(label)
-            ours = running.add(servers.ours(label, copies["ours"], workers, env))
+            ours = running.add(servers.ours(label, databases[label], workers, env))
             results.processes[label] = len(ours.pids())
             for case in cases:
                 results.runs[(label, "real", case.name)] = measure_case(
@@ -199,7 +230,9 @@ def run_datasette(
     peer.stop()
 
 
-def run_scaled(args: argparse.Namespace, cases: list[Case], db: Path, results: Results) -> None:
+def run_scaled(
+    args: argparse.Namespace, cases: list[Case], db: Path, real: Path, results: Results
+) -> None:
     copies = working_copies(db, "100k", ["ours", "floor"])
     results.scaled_articles = corpora.count(copies["ours"], "SELECT count(*) FROM article")
     big = [case for case in cases if case.big]
@@ -209,6 +242,15 @@ def run_scaled(args: argparse.Namespace, cases: list[Case], db: Path, results: R
         ours = running.add(servers.ours("ours ×1 (100k)", copies["ours"], 1, NO_CACHE))
         for case in big:
             results.runs[("ours ×1", "100k", case.name)] = measure_case(ours, case.path, [1], args)
+        ours.stop()
+        if args.pg:
+            url = postgres_database(args, real, "100k", corpora.COPIES, results)
+            label = f"{POSTGRES_LABEL} ×1 (100k)"
+            on_pg = running.add(servers.ours(label, url, 1, NO_CACHE))
+            for case in big:
+                results.runs[(POSTGRES_LABEL, "100k", case.name)] = measure_case(
+                    on_pg, case.path, [1], args
+                )
 
 
 def run_soak(args: argparse.Namespace, cases: list[Case], db: Path, results: Results) -> None:
@@ -270,7 +312,7 @@ def main() -> None:
         if "real" in wanted:
             run_real(args, cases, real, results)
         if "100k" in wanted:
-            run_scaled(args, cases, scaled_database(real, args.rebuild), results)
+            run_scaled(args, cases, scaled_database(real, args.rebuild), real, results)
     results.load_after = os.getloadavg()[0]
     results.seconds = time.monotonic() - started
     text = report.render(results)

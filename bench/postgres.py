@@ -8,6 +8,7 @@ median latency at one connection, in-process through the app, on both.
 import argparse
 import sqlite3
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from app.cli import run_migrations
 from app.config import Settings
 from app.main import create_app
+from bench import corpora
 from bench.cases import build_cases
 
 # columns copied per table (PostgreSQL computes the generated `search` columns itself)
@@ -36,11 +38,61 @@ def _conninfo(url: str) -> str:
 
 
 def load(sqlite_db: Path, server_url: str, name: str, copies: int) -> str:
-    """A new PostgreSQL database ``name`` holding the SQLite corpus ``copies`` times; its URL."""
+    """A new PostgreSQL database ``name`` holding the SQLite corpus ``copies`` times; its URL.
+    The corpus is read from a migrated copy, so a file made by an older schema loads too."""
+    with tempfile.TemporaryDirectory() as scratch:
+        migrated = Path(scratch) / "corpus.db"
+        corpora.copy_db(sqlite_db, migrated)
+        corpora.migrate(migrated)
+        return _load(migrated, server_url, name, copies)
+
+
+def fingerprint(sqlite_db: Path, copies: int) -> str:
+    """What a loaded database was made from: the SQLite file's size and time, and the copies."""
+    stat = sqlite_db.stat()
+    return f"bench: {stat.st_size} bytes, mtime {stat.st_mtime_ns}, {copies} copies"
+
+
+def database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def load_once(
+    sqlite_db: Path, server_url: str, name: str, copies: int, *, rebuild: bool = False
+) -> tuple[str, float | None]:
+    """The URL of database ``name`` holding the SQLite corpus ``copies`` times, and the seconds
+    loading it took: loaded again only when it was made from another file or copy count (the
+    database's comment says what it holds) or ``rebuild`` is set; None when it was reused,
+    after migrating it to the code's schema."""
+    wanted = fingerprint(sqlite_db, copies)
+    with psycopg.connect(_conninfo(server_url), autocommit=True) as admin:
+        row = admin.execute(
+            b"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    url = database_url(server_url, name)
+    if row is not None and row[0] == wanted and not rebuild:
+        run_migrations(url)
+        return url, None
+    started = time.perf_counter()
+    load(sqlite_db, server_url, name, copies)
+    with psycopg.connect(_conninfo(server_url), autocommit=True) as admin:
+        literal = wanted.replace("'", "''")
+        admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{literal}'".encode())
+    return url, time.perf_counter() - started
+
+
+def server_version(url: str) -> str:
+    with psycopg.connect(_conninfo(url)) as conn:
+        row = conn.execute(b"SHOW server_version").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def _load(sqlite_db: Path, server_url: str, name: str, copies: int) -> str:
     with psycopg.connect(_conninfo(server_url), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
         admin.execute(f'CREATE DATABASE "{name}"'.encode())
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    url = database_url(server_url, name)
     run_migrations(url)
     source = sqlite3.connect(f"file:{sqlite_db}?mode=ro", uri=True)
     with psycopg.connect(_conninfo(url)) as target:

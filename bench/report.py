@@ -6,6 +6,8 @@ from bench.corpora import IngestStats
 from bench.load import TIMEOUT_S, WrkResult
 
 RunKey = tuple[str, str, str]  # (server label, corpus, case)
+# our API on PostgreSQL (`--pg`): one more server configuration in the same tables
+POSTGRES_LABEL = "ours on PostgreSQL"
 
 
 @dataclass
@@ -17,6 +19,7 @@ class Results:
     cores: int
     load_before: float
     sqlite: str
+    postgres: str = ""
     load_after: float = 0.0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -121,6 +124,10 @@ def _throughput(results: Results) -> list[str]:
     return _table(header, rows)
 
 
+def _on_postgres(results: Results, corpus: str) -> bool:
+    return any(label == POSTGRES_LABEL and c == corpus for label, c, _ in results.runs)
+
+
 def _latency(results: Results) -> list[str]:
     ceiling = _get(results.ceiling, 1)
     ceiling_ms = ceiling.p50_ms if ceiling else None
@@ -134,6 +141,9 @@ def _latency(results: Results) -> list[str]:
         "Datasette lean p50 ms",
         "Datasette default p50 ms",
     ]
+    postgres = _on_postgres(results, "real")
+    if postgres:
+        header += [f"{POSTGRES_LABEL} p50 ms", "PostgreSQL ÷ SQLite"]
     rows = []
     for case in _cases(results, "real"):
         ours = _get(results.runs.get((label, "real", case)), 1)
@@ -141,17 +151,19 @@ def _latency(results: Results) -> list[str]:
         total = None if floor is None or ceiling_ms is None else floor + ceiling_ms
         lean = _get(results.peer.get(("lean", case)), 1)
         default = _get(results.peer.get(("default", case)), 1)
-        rows.append(
-            [
-                case,
-                num(_p50_ms(ours), 2),
-                num(floor, 2),
-                num(ceiling_ms, 2),
-                ratio(_p50_ms(ours), total),
-                num(_p50_ms(lean), 2),
-                num(_p50_ms(default), 2),
-            ]
-        )
+        row = [
+            case,
+            num(_p50_ms(ours), 2),
+            num(floor, 2),
+            num(ceiling_ms, 2),
+            ratio(_p50_ms(ours), total),
+            num(_p50_ms(lean), 2),
+            num(_p50_ms(default), 2),
+        ]
+        if postgres:
+            pg = _get(results.runs.get((POSTGRES_LABEL, "real", case)), 1)
+            row += [num(_p50_ms(pg), 2), ratio(_p50_ms(pg), _p50_ms(ours))]
+        rows.append(row)
     return _table(header, rows)
 
 
@@ -172,22 +184,27 @@ def _overload(results: Results) -> list[str]:
 def _scaled(results: Results) -> list[str]:
     header = ["case", "ours ×1 p50 ms", "floor p50 ms", "ours ÷ floor", "failures"]
     header += ["real-corpus p50 ms", "100k ÷ real"]
+    postgres = _on_postgres(results, "100k")
+    if postgres:
+        header += [f"{POSTGRES_LABEL} ×1 p50 ms", "PostgreSQL failures", "PostgreSQL ÷ SQLite"]
     rows = []
     for case in _cases(results, "100k"):
         ours = _get(results.runs.get(("ours ×1", "100k", case)), 1)
         real = _get(results.runs.get(("ours ×1", "real", case)), 1)
         floor = results.floor.get(("100k", case))
-        rows.append(
-            [
-                case,
-                num(_p50_ms(ours)),
-                num(floor, 2),
-                ratio(_p50_ms(ours), floor),
-                problems(ours),
-                num(_p50_ms(real), 2),
-                ratio(_p50_ms(ours), _p50_ms(real)),
-            ]
-        )
+        row = [
+            case,
+            num(_p50_ms(ours)),
+            num(floor, 2),
+            ratio(_p50_ms(ours), floor),
+            problems(ours),
+            num(_p50_ms(real), 2),
+            ratio(_p50_ms(ours), _p50_ms(real)),
+        ]
+        if postgres:
+            pg = _get(results.runs.get((POSTGRES_LABEL, "100k", case)), 1)
+            row += [num(_p50_ms(pg)), problems(pg), ratio(_p50_ms(pg), _p50_ms(ours))]
+        rows.append(row)
     return _table(header, rows)
 
 
@@ -199,7 +216,8 @@ def render(results: Results) -> str:
         + (" (uncommitted changes)" if "dirty" in results.commit else ""),
         f"- command: `{results.command}`; {results.seconds / 60:.1f} min",
         f"- {results.cores} cores; load average {results.load_before:.2f} at the start, "
-        f"{results.load_after:.2f} at the end; SQLite {results.sqlite}",
+        f"{results.load_after:.2f} at the end; SQLite {results.sqlite}"
+        + (f", PostgreSQL {results.postgres}" if results.postgres else ""),
     ]
     out += [f"- {note}" for note in results.notes]
     for label, processes in results.processes.items():

@@ -144,11 +144,15 @@ class Server:
         self.start()
 
 
-def ours(label: str, db: Path, workers: int | None, env: dict[str, str] | None = None) -> Server:
+def ours(
+    label: str, db: Path | str, workers: int | None, env: dict[str, str] | None = None
+) -> Server:
+    """Our API on a SQLite file (a path) or on any database URL (a string: PostgreSQL)."""
     command = [sys.executable, "-m", "app.cli", "serve", "--port", "{port}"]
     if workers is not None:
         command += ["--workers", str(workers)]
-    environment = {**os.environ, **(env or {}), "CORPUS_DATABASE_URL": f"sqlite:///{db}"}
+    url = f"sqlite:///{db}" if isinstance(db, Path) else db
+    environment = {**os.environ, **(env or {}), "CORPUS_DATABASE_URL": url}
     return Server(label, command, ready_path="/health", env=environment)
 
 

@@ -158,13 +158,16 @@ def rank_articles(
         session.connection().execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
         page = {**params, "limit": limit, "offset": offset}
         total: int | None = None
+        counts: dict[str, list[dict[str, Any]]] = {}
         if sort == "relevance":
-            # ranking reads every match's tsvector anyway: the total comes from the same pass
-            # (a window count before the top-N sort)
+            # the total from the ranking pass (a window count before the top-N sort); the
+            # score is computed below the window, which would otherwise keep each row's
+            # tsvector (a TOAST pointer, or the whole value when stored inline) for it
             ranked = _rows(
                 session,
-                f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} "
-                f"WHERE {where} ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
+                f"SELECT id, score, count(*) OVER () AS total FROM (SELECT a.id, "
+                f"{_score(sort)} {_FROM} WHERE {where} OFFSET 0) AS m "
+                "ORDER BY score DESC, id LIMIT :limit OFFSET :offset",
                 page,
             ).all()
             total = ranked[0].total if ranked else None
@@ -176,12 +179,16 @@ def rank_articles(
                 f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
+        if facets:
+            groups = _facet_groups(session, where, params, "entity" in facets)
+            # by date, the facets' pass counts the matches too
+            total = sum(group[2] for group in groups) if total is None else total
+            counts = facet_counts(session, groups, facets, facet_size)
         if total is None:
             count = f"SELECT count(*) {_FROM} WHERE {where}"
             total = _rows(session, count, params).scalar_one()
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
-        counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
 
 
@@ -228,15 +235,27 @@ def iter_hits(
         yield from _hits(session, params["tsquery"], chunk, highlight)
 
 
-def _facets(
-    session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
-) -> dict[str, list[dict[str, Any]]]:
-    """Counts over all matches from one pass over them, counted as on SQLite (the packed
-    entity ids with numpy), so both engines give the same facets."""
-    columns = "a.source, to_char(a.published, 'YYYY-MM')"
-    columns += ", a.entity_ids" if "entity" in names else ""
-    rows = _rows(session, f"SELECT {columns} {_FROM} WHERE {where}", params).all()
-    return facet_counts(session, rows, names, size)
+# each match's source, month and packed entity ids (or none), grouped by source and month
+_MONTH = "to_char(a.published, 'YYYY-MM')"
+_PACKED = {True: "a.entity_ids", False: "NULL::bytea"}
+_GROUPS = (
+    "SELECT source, month, count(*)::int, string_agg(entity_ids, ''::bytea) FROM {matches} "
+    "GROUP BY source, month"
+)
+
+
+def _facet_groups(
+    session: Session, where: str, params: dict[str, Any], entities: bool
+) -> list[Any]:
+    """(source, 'YYYY-MM', matches, their packed entity ids joined) per source and month:
+    the facets are counted from these as on SQLite (the entity ids with numpy), so both
+    engines give the same facets, but a few rows cross to Python, not one per match (`year`
+    at 100,000 articles: 63,509 rows and ~300 ms of Python before)."""
+    matches = (
+        f"(SELECT a.source, {_MONTH} AS month, {_PACKED[entities]} AS entity_ids "
+        f"{_FROM} WHERE {where}) AS m"
+    )
+    return list(_rows(session, _GROUPS.format(matches=matches), params).all())
 
 
 def quote_snippets(

@@ -4,7 +4,7 @@ time limit (the functions ``app.search`` dispatches to on a SQLite database)."""
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -255,29 +255,34 @@ def _facets(
     """Counts over all matches, from one pass over the matching articles: their source, month
     and (for the entity facet) the packed ids of the entities they mention."""
     entities = "entity" in names
-    columns = "a.source, substr(a.published, 1, 7)" + (", a.entity_ids" if entities else "")
+    columns = "a.source, substr(a.published, 1, 7), 1" + (", a.entity_ids" if entities else "")
     rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
     return facet_counts(session, rows, names, size)
 
 
 def facet_counts(
-    session: Session, rows: list[Any], names: tuple[str, ...], size: int
+    session: Session, rows: Sequence[Any], names: tuple[str, ...], size: int
 ) -> dict[str, list[dict[str, Any]]]:
-    """The facets from (source, 'YYYY-MM', packed entity ids) of each match, on any engine."""
+    """The facets from rows of (source, 'YYYY-MM', number of matches, their packed entity ids
+    joined), on any engine: one row per match on SQLite, per source and month on PostgreSQL."""
     entities = "entity" in names
-    months = Counter(row[1] for row in rows)
+    months: Counter[str | None] = Counter()
+    by_source: Counter[str | None] = Counter()
+    for row in rows:
+        months[row[1]] += row[2]
+        by_source[row[0]] += row[2]
     years: Counter[str | None] = Counter()
     for month, count in months.items():
         years[month and month[:4]] += count
     # sources are ranked and cut to the facet size; dates are a complete timeline
-    sources = sorted(Counter(row[0] for row in rows).items(), key=lambda i: (-i[1], i[0] or ""))
+    sources = sorted(by_source.items(), key=lambda i: (-i[1], i[0] or ""))
     counts = {
         "source": [{"value": v, "count": c} for v, c in sources[:size]],
         "published_year": timeline(years),
         "published_month": timeline(months),
     }
     if entities:
-        counts["entity"] = _entity_facet(session, [row[2] for row in rows], size)
+        counts["entity"] = _entity_facet(session, [row[3] for row in rows], size)
     return {name: counts[name] for name in names}
 
 
