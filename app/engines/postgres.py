@@ -160,14 +160,12 @@ def rank_articles(
         total: int | None = None
         counts: dict[str, list[dict[str, Any]]] = {}
         if sort == "relevance":
-            # the total from the ranking pass (a window count before the top-N sort); the
-            # score is computed below the window, which would otherwise keep each row's
-            # tsvector (a TOAST pointer, or the whole value when stored inline) for it
+            # ranking reads every match's tsvector anyway: the total comes from the same pass
+            # (a window count before the top-N sort)
             ranked = _rows(
                 session,
-                f"SELECT id, score, count(*) OVER () AS total FROM (SELECT a.id, "
-                f"{_score(sort)} {_FROM} WHERE {where} OFFSET 0) AS m "
-                "ORDER BY score DESC, id LIMIT :limit OFFSET :offset",
+                f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} "
+                f"WHERE {where} ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
             total = ranked[0].total if ranked else None
