@@ -115,9 +115,7 @@ def test_scores_rank_the_same_way(clients: dict[str, TestClient]) -> None:
 @pytest.mark.parametrize(
     ("sort", "offset"), [("relevance", 0), ("-published", 0), ("relevance", 50)]
 )
-def test_facets_and_matches_agree(
-    clients: dict[str, TestClient], sort: str, offset: int
-) -> None:
+def test_facets_and_matches_agree(clients: dict[str, TestClient], sort: str, offset: int) -> None:
     """PostgreSQL counts facets (and, by date or past the last page, the total) from rows
     grouped by source and month; SQLite from one row per match: the same answers."""
     facets = ["source", "published_year", "published_month", "entity"]
