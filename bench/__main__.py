@@ -57,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--soak", type=float, help="soak mode: 32 connections for this many s")
     parser.add_argument("--out", type=Path, help="Markdown file to write [.bench/results-*.md]")
     args = parser.parse_args(argv)
+    if args.pg and args.soak:
+        parser.error("--pg measures the tables' cases; the soak runs on SQLite only")
     quick = args.quick
     args.d1 = args.d1 or (2 if quick else 5)
     args.d32 = args.d32 or (3 if quick else 8)

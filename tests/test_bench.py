@@ -1,13 +1,21 @@
-"""The benchmark harness's pure parts: wrk's report parser and the 100k copier (no timing)."""
+"""The benchmark harness's pure parts (no timing): wrk's report parser, the 100k copier, the
+report's tables with and without PostgreSQL, and the PostgreSQL loader."""
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlmodel import Session
 
+from bench.__main__ import parse_args
 from bench.corpora import scale
-from bench.load import parse_duration_ms, parse_wrk, wrk_script
+from bench.load import WrkResult, parse_duration_ms, parse_wrk, wrk_script
+from bench.postgres import load_once
+from bench.report import POSTGRES_LABEL, Results, render
+from tests.conftest import PostgresServer
 from tests.factories import make_article, make_entity, make_mention, make_quote
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8000/api/v1/search?q=year
@@ -92,3 +100,116 @@ def test_scale_copies_articles_quotes_and_mentions(
     assert one("SELECT count(*) FROM entity") == 1
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+def _wrk(p50_ms: float, rps: float = 100.0) -> WrkResult:
+    return WrkResult(
+        connections=1,
+        requests=100,
+        rps=rps,
+        p50_ms=p50_ms,
+        p99_ms=p50_ms * 2,
+        non2xx=0,
+        errors=0,
+        timeouts=0,
+        unanswered=0,
+    )
+
+
+def _results(*, postgres: bool) -> Results:
+    results = Results(
+        when="now",
+        commit="abc",
+        app_commit="abc x",
+        command="python -m bench",
+        cores=2,
+        load_before=1.0,
+        sqlite="3.45",
+    )
+    case = "search rare `melbourne`"
+    results.configs = ["ours ×1"] + ([POSTGRES_LABEL] if postgres else [])
+    results.runs[("ours ×1", "real", case)] = {1: _wrk(4.0), 32: _wrk(5.0, rps=400.0)}
+    results.runs[("ours ×1", "100k", case)] = {1: _wrk(8.0)}
+    results.floor[("real", case)] = 1.0
+    if postgres:
+        results.postgres = "15.20"
+        results.runs[(POSTGRES_LABEL, "real", case)] = {1: _wrk(10.0), 32: _wrk(20.0, rps=150.0)}
+        results.runs[(POSTGRES_LABEL, "100k", case)] = {1: _wrk(24.0)}
+    results.scaled_articles = 99_220
+    return results
+
+
+def _row(text: str, heading: str, case: str) -> dict[str, str]:
+    """The cells of ``case``'s row in the table under ``heading``, by column name."""
+    table = text.split(heading, 1)[1].split("\n\n", 2)[1].splitlines()
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    for line in table[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] == case:
+            return dict(zip(header, cells, strict=True))
+    raise AssertionError(f"no row {case!r} under {heading!r}")
+
+
+class TestReportWithPostgres:
+    case = "search rare `melbourne`"
+
+    def test_postgres_is_one_more_server_in_the_same_tables(self) -> None:
+        text = render(_results(postgres=True))
+        assert "SQLite 3.45, PostgreSQL 15.20" in text
+        throughput = _row(text, "32 connections", self.case)
+        assert throughput[f"{POSTGRES_LABEL} req/s"] == "150"
+        assert throughput["ours ×1 req/s"] == "400"
+        latency = _row(text, "one connection, p50", self.case)
+        assert latency[f"{POSTGRES_LABEL} p50 ms"] == "10.00"
+        assert latency["PostgreSQL ÷ SQLite"] == "2.50×"
+        scaled = _row(text, "99,220 articles", self.case)
+        assert scaled[f"{POSTGRES_LABEL} ×1 p50 ms"] == "24.0"
+        assert scaled["PostgreSQL ÷ SQLite"] == "3.00×"
+        assert scaled["PostgreSQL failures"] == "✓"
+
+    def test_without_postgres_the_tables_are_as_before(self) -> None:
+        text = render(_results(postgres=False))
+        assert "PostgreSQL" not in text
+        assert list(_row(text, "one connection, p50", self.case))[-1] == "Datasette default p50 ms"
+        assert list(_row(text, "99,220 articles", self.case))[-1] == "100k ÷ real"
+
+
+def test_pg_flag(tmp_path: Path) -> None:
+    assert parse_args([]).pg is None
+    url = "postgresql://postgres@127.0.0.1:5432/postgres"
+    assert parse_args(["--pg", url]).pg == url
+
+
+def test_postgres_load_once_reuses_what_it_loaded(
+    session: Session, db_url: str, postgres: PostgresServer
+) -> None:
+    """The corpus (any schema: it is read from a migrated copy) is loaded `copies` times with
+    new ids, searchable; loaded again only when its file changes or on `rebuild`."""
+    entity = make_entity(session, name="Tony Blair", type="PERSON")
+    for body in ("Melbourne weather this year.", "Another year in Parliament."):
+        article = make_article(session, body=body)
+        make_mention(session, article, entity)
+        make_quote(session, article, speaker="Tony Blair", speaker_entity_id=entity.id)
+    source = Path(db_url.removeprefix("sqlite:///"))
+    name = postgres.prefix + "bench"
+    try:
+        url, took = load_once(source, postgres.url, name, 3)
+        assert took is not None
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+
+            def one(sql: str) -> object:
+                row = conn.execute(sql.encode()).fetchone()
+                assert row is not None
+                return row[0]
+
+            assert one("SELECT count(*) FROM article") == 6
+            assert one("SELECT count(*) FROM article WHERE search @@ 'melbourn'") == 3
+            assert one("SELECT count(*) FROM quote WHERE speaker = 'Tony Blair'") == 6
+            assert one("SELECT count(DISTINCT article_id) FROM mention") == 6
+        assert load_once(source, postgres.url, name, 3) == (url, None)
+        assert load_once(source, postgres.url, name, 3, rebuild=True)[1] is not None
+        assert load_once(source, postgres.url, name, 2)[1] is not None  # other copies
+        os.utime(source, ns=(time.time_ns(), time.time_ns()))
+        assert load_once(source, postgres.url, name, 2)[1] is not None  # the file changed
+    finally:
+        postgres.drop(name)
