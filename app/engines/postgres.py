@@ -159,6 +159,14 @@ def rank_articles(
         page = {**params, "limit": limit, "offset": offset}
         total: int | None = None
         counts: dict[str, list[dict[str, Any]]] = {}
+        if facets:
+            # before ranking: ranking reads every match's tsvector from TOAST, which pushes
+            # the article pages the facets read out of shared_buffers (at 100,000 articles,
+            # `year`: 14,649 pages read again, 104 ms; this order: 601 -> 553 ms for both)
+            groups = _facet_groups(session, where, params, "entity" in facets)
+            # the facets' pass counts the matches too (by date, no other pass does)
+            total = sum(group[2] for group in groups)
+            counts = facet_counts(session, groups, facets, facet_size)
         if sort == "relevance":
             # ranking reads every match's tsvector anyway: the total comes from the same pass
             # (a window count before the top-N sort)
@@ -168,7 +176,7 @@ def rank_articles(
                 f"WHERE {where} ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
-            total = ranked[0].total if ranked else None
+            total = ranked[0].total if ranked else total
         else:
             # by date, the newest-first index is walked and stops at the page
             ranked = _rows(
@@ -177,11 +185,6 @@ def rank_articles(
                 f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
-        if facets:
-            groups = _facet_groups(session, where, params, "entity" in facets)
-            # by date, the facets' pass counts the matches too
-            total = sum(group[2] for group in groups) if total is None else total
-            counts = facet_counts(session, groups, facets, facet_size)
         if total is None:
             count = f"SELECT count(*) {_FROM} WHERE {where}"
             total = _rows(session, count, params).scalar_one()
