@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from app.db import create_db_engine
 from app.engines import database_url, engine_name
-from app.engines.tsquery import render_tsquery
+from app.engines.tsquery import render_prefilter, render_tsquery
 from app.query import parse
 from app.search import include_object
 from tests.conftest import PostgresServer
@@ -192,3 +192,86 @@ def test_names_and_aliases_are_found_by_prefix_without_accents(pg_engine: Engine
         for query, found in (("zoe mu", 1), ("mull", 2), ("ZOÉ", 1), ("dr mul", 1), ("x", 0)):
             statement = entities_query(name_query=query)
             assert len(session.execute(statement).all()) == found, query
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("trade war", None),  # GIN answers these without a recheck
+        ("trade OR tarif*", None),
+        ('"trade war"', "('trade' & 'war')"),
+        ('"trade war" OR tariff*', "(('trade' & 'war') | 'tariff':*)"),
+        ("NEAR(trade war, 5)", "('trade' & 'war')"),
+        ("title:huawei china", "('huawei' & 'china')"),
+        ('body:"joint labs"', "('joint' & 'labs')"),
+        ('"trade war" -china', None),  # without the NOT's words it would be no superset
+        ("title:(a -b)", None),
+    ],
+)
+def test_prefilter_rendering(query: str, expected: str | None) -> None:
+    assert render_prefilter(parse(query)) == expected
+
+
+# phrases, NEAR and scopes, the queries ranked by the prefilter: their rows must be `@@`'s
+_RECHECKED = [
+    '"trade war"',
+    '"war trade"',
+    '"trade war" OR "joint labs"',
+    '"trade war" tariffs',
+    "NEAR(trade war, 1)",
+    "NEAR(war tariffs, 3)",
+    '"tariffs rose" trad*',
+    "title:trade",
+    'body:"trade war"',
+    "title:war OR body:tariffs",
+    '"the war"',
+]
+
+
+def test_ranking_by_the_prefilter_finds_what_the_tsquery_matches(pg_engine: Engine) -> None:
+    """A match is a candidate of the looser query whose ts_rank_cd is above 0: the same rows
+    as `search @@ tsquery` (no NOT in these queries; those keep `@@`)."""
+    from sqlmodel import Session
+
+    from app.search import ArticleFilters, Highlight, rank_articles
+
+    texts = [
+        ("Trade war", "The trade war deepened; tariffs rose."),
+        ("War of trade", "A war over trade, then the war trade boomed."),
+        ("Tariffs", "Trade grew and the war ended, tariffs fell."),
+        ("Labs", "Joint labs opened. The war on trade wars went on."),
+        ("Nothing", "Weather was calm all week."),
+        ("Warring traders", "Traders warred over trade warily."),
+    ]
+    with pg_engine.begin() as connection:
+        for n, (title, body) in enumerate(texts, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+                    "ingested_at) VALUES (:n, :n, :title, :body, 3, :n, now())"
+                ),
+                {"n": n, "title": title, "body": body},
+            )
+    found: list[int] = []
+    with Session(pg_engine) as session:
+        for query in _RECHECKED:
+            expression = parse(query)
+            assert render_prefilter(expression) is not None, query
+            sql = "SELECT id FROM article WHERE search @@ to_tsquery('corpus', :q)"
+            matched = {
+                row[0] for row in session.execute(text(sql), {"q": render_tsquery(expression)})
+            }
+            hits, total, _ = rank_articles(
+                session,
+                expression=expression,
+                filters=ArticleFilters(),
+                sort="relevance",
+                limit=100,
+                offset=0,
+                highlight=Highlight(),
+                timeout_ms=5000,
+            )
+            assert {hit["id"] for hit in hits} == matched, query
+            assert total == len(matched), query
+            found.append(len(matched))
+    assert all(found) and max(found) < len(texts), found  # each query tells articles apart

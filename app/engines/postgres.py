@@ -20,7 +20,7 @@ from app.engines.common import (
 )
 from app.engines.postgres_marks import mark_rows
 from app.engines.sqlite import facet_counts
-from app.engines.tsquery import render_tsquery
+from app.engines.tsquery import render_prefilter, render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.query import Node
 
@@ -71,10 +71,16 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
     connection.execute(set_timeout, {"ms": "0"})
 
 
-def _where(tsquery: str, filters: ArticleFilters) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause over ``article AS a`` and ``q`` (the tsquery); every value is bound."""
+def _where(
+    tsquery: str, filters: ArticleFilters, prefilter: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause over ``article AS a`` and ``q`` (the tsquery); every value is bound.
+    With a ``prefilter`` (``render_prefilter``), the index condition is that looser query."""
     clauses = ["a.search @@ q.q"]
     params: dict[str, Any] = {"tsquery": tsquery}
+    if prefilter is not None:
+        clauses = ["a.search @@ to_tsquery('corpus', :prefilter)"]
+        params["prefilter"] = prefilter
     for column in ("source", "author"):
         if (value := getattr(filters, column)) is not None:
             clauses.append(f"a.{column} = :{column}")
@@ -167,7 +173,26 @@ def rank_articles(
             # the facets' pass counts the matches too (by date, no other pass does)
             total = sum(group[2] for group in groups)
             counts = facet_counts(session, groups, facets, facet_size)
-        if sort == "relevance":
+        prefilter = render_prefilter(expression) if sort == "relevance" else None
+        if prefilter is not None:
+            # a phrase (or NEAR, or a field scope): GIN knows neither positions nor weights,
+            # so `search @@ q` reads each candidate's tsvector to check it, and ranking reads
+            # it again. Here the index finds the candidates of the looser query (the phrase's
+            # words anywhere), read once to rank them, and a match is a candidate whose rank is
+            # above 0: a cover of the whole query exists (for a query without NOT, the same
+            # rows as `@@`; tests/test_postgres.py). "united states" at 100,000 articles:
+            # 9,758 candidates; 74 -> 54 ms of CPU.
+            where, params = _where(params["tsquery"], filters, prefilter)
+            ranked = _rows(
+                session,
+                f"SELECT id, score, count(*) OVER () AS total FROM (SELECT a.id, "
+                f"{_score(sort)} {_FROM} WHERE {where} OFFSET 0) AS m WHERE score > 0 "
+                "ORDER BY score DESC, id LIMIT :limit OFFSET :offset",
+                {**params, "limit": limit, "offset": offset},
+            ).all()
+            total = ranked[0].total if ranked else total
+            where, params = _where(params["tsquery"], filters)
+        elif sort == "relevance":
             # ranking reads every match's tsvector anyway: the total comes from the same pass
             # (a window count before the top-N sort)
             ranked = _rows(

@@ -39,6 +39,57 @@ def render_tsquery(node: Node, weight: str = "") -> str:
     raise TypeError(node)
 
 
+def render_prefilter(node: Node) -> str | None:
+    """For a query that GIN can only answer with a recheck of each candidate's tsvector (a
+    phrase, NEAR or a field scope: the index keeps neither positions nor weights), the same
+    query without them: phrases and NEAR as plain ANDs of their words, scopes dropped. It
+    finds a superset of the matches from the index alone, with no recheck. None when the
+    query needs no recheck, or holds a NOT (there the looser query is no superset)."""
+    if not _needs_recheck(node) or _has_not(node):
+        return None
+    return _loose(node)
+
+
+def _loose(node: Node) -> str:
+    match node:
+        case Term(text, prefix):
+            lexemes = [tsquery_lexeme(word) for word in text.split()]
+            lexemes[-1] += ":*" if prefix else ""
+            return lexemes[0] if len(lexemes) == 1 else "(" + " & ".join(lexemes) + ")"
+        case Near(terms, _):
+            return "(" + " & ".join(_loose(t) for t in terms) + ")"
+        case And(parts):
+            return "(" + " & ".join(_loose(p) for p in parts) + ")"
+        case Or(parts):
+            return "(" + " | ".join(_loose(p) for p in parts) + ")"
+        case Scope(_, inner) | Group(inner):
+            return _loose(inner)
+    raise TypeError(node)
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Near(terms, _):
+            return terms
+        case And(parts) | Or(parts):
+            return parts
+        case Not(keep, drop):
+            return (keep, drop)
+        case Scope(_, inner) | Group(inner):
+            return (inner,)
+    return ()
+
+
+def _needs_recheck(node: Node) -> bool:
+    if isinstance(node, Near | Scope) or (isinstance(node, Term) and " " in node.text.strip()):
+        return True
+    return any(_needs_recheck(child) for child in _children(node))
+
+
+def _has_not(node: Node) -> bool:
+    return isinstance(node, Not) or any(_has_not(child) for child in _children(node))
+
+
 def _render_near(terms: list[str], distance: int) -> str:
     """FTS5's NEAR is unordered and "at most N words between"; tsquery's ``<N>`` is ordered and
     exact. So each pair of terms must be ``<1>`` … ``<N+1>`` apart in either order: the same
