@@ -209,7 +209,9 @@ def test_postgres_load_once_reuses_what_it_loaded(
         assert load_once(source, postgres.url, name, 3) == (url, None)
         assert load_once(source, postgres.url, name, 3, rebuild=True)[1] is not None
         assert load_once(source, postgres.url, name, 2)[1] is not None  # other copies
-        os.utime(source, ns=(time.time_ns(), time.time_ns()))
-        assert load_once(source, postgres.url, name, 2)[1] is not None  # the file changed
+        os.utime(source, ns=(time.time_ns(), time.time_ns()))  # a new copy of the same rows
+        assert load_once(source, postgres.url, name, 2)[1] is None
+        make_article(session, body="One more article.")
+        assert load_once(source, postgres.url, name, 2)[1] is not None  # the corpus changed
     finally:
         postgres.drop(name)
