@@ -355,6 +355,9 @@ def test_hot_queries_use_their_indexes(
     # FTS5 sorts by rank itself; nothing is sorted again outside it
     assert not any("TEMP B-TREE" in step for step in search_plan)
     assert any("VIRTUAL TABLE INDEX 32:" in step for step in search_plan)  # ORDER BY rank
+    # the total, then the page with its highlights in the same pass: the index is not opened
+    # again for each id of the page
+    assert sum(step.startswith("SCAN article_fts") for step in search_plan) == 2, search_plan
     filtered = plans["/api/v1/search?q=harbour&source=A"]
     assert any("COVERING INDEX ix_article_facets" in step for step in filtered)
     assert not any(step.split()[:2] == ["SCAN", "a"] for step in filtered)
