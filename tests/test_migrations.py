@@ -1,6 +1,8 @@
 """Migrations: they match the models, go down and up again, and their FTS triggers fire."""
 
 import sqlite3
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -10,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from app.cli import _PROJECT_ROOT, run_migrations
-from app.db import create_db_engine
+from app.db import create_db_engine, read_change_token
 from app.search import include_object
 from tests.conftest import sqlite_url
 
@@ -106,6 +108,26 @@ def test_every_write_moves_the_change_counter(db_url: str) -> None:
         seen.append(version())
     engine.dispose()
     assert seen == sorted(set(seen)) and len(seen) == 7
+
+
+def test_the_change_time_is_when_the_change_was_written(db_url: str) -> None:
+    """Not when its transaction began (PostgreSQL's now()): a writer that had waited for
+    another's lock stamped its change with a time before the other's commit, and a client that
+    revalidated with If-Modified-Since alone was told 304 for an answer that had changed since."""
+    engine = create_db_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("SELECT version FROM corpus_version"))  # the transaction begins
+        time.sleep(1)  # waiting, as for another writer's lock
+        written = datetime.now(UTC).replace(microsecond=0)
+        connection.execute(
+            text(
+                "INSERT INTO article (source_id, title, body, word_count, content_hash, "
+                "ingested_at) VALUES ('a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)"
+            )
+        )
+    token = read_change_token(engine)
+    engine.dispose()
+    assert token is not None and token[1] >= written
 
 
 def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> None:
