@@ -2,19 +2,22 @@
 
 import sqlite3
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import downgrade, upgrade
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from app.cli import _PROJECT_ROOT, run_migrations
 from app.db import create_db_engine, read_change_token
+from app.queries.quotes import list_quotes
 from app.search import include_object
-from tests.conftest import sqlite_url
+from tests.conftest import PostgresServer, sqlite_url
 
 
 def _config(url: str):  # type: ignore[no-untyped-def]
@@ -146,3 +149,48 @@ def test_engines_for_files_never_wait_and_in_memory_ones_still_open(tmp_path: Pa
     memory_engine = create_db_engine("sqlite://")
     with memory_engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_quotes_stored_before_folded_speakers_are_found_by_them(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The migration that stores folded speaker names fills them for the quotes already there."""
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    try:
+        upgrade(_config(url), "609b741da090")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+                    "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    'INSERT INTO quote (article_id, text, start, "end", kind, speaker, '
+                    "speaker_text) VALUES (1, 'q', 0, 1, 'direct', 'Émile Zola', 'ZOLA'), "
+                    "(1, 'r', 2, 3, 'direct', NULL, NULL)"
+                )
+            )
+        engine.dispose()
+        upgrade(_config(url), "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            keys = connection.execute(
+                text("SELECT speaker_key, speaker_text_key FROM quote ORDER BY id")
+            ).all()
+        with Session(engine) as session:
+            found = list_quotes(session, speaker="EMILE zola", limit=10)[0]
+        engine.dispose()
+        assert [tuple(row) for row in keys] == [("emile zola", "zola"), (None, None)]
+        assert [quote.text for quote in found] == ["q"]
+        downgrade(_config(url), "609b741da090")  # and back: the old indexes return
+    finally:
+        if drop is not None:
+            drop()

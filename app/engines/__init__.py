@@ -6,6 +6,7 @@ the functions of ``app.search``; everything else the queries need is here (Wagta
 backends are the model: one query model, one compiler per database).
 """
 
+import unicodedata
 from typing import Any
 
 from sqlalchemy import Boolean, String, bindparam
@@ -66,10 +67,30 @@ def is_conflict(error: Any) -> bool:
     return getattr(error, "sqlstate", None) in ("23505", "40P01", "40001")
 
 
+# Latin letters that carry their mark inside (no decomposition), spelled as unaccent spells them
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ħ": "h"}
+    | {"Ħ": "H", "ı": "i", "þ": "th", "Þ": "TH", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+
+
+def folded(text: str | None) -> str | None:
+    """A name as names are compared, the same on every engine: case folded, accents removed
+    (compatibility decomposition without its combining marks, and the letters above) and
+    spaces collapsed, so that "EMILE  zola" finds "Émile Zola" and "Odegard" "Ødegård".
+    Quotes store their speakers folded (``speaker_key``)."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
 class fold(FunctionElement[str]):
-    """A name folded for comparison: lower case on SQLite (which folds ASCII only), lower case
-    and accents removed on PostgreSQL (``corpus_unaccent``, an immutable wrapper so that an
-    expression index can use it). Both have indexes on the folded speaker columns."""
+    """A name folded in SQL, for comparisons no stored key serves: ``folded()`` itself on SQLite
+    (registered on each connection as ``corpus_fold``; no index or trigger depends on it, so
+    other tools can still write the file), lower case and accents removed on PostgreSQL
+    (``corpus_unaccent``, an immutable wrapper)."""
 
     type = String()
     inherit_cache = True
@@ -77,7 +98,7 @@ class fold(FunctionElement[str]):
 
 @compiles(fold)
 def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+    return f"corpus_fold({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(fold, POSTGRESQL)

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.engines import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -119,9 +120,9 @@ def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any
     if filters.speaker is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND "
-            "(lower(q.speaker) = lower(:speaker) OR lower(q.speaker_text) = lower(:speaker)))"
+            "(q.speaker_key = :speaker_key OR q.speaker_text_key = :speaker_key))"
         )
-        params["speaker"] = filters.speaker
+        params["speaker_key"] = folded(filters.speaker)
     if filters.has_quotes is not None:
         exists = "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id)"
         clauses.append(exists if filters.has_quotes else f"NOT {exists}")
