@@ -27,7 +27,7 @@ _TABLES = {
     "entity": "id, name, type, aliases, article_count, mention_count",
     "mention": 'id, article_id, entity_id, text, start, "end"',
     "quote": 'id, article_id, text, start, "end", kind, cue, speaker, speaker_text, '
-    "speaker_start, speaker_end, speaker_entity_id, confidence",
+    "speaker_start, speaker_end, speaker_entity_id, confidence, speaker_key, speaker_text_key",
 }
 
 
