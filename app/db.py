@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from app.engines import POSTGRESQL, database_url, engine_name, folded
+from app.engines import POSTGRESQL, database_url, engine_name
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -59,8 +59,6 @@ def create_db_engine(
             # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
-        # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.create_function
-        dbapi_connection.create_function("corpus_fold", 1, folded, deterministic=True)
         # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin)
         dbapi_connection.isolation_level = None
 

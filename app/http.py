@@ -61,7 +61,7 @@ class BufferedLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 try:
                     self.stream.write(batch)
                     self.stream.flush()
-                except (OSError, ValueError):
+                except (ValueError, BrokenPipeError):
                     # the stream was closed under us (a test runner's capture, a pipe whose
                     # reader left): the batch is lost, the server and its flush thread go on
                     pass

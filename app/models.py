@@ -47,12 +47,24 @@ class Article(SQLModel, table=True):
     entity_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
+def _folded_column(name: str) -> Any:
+    """A column default: the named column's value as names are compared (quotes and entity
+    names are written once and never updated, so the insert is the only time it is needed)."""
+
+    def default(context: Any) -> str | None:
+        return folded(context.get_current_parameters().get(name))
+
+    return default
+
+
 class Entity(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("name", "type"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
     type: str = Field(index=True)
+    # `name_prefix=` compares folded names (entities are renamed never, so set once)
+    name_key: str | None = Field(default=None, sa_column_kwargs={"default": _folded_column("name")})
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # denormalised so that listing and sorting entities needs no aggregate; refreshed by ingestion
     article_count: int = Field(default=0)
@@ -74,16 +86,6 @@ class Mention(SQLModel, table=True):
     text: str
     start: int
     end: int
-
-
-def _folded_column(name: str) -> Any:
-    """A column default: the named column's value as names are compared (quotes are written
-    once and never updated, so the insert is the only time it is needed)."""
-
-    def default(context: Any) -> str | None:
-        return folded(context.get_current_parameters().get(name))
-
-    return default
 
 
 class Quote(SQLModel, table=True):

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import downgrade, upgrade
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
@@ -151,18 +152,23 @@ def test_engines_for_files_never_wait_and_in_memory_ones_still_open(tmp_path: Pa
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
 
 
-def test_quotes_stored_before_folded_speakers_are_found_by_them(
-    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+def test_names_stored_before_folded_keys_are_found_by_them(
+    engine_kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The migration that stores folded speaker names fills them for the quotes already there."""
+    """The migration that stores folded names fills them for the rows already there, batch by
+    batch, and its downgrade gives the old speaker indexes back."""
     if engine_kind == "sqlite":
         url, drop = sqlite_url(tmp_path / "m.db"), None
     else:
         server: PostgresServer = request.getfixturevalue("postgres")
         name = server.create(uuid.uuid4().hex[:12])
         url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
     try:
-        upgrade(_config(url), "609b741da090")
+        upgrade(config, "609b741da090")
         engine = create_db_engine(url)
         with engine.begin() as connection:
             connection.execute(
@@ -171,26 +177,63 @@ def test_quotes_stored_before_folded_speakers_are_found_by_them(
                     "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)"
                 )
             )
+            for n, (speaker, written) in enumerate(
+                [("Émile Zola", "ZOLA"), (None, None), ("Ada", None)] * 3
+            ):
+                connection.execute(
+                    text(
+                        'INSERT INTO quote (article_id, text, start, "end", kind, speaker, '
+                        "speaker_text) VALUES (1, 'q', :n, :n, 'direct', :speaker, :written)"
+                    ),
+                    {"n": n, "speaker": speaker, "written": written},
+                )
             connection.execute(
                 text(
-                    'INSERT INTO quote (article_id, text, start, "end", kind, speaker, '
-                    "speaker_text) VALUES (1, 'q', 0, 1, 'direct', 'Émile Zola', 'ZOLA'), "
-                    "(1, 'r', 2, 3, 'direct', NULL, NULL)"
+                    "INSERT INTO entity (name, type, aliases, article_count, mention_count) "
+                    "VALUES ('Émile Zola', 'PERSON', '[]', 0, 0)"
                 )
             )
         engine.dispose()
-        upgrade(_config(url), "head")
+        # several batches over nine quotes: the revision's module as the upgrade will load it
+        scripts = ScriptDirectory.from_config(config)
+        monkeypatch.setattr(ScriptDirectory, "from_config", lambda _config: scripts)
+        monkeypatch.setattr(scripts.get_revision("4f1c2a9e8b37").module, "_BATCH", 2)
+        upgrade(config, "head")
         engine = create_db_engine(url)
         with engine.connect() as connection:
             keys = connection.execute(
                 text("SELECT speaker_key, speaker_text_key FROM quote ORDER BY id")
             ).all()
+            name_key = connection.execute(text("SELECT name_key FROM entity")).scalar_one()
         with Session(engine) as session:
             found = list_quotes(session, speaker="EMILE zola", limit=10)[0]
         engine.dispose()
-        assert [tuple(row) for row in keys] == [("emile zola", "zola"), (None, None)]
-        assert [quote.text for quote in found] == ["q"]
-        downgrade(_config(url), "609b741da090")  # and back: the old indexes return
+        assert [tuple(row) for row in keys] == [
+            ("emile zola", "zola"),
+            (None, None),
+            ("ada", None),
+        ] * 3
+        assert name_key == "emile zola" and len(found) == 3
+        downgrade(config, "609b741da090")
+        assert {"ix_quote_speaker_lower", "ix_quote_speaker_fold"} & _indexes(url, "quote")
+        assert not {"ix_quote_speaker_key", "ix_quote_speaker_text_key"} & _indexes(url, "quote")
+        upgrade(config, "head")
+        assert {"ix_quote_speaker_key", "ix_quote_speaker_text_key"} <= _indexes(url, "quote")
     finally:
         if drop is not None:
             drop()
+
+
+def _indexes(url: str, table: str) -> set[str]:
+    """Index names from the catalog (SQLAlchemy's inspector leaves out expression indexes)."""
+    engine = create_db_engine(url)
+    catalog = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = :table"
+    )
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text(catalog), {"table": table}).scalars())
+    finally:
+        engine.dispose()

@@ -186,7 +186,7 @@ def _ranked_page(
     rows = _run(
         session,
         f"""
-        SELECT {_HIT_COLUMNS.replace("a.", "r.")}, {_score("relevance")},
+        SELECT {_hit_columns("r")}, {_score("relevance")},
                highlight(article_fts, 0, :open, :close) AS marked_title,
                highlight(article_fts, 1, :open, :close) AS marked_body
         {_FROM} CROSS JOIN article AS r ON r.id = article_fts.rowid
@@ -215,7 +215,13 @@ def _score(sort: str) -> str:
     return "-article_fts.rank AS score" if sort == "relevance" else "NULL AS score"
 
 
-_HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
+def _hit_columns(alias: str) -> str:
+    """The article columns a search hit shows, read from the table under ``alias``."""
+    columns = ("id", "source_id", "title", "published", "source", "url", "author", "word_count")
+    return ", ".join(f"{alias}.{column}" for column in columns)
+
+
+_HIT_COLUMNS = _hit_columns("a")
 
 
 def _page_hits(
