@@ -121,9 +121,14 @@ def _throughput(results: Results) -> list[str]:
     return _table(header, rows)
 
 
-def _latency(results: Results) -> list[str]:
+def _ceiling_ms(results: Results) -> float | None:
+    """The framework ceiling's p50 at one connection: the fixed cost of any request."""
     ceiling = _get(results.ceiling, 1)
-    ceiling_ms = ceiling.p50_ms if ceiling else None
+    return ceiling.p50_ms if ceiling else None
+
+
+def _latency(results: Results) -> list[str]:
+    ceiling_ms = _ceiling_ms(results)
     label = results.configs[0]
     header = [
         "case",
@@ -172,8 +177,7 @@ def _overload(results: Results) -> list[str]:
 def _scaled(results: Results) -> list[str]:
     # the fixed cost of any request (the framework ceiling) beside the floor, as in the
     # one-connection table: a small floor can be within 1.5× of it only if that cost is too
-    ceiling = _get(results.ceiling, 1)
-    ceiling_ms = ceiling.p50_ms if ceiling else None
+    ceiling_ms = _ceiling_ms(results)
     header = ["case", "ours ×1 p50 ms", "floor p50 ms", "ours ÷ floor", "ours ÷ (floor + ceiling)"]
     header += ["failures", "real-corpus p50 ms", "100k ÷ real"]
     rows = []
