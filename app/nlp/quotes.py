@@ -71,7 +71,27 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     indirect = _indirect_quotes(doc, mentions, statements)
     marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
-    return sorted(marked + blocks + indirect + turns, key=lambda q: (q.start, q.end))
+    kept = _drop_nested(marked + blocks + indirect + turns)
+    return sorted(kept, key=lambda q: (q.start, q.end))
+
+
+# kinds of quote left out when they lie inside a longer quote of any kind (issue 9)
+NESTED_DROPPED = frozenset({"indirect", "stance", "mixed"})
+
+
+def _drop_nested(quotes: list[QuoteSpan]) -> list[QuoteSpan]:
+    """A reported clause or stance inside a longer quote ("said the board thought the plan
+    would fail"): the outer quote already carries those words, and the inner cue is mostly
+    not an attribution of its own (on the PolNeAR tune part about 1 in 5 is one)."""
+    kept = []
+    reach, reach_start = -1, -1  # the furthest end of a quote so far, and where that one starts
+    for quote in sorted(quotes, key=lambda q: (q.start, -q.end)):
+        inside_longer = reach > quote.end or (reach == quote.end and reach_start < quote.start)
+        if not (quote.kind in NESTED_DROPPED and inside_longer):
+            kept.append(quote)
+        if quote.end > reach:
+            reach, reach_start = quote.end, quote.start
+    return kept
 
 
 def _mixed_quotes(
@@ -218,8 +238,10 @@ def _line_spans(
         )
         ends_here = after.isspace() or after in _CLOSING_CONTEXT
         # a curly double closes wherever it is; ’ is also an apostrophe, so it must end a word
+        # a straight double mark standing alone ('… poor, " she said') closes an open quote
+        loose = straight == '"' and before.isspace() and after.isspace() and open_at is not None
         closes = (char == closing and (straight == '"' or ends_here)) or (
-            char == straight and not before.isspace() and ends_here
+            char == straight and (not before.isspace() or loose) and ends_here
         )
         if opens and not (closes and open_at is not None):
             if open_at is not None:
@@ -227,7 +249,7 @@ def _line_spans(
                 spans.append((open_at + 1, end, end))
             open_at = i
         elif closes and open_at is not None:
-            spans.append((open_at + 1, i, i + 1))
+            spans.append((open_at + 1, _rstrip(text, open_at + 1, i), i + 1))
             open_at = None
     if open_at is not None and straight == '"':
         # only double marks open a quote that runs to the end of its paragraph

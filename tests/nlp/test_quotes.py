@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import pytest
+
 from app.nlp.quotes import QuoteSpan, quote_spans, verb_lemma
 
 Extract = Callable[[str], list[QuoteSpan]]
@@ -118,6 +120,25 @@ class TestIndirectQuotes:
         [quote] = only(quotes_of("A witness said that the car was red."), "indirect")
         assert quote.speaker_text == "A witness" and quote.speaker is None
 
+    @pytest.mark.parametrize(
+        ("text", "reported"),
+        [
+            (
+                "Maria Lopez said that the board thought the merger would fail.",
+                "the board thought the merger would fail",
+            ),
+            (
+                "Tom Reed told reporters that his rivals believe the tax is unfair.",
+                "his rivals believe the tax is unfair",
+            ),
+        ],
+    )
+    def test_a_clause_inside_reported_speech_is_not_a_second_quote(
+        self, quotes_of: Extract, text: str, reported: str
+    ) -> None:
+        quotes = [q for q in quotes_of(text) if q.kind in ("indirect", "stance", "mixed")]
+        assert [q.text for q in quotes] == [reported]
+
 
 class TestQuoteMarks:
     def test_straight_marks_pair_by_context(self) -> None:
@@ -136,6 +157,10 @@ class TestQuoteMarks:
             "First paragraph of the statement.",
             "Second and last.",
         ]
+
+    def test_a_mark_between_spaces_closes_an_open_quote(self) -> None:
+        text = 'He said "we won the vote, " and left.'
+        assert [text[s:e] for s, e, _ in quote_spans(text)] == ["we won the vote,"]
 
     def test_apostrophes_and_inch_marks_are_not_quotes(self) -> None:
         assert quote_spans("It's a 12\" record, isn't it?") == []
