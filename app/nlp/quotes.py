@@ -75,6 +75,9 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     return sorted(kept, key=lambda q: (q.start, q.end))
 
 
+# a quoted phrase of at most this many words right after a word is part of the writer's
+# sentence whatever its case ('labelled "Made in Britain,"', 'the film "Green Fields."')
+PHRASE_WORDS = 5
 # kinds of quote left out when they lie inside a longer quote of any kind (issue 9)
 NESTED_DROPPED = frozenset({"indirect", "stance", "mixed"})
 
@@ -99,9 +102,11 @@ def _mixed_quotes(
 ) -> tuple[list[QuoteSpan], list[QuoteSpan]]:
     """A quoted fragment inside reported speech (called the plan "a disaster") makes one quote
     of kind ``mixed`` over the reported clause, attributed like reported speech; the fragment
-    is not listed on its own."""
+    is not listed on its own. A quote that is most of the clause holding it (said Kasich "has
+    a record of winning.") is listed alone: the clause would only repeat it."""
     kept: list[QuoteSpan] = []
     reported = list(indirect)
+    covered: set[int] = set()
     body = doc.text
     for quote in marked:
         fragment = quote.kind == "direct" and _runs_into_sentence(body, quote)
@@ -120,6 +125,8 @@ def _mixed_quotes(
             text = body[reported[around].start : end]
             reported[around] = replace(reported[around], kind="mixed", end=end, text=text)
             continue
+        if around is not None:
+            covered.add(around)  # the quote is most of the clause: it stands for it
         if fragment:
             kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
@@ -132,15 +139,16 @@ def _mixed_quotes(
                 quote, text=clause.text, start=clause.start_char, end=clause.end_char, kind="mixed"
             )
         )
-    return kept, reported
+    return kept, [q for i, q in enumerate(reported) if i not in covered]
 
 
 def _runs_into_sentence(body: str, quote: QuoteSpan) -> bool:
-    """A quote in lower case right after a word: a phrase of the writer's sentence, even when
-    it closes the sentence with a full stop inside the marks (US style: of the "party of
-    Reagan.")."""
+    """A quote in lower case, or a short one, right after a word: a phrase of the writer's
+    sentence, even when it closes the sentence with a full stop inside the marks (US style: of
+    the "party of Reagan.")."""
     before = body[max(0, quote.start - 3) : quote.start - 1].rstrip()
-    return quote.text[:1].islower() and before[-1:].isalnum()
+    phrase = quote.text[:1].islower() or len(quote.text.split()) <= PHRASE_WORDS
+    return phrase and before[-1:].isalnum()
 
 
 def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:

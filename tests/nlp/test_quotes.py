@@ -346,6 +346,30 @@ class TestSentenceFinalFragments:
             "a tired joke,"
         ]
 
+    @pytest.mark.parametrize(
+        ("text", "phrase"),
+        [
+            (
+                'Ana Silva said shoppers prefer goods labelled "Made in Britain," even at a cost.',
+                "Made in Britain,",
+            ),
+            ('Tom Reed said the film "Green Fields" had changed his mind.', "Green Fields"),
+        ],
+    )
+    def test_short_phrase_after_a_word_is_part_of_the_clause(
+        self, quotes_of: Extract, text: str, phrase: str
+    ) -> None:
+        quotes = quotes_of(text)
+        assert only(quotes, "direct") == []
+        [mixed] = only(quotes, "mixed")
+        assert phrase in mixed.text and mixed.speaker_text in ("Ana Silva", "Tom Reed")
+
+    def test_quote_that_is_most_of_its_clause_is_listed_once(self, quotes_of: Extract) -> None:
+        text = 'Ana Silva said Reed "has a long record of bringing rivals together."'
+        quotes = quotes_of(text)
+        assert [q.kind for q in quotes] == ["direct"]
+        assert quotes[0].speaker_text == "Ana Silva"
+
     def test_sentence_quoted_after_said_stays_direct(self, quotes_of: Extract) -> None:
         [quote] = only(quotes_of('Tom Reed said, "we will win the vote."'), "direct")
         assert quote.text == "we will win the vote." and quote.speaker_text == "Tom Reed"
