@@ -415,9 +415,9 @@ def _indirect_quotes(
             continue
         if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
             continue
+        # without a subject the content is still reported (PolNeAR counts it), with no speaker
+        # and confidence 0 rather than a guess: "Expect prices to rise", "…, noting that …"
         found = speaker_of(token, mentions, quoted)
-        if found.text is None:
-            continue
         attribution = _from_speaker(found, rule.confidence, rule.name)
         # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
         # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')

@@ -121,6 +121,23 @@ class TestIndirectQuotes:
         assert quote.speaker_text == "A witness" and quote.speaker is None
 
     @pytest.mark.parametrize(
+        ("text", "content"),
+        [
+            (
+                "Critics were quick to point out that the bridge cost twice the budget.",
+                "the bridge cost twice the budget",
+            ),
+            ("Proposing a new tax on sugar was a brave move.", "a new tax on sugar"),
+        ],
+    )
+    def test_content_without_a_subject_is_kept_with_no_speaker(
+        self, quotes_of: Extract, text: str, content: str
+    ) -> None:
+        [quote] = quotes_of(text)
+        assert quote.text == content
+        assert quote.speaker_text is None and quote.speaker is None and quote.confidence == 0
+
+    @pytest.mark.parametrize(
         ("text", "reported"),
         [
             (
