@@ -17,10 +17,17 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
-from app.nlp.cues import stance_content, stance_cue
+from app.nlp.cues import is_noun_cue, noun_content, stance_content, stance_cue
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
-from app.nlp.speakers import SPEAKER_DEPS, Speaker, inside, speaker_of, verb_lemma
+from app.nlp.speakers import (
+    SPEAKER_DEPS,
+    Speaker,
+    inside,
+    possessor_of,
+    speaker_of,
+    verb_lemma,
+)
 
 __all__ = ["QuoteSpan", "extract_quotes", "quote_spans", "verb_lemma"]
 
@@ -359,16 +366,22 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
             yield match.start() + lead, match.start() + len(line.rstrip())
 
 
+SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
+
+
 @dataclass(frozen=True)
 class ReportRule:
     """A cue of reported speech or stance: the content it reports (None: not this rule's cue),
-    the fewest words that content may have, and the confidence of its speaker."""
+    the fewest words that content may have, the confidence of its speaker, the part of speech
+    of its cue word and how its speaker is found."""
 
     name: str
     confidence: float
     content: Callable[[Token], Span | None]
     min_words: int = 3
     kind: str = "indirect"
+    pos: str = "VERB"
+    speaker: SpeakerFinder = speaker_of
 
 
 def _according_to(token: Token) -> Span | None:
@@ -386,6 +399,10 @@ def _stance(token: Token) -> Span | None:
     return stance_content(token, cue.content) if cue is not None else None
 
 
+def _noun_stance(token: Token) -> Span | None:
+    return noun_content(token) if is_noun_cue(token) else None
+
+
 # in order: the first rule that finds content for a token makes its quote
 REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("according_to", 0.8, _according_to),
@@ -393,7 +410,18 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
     ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+    # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
+    ReportRule(
+        "noun_stance",
+        0.5,
+        _noun_stance,
+        min_words=1,
+        kind="stance",
+        pos="NOUN",
+        speaker=possessor_of,
+    ),
 )
+_CUE_POS = frozenset(rule.pos for rule in REPORT_RULES)
 
 
 def _indirect_quotes(
@@ -401,14 +429,15 @@ def _indirect_quotes(
 ) -> list[QuoteSpan]:
     """Reported speech and stance (``REPORT_RULES``): a speech verb with a clausal complement
     ("stressed that Huawei is open", "Prices will rise, the bank said"), a clause sourced
-    "according to X", or a verb of stance with its content ("endorsed the governor")."""
+    "according to X", a verb of stance with its content ("endorsed the governor") or a noun of
+    stance ("his attacks on the press")."""
     quotes = []
     for token in doc:
-        # every cue is a verb ("according" too): the cheap test first, on long texts
-        if token.pos_ != "VERB" or inside(token.idx, quoted):
+        # every cue is a verb ("according" too) or a noun: the cheap test first, on long texts
+        if token.pos_ not in _CUE_POS or inside(token.idx, quoted):
             continue
         for rule in REPORT_RULES:
-            span = rule.content(token)
+            span = rule.content(token) if token.pos_ == rule.pos else None
             if span is not None:
                 break
         else:
@@ -417,7 +446,7 @@ def _indirect_quotes(
             continue
         # without a subject the content is still reported (PolNeAR counts it), with no speaker
         # and confidence 0 rather than a guess: "Expect prices to rise", "…, noting that …"
-        found = speaker_of(token, mentions, quoted)
+        found = rule.speaker(token, mentions, quoted)
         attribution = _from_speaker(found, rule.confidence, rule.name)
         # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
         # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')

@@ -2,7 +2,7 @@
 (sentences written for these tests).
 
 A row is (text, content, speaker as written). To cover a new verb, add a row to the table of
-``STANCE_CUES`` and a case here.
+``STANCE_CUES`` and a case here; a new noun goes into ``NOUN_CUES``.
 """
 
 import pytest
@@ -57,6 +57,13 @@ NAMING: list[Row] = [
 PREPOSITION: list[Row] = [
     ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
 ]
+# a noun of speech or stance: its content, and its possessor as speaker (none without one)
+NOUN: list[tuple[str, str, str | None]] = [
+    ("Ana Silva's attacks on the press grew sharper.", "the press", "Ana Silva"),
+    ("Her claim that the budget was balanced fell apart.", "the budget was balanced", "Her"),
+    ("The mayor faced questions about the bridge.", "the bridge", None),
+    ("The council stood by its decision to close the library.", "to close the library", "its"),
+]
 ACCORDING_TO: list[Row] = [
     # in mid-sentence: the longer side of the sentence
     (
@@ -105,6 +112,12 @@ def test_preposition_content(quotes_of: Extract, text: str, content: str, writte
     assert stance_of(quotes_of, text) == (content, written)
 
 
+@pytest.mark.parametrize(("text", "content", "written"), NOUN)
+def test_noun_content(quotes_of: Extract, text: str, content: str, written: str | None) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "stance"]
+    assert (quote.rule, quote.text, quote.speaker_text) == ("noun_stance", content, written)
+
+
 @pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
 def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
@@ -122,6 +135,8 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
         "Maria Lopez planted an oak by the harbour.",
         # no subject to attribute the stance to
         "Endorsed by the party, the plan went ahead.",
+        # a noun that is not in the table of nouns of stance
+        "The support for the plan is fading.",
     ],
 )
 def test_no_stance(quotes_of: Extract, text: str) -> None:
@@ -140,4 +155,9 @@ def test_table_is_consistent() -> None:
     lemmas = [cue.lemma for cue in STANCE_CUES]
     assert len(lemmas) == len(set(lemmas)), "a verb has two rows"
     assert {shape for cue in STANCE_CUES for shape in cue.content} == set(Content)
-    assert [r.name for r in REPORT_RULES] == ["according_to", "reported_clause", "stance"]
+    assert [r.name for r in REPORT_RULES] == [
+        "according_to",
+        "reported_clause",
+        "stance",
+        "noun_stance",
+    ]
