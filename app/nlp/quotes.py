@@ -135,7 +135,8 @@ def _mixed_quotes(
         if around is not None:
             covered.add(around)  # the quote is most of the clause: it stands for it
         if fragment:
-            kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
+            if not _is_title(quote.text):
+                kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
         clause = _reporting_clause(doc, quote) if around is None else None
         if clause is None or _mostly_quoted(quote, clause):
@@ -147,6 +148,20 @@ def _mixed_quotes(
             )
         )
     return kept, [q for i, q in enumerate(reported) if i not in covered]
+
+
+def _is_title(text: str) -> bool:
+    """A name in title case ("Face the Nation", "Bridge of Spies"): a title, not words said;
+    a cry ("Feel the Bern!") is said."""
+    words = re.findall(r"[^\W\d_]+", text)
+    long_words = [w for w in words if len(w) > 3]
+    return (
+        len(words) >= 2
+        and bool(long_words)
+        and words[0][0].isupper()
+        and all(w[0].isupper() for w in long_words)
+        and not text.rstrip(" ,.\"'”’").endswith(("!", "?"))
+    )
 
 
 def _runs_into_sentence(body: str, quote: QuoteSpan) -> bool:

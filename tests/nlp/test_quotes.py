@@ -381,6 +381,19 @@ class TestSentenceFinalFragments:
         [mixed] = only(quotes, "mixed")
         assert phrase in mixed.text and mixed.speaker_text in ("Ana Silva", "Tom Reed")
 
+    @pytest.mark.parametrize(
+        ("text", "kept"),
+        [
+            ('Critics often cite the novel "Harbour of Lost Ships" in class.', []),
+            ('The show "Morning Briefing" returns in May.', []),
+            ('The crowd chanted "Save the Pier!" all night.', ["Save the Pier!"]),
+        ],
+    )
+    def test_a_title_in_title_case_is_no_quote(
+        self, quotes_of: Extract, text: str, kept: list[str]
+    ) -> None:
+        assert [q.text for q in quotes_of(text) if q.kind in ("direct", "partial")] == kept
+
     def test_quote_that_is_most_of_its_clause_is_listed_once(self, quotes_of: Extract) -> None:
         text = 'Ana Silva said Reed "has a long record of bringing rivals together."'
         quotes = quotes_of(text)
