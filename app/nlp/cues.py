@@ -184,3 +184,30 @@ def noun_content(noun: Token) -> Span | None:
                 span = span[:-1]
             return span if len(span) else None
     return None
+
+
+# Verbs whose clause complement is an event they bring about or undergo, not content someone
+# holds ("made [them leave]", "let [it pass]", "helped [the bill pass]"): no attribution.
+# Any other verb with a clause after it reports what its subject thinks, sees or holds
+# ("realized that …", "suspects the vote was rigged"). Measured on the PolNeAR tune part: these
+# forms are attributions 10-30 % of the time, the other verbs about half the time.
+LIGHT_VERBS = frozenset(
+    """make makes made making let lets letting help helps helped helping have has had having get
+    gets got getting mean means meant ensure ensures ensured turn turns turned watch watched saw
+    's ’s""".split()
+)
+
+
+def clause_content(verb: Token) -> Span | None:
+    """The clause a verb governs after it, without a leading "that": "realized [the vote was
+    lost]"; None for LIGHT_VERBS."""
+    if verb.lower_ in LIGHT_VERBS:
+        return None
+    clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+    if clause is None:
+        return None
+    words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+    span = verb.doc[words[0].i : words[-1].i + 1]
+    while len(span) and (span[-1].is_punct or span[-1].is_space):
+        span = span[:-1]
+    return span if len(span) else None

@@ -17,7 +17,7 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
-from app.nlp.cues import is_noun_cue, noun_content, stance_content, stance_cue
+from app.nlp.cues import clause_content, is_noun_cue, noun_content, stance_content, stance_cue
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
 from app.nlp.speakers import (
@@ -425,6 +425,8 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
     ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+    # any other verb with a clause after it: what its subject thinks, sees or holds
+    ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
     # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
     ReportRule(
         "noun_stance",

@@ -64,6 +64,15 @@ NOUN: list[tuple[str, str, str | None]] = [
     ("The mayor faced questions about the bridge.", "the bridge", None),
     ("The council stood by its decision to close the library.", "to close the library", "its"),
 ]
+# any verb but a light one, with a clause after it
+CLAUSE: list[Row] = [
+    ("Maria Lopez realized that the vote was lost.", "the vote was lost", "Maria Lopez"),
+    (
+        "The governor suspects the count was rigged in two towns.",
+        "the count was rigged in two towns",
+        "The governor",
+    ),
+]
 ACCORDING_TO: list[Row] = [
     # in mid-sentence: the longer side of the sentence
     (
@@ -118,6 +127,13 @@ def test_noun_content(quotes_of: Extract, text: str, content: str, written: str 
     assert (quote.rule, quote.text, quote.speaker_text) == ("noun_stance", content, written)
 
 
+@pytest.mark.parametrize(("text", "content", "written"), CLAUSE)
+def test_clause_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.kind, quote.text) == ("clause_complement", "stance", content)
+    assert quote.speaker_text == written
+
+
 @pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
 def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
@@ -135,6 +151,9 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
         "Maria Lopez planted an oak by the harbour.",
         # no subject to attribute the stance to
         "Endorsed by the party, the plan went ahead.",
+        # a light verb's clause is an event, not content
+        "The storm made the council cancel the parade.",
+        "The mayor let the contract lapse last year.",
         # a noun that is not in the table of nouns of stance
         "The support for the plan is fading.",
     ],
@@ -159,5 +178,6 @@ def test_table_is_consistent() -> None:
         "according_to",
         "reported_clause",
         "stance",
+        "clause_complement",
         "noun_stance",
     ]
