@@ -26,6 +26,9 @@ class Content(Enum):
 class StanceCue:
     lemma: str
     content: tuple[Content, ...]  # tried in order; the first shape present is the content
+    # False: the subject is what the stance is about, not who holds it ("Smith seems to lead":
+    # the writer or unnamed others hold it), so the stance has no speaker
+    subject_holds: bool = True
 
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
@@ -37,11 +40,13 @@ reference press bemoan voice plead characterize rail demand approve balk applaud
 recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
 congratulate promote apologize complain"""
-_INFINITIVE_VERBS = "hope promise report agree support vote threaten suggest ask plan"
+_INFINITIVE_VERBS = """hope promise report agree support vote threaten suggest ask plan want
+decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
-# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance and
-# expectation ("seems", "is expected to") are left out: their subject is not a source.
+# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance
+# ("seems to", "appears to") are stances whose subject is not their source: no speaker.
 STANCE_CUES: tuple[StanceCue, ...] = (
+    *(StanceCue(lemma, (Content.INFINITIVE,), subject_holds=False) for lemma in ("seem", "appear")),
     StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
     *(StanceCue(lemma, (Content.NAMING,)) for lemma in "dub label brand term".split()),
     *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
@@ -52,6 +57,13 @@ _BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
 _IRREGULAR = {"sought": "seek"}
 # complements that are not the content: a second verb, an adverbial clause, a time phrase
 _NOT_CONTENT_DEPS = frozenset({"conj", "cc", "punct", "advcl", "npadvmod", "mark", "advmod"})
+
+
+def subject_holds(verb: Token, cue: StanceCue) -> bool:
+    """Whether the subject of a stance verb holds the stance: not for verbs of appearance, nor
+    for a passive ("is expected to win": expected by others)."""
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    return cue.subject_holds and not passive
 
 
 def stance_cue(token: Token) -> StanceCue | None:

@@ -17,7 +17,14 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
-from app.nlp.cues import clause_content, is_noun_cue, noun_content, stance_content, stance_cue
+from app.nlp.cues import (
+    clause_content,
+    is_noun_cue,
+    noun_content,
+    stance_content,
+    stance_cue,
+    subject_holds,
+)
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
 from app.nlp.speakers import (
@@ -414,6 +421,17 @@ def _stance(token: Token) -> Span | None:
     return stance_content(token, cue.content) if cue is not None else None
 
 
+def _stance_holder(
+    verb: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
+) -> Speaker:
+    """The subject of a stance verb, unless it is not who holds it ("seems to", "is expected
+    to"): then no speaker."""
+    cue = stance_cue(verb)
+    if cue is not None and not subject_holds(verb, cue):
+        return Speaker(verb.text, None, None, None, None)
+    return speaker_of(verb, mentions, quoted)
+
+
 def _noun_stance(token: Token) -> Span | None:
     return noun_content(token) if is_noun_cue(token) else None
 
@@ -424,7 +442,7 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("reported_clause", 0.8, _speech_clause),
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
-    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance", speaker=_stance_holder),
     # any other verb with a clause after it: what its subject thinks, sees or holds
     ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
     # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
