@@ -33,13 +33,14 @@ class StanceCue:
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
 reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
-thank"""
+thank release offer back favor post issue sign"""
 _REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
 propose blame vow blast defend refer order dismiss prefer remind deem discuss
 reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
 recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
 congratulate promote apologize complain"""
+_PREPOSITION_VERBS = "talk argue push comment point"  # talk about, argue for, point to …
 _INFINITIVE_VERBS = """hope promise report agree support vote threaten suggest ask plan want
 decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
@@ -52,6 +53,7 @@ STANCE_CUES: tuple[StanceCue, ...] = (
     *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
     *(StanceCue(lemma, (Content.REST,)) for lemma in _REST_VERBS.split()),
     *(StanceCue(lemma, (Content.INFINITIVE,)) for lemma in _INFINITIVE_VERBS.split()),
+    *(StanceCue(lemma, (Content.PREPOSITION,)) for lemma in _PREPOSITION_VERBS.split()),
 )
 _BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
 _IRREGULAR = {"sought": "seek"}

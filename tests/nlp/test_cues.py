@@ -16,6 +16,7 @@ Row = tuple[str, str, str]
 OBJECT: list[Row] = [
     ("Maria Lopez endorsed the governor on Monday.", "the governor", "Maria Lopez"),
     ("The union opposes the new pension plan.", "the new pension plan", "The union"),
+    ("The union backed the new mayor.", "the new mayor", "The union"),
     (
         "Senator Tom Reed has rejected the offer from the mayor.",
         "the offer from the mayor",
@@ -63,6 +64,8 @@ NAMING: list[Row] = [
 ]
 PREPOSITION: list[Row] = [
     ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
+    ("Maria Lopez talked about the harbour tax for an hour.", "the harbour tax", "Maria Lopez"),
+    ("Tom Reed argued for a ban on night flights.", "a ban on night flights", "Tom Reed"),
 ]
 # a noun of speech or stance: its content, and its possessor as speaker (none without one)
 NOUN: list[tuple[str, str, str | None]] = [
