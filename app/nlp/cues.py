@@ -33,14 +33,14 @@ class StanceCue:
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
 reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
-thank release offer back favor post issue sign"""
+thank offer back favor post issue"""
 _REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
 propose blame vow blast defend refer order dismiss prefer remind deem discuss
 reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
 recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
 congratulate promote apologize complain"""
-_PREPOSITION_VERBS = "talk argue push comment point"  # talk about, argue for, point to …
+_PREPOSITION_VERBS = "talk argue comment"  # talk about, argue for, comment on
 _INFINITIVE_VERBS = """hope promise report agree support vote threaten suggest ask plan want
 decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
