@@ -66,6 +66,7 @@ PREPOSITION: list[Row] = [
     ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
     ("Maria Lopez talked about the harbour tax for an hour.", "the harbour tax", "Maria Lopez"),
     ("Tom Reed argued for a ban on night flights.", "a ban on night flights", "Tom Reed"),
+    ("The union voted for the harbour plan.", "the harbour plan", "The union"),
 ]
 # a noun of speech or stance: its content, and its possessor as speaker (none without one)
 NOUN: list[tuple[str, str, str | None]] = [
