@@ -41,7 +41,7 @@ recommend decry frame attribute email disclose contradict chant portray invoke i
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
 congratulate promote apologize complain"""
 _PREPOSITION_VERBS = "talk argue comment"  # talk about, argue for, comment on
-_INFINITIVE_VERBS = """hope promise report agree support threaten suggest ask plan want
+_INFINITIVE_VERBS = """hope promise report agree threaten suggest ask plan want
 decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
 # shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance
@@ -50,6 +50,7 @@ STANCE_CUES: tuple[StanceCue, ...] = (
     *(StanceCue(lemma, (Content.INFINITIVE,), subject_holds=False) for lemma in ("seem", "appear")),
     StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
     StanceCue("vote", (Content.INFINITIVE, Content.PREPOSITION)),
+    StanceCue("support", (Content.OBJECT, Content.INFINITIVE)),
     *(StanceCue(lemma, (Content.NAMING,)) for lemma in "dub label brand term".split()),
     *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
     *(StanceCue(lemma, (Content.REST,)) for lemma in _REST_VERBS.split()),

@@ -17,6 +17,7 @@ OBJECT: list[Row] = [
     ("Maria Lopez endorsed the governor on Monday.", "the governor", "Maria Lopez"),
     ("The union opposes the new pension plan.", "the new pension plan", "The union"),
     ("The union backed the new mayor.", "the new mayor", "The union"),
+    ("Most farmers supported the harbour tax.", "the harbour tax", "Most farmers"),
     (
         "Senator Tom Reed has rejected the offer from the mayor.",
         "the offer from the mayor",
