@@ -413,7 +413,21 @@ def _according_to(token: Token) -> Span | None:
 def _speech_clause(token: Token) -> Span | None:
     if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
         return None
-    return _reported_clause(token)
+    return _reported_clause(token) or _parenthetical_clause(token)
+
+
+def _parenthetical_clause(verb: Token) -> Span | None:
+    """ "In a merger, he said, the brand would survive": a speech verb set inside the clause it
+    reports (parsed as parataxis) reports that whole clause."""
+    if verb.dep_ != "parataxis" or verb.head.pos_ not in ("VERB", "AUX"):
+        return None
+    if any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children):
+        return None  # a clause of its own ("…; she said nothing")
+    inner = {t.i for t in verb.subtree}
+    words = [t for t in verb.head.subtree if t.i not in inner]
+    if not words:
+        return None
+    return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
 
 
 def _stance(token: Token) -> Span | None:

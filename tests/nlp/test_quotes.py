@@ -121,6 +121,20 @@ class TestIndirectQuotes:
         assert quote.speaker_text == "A witness" and quote.speaker is None
 
     @pytest.mark.parametrize(
+        ("text", "written"),
+        [
+            ("In a merger, Tom Reed said, the harbour would stay open.", "Tom Reed"),
+            ("The new bridge, officials say, will open in May.", "officials"),
+            ("The tax, she added, would fall on small firms.", "she"),
+        ],
+    )
+    def test_a_speech_verb_set_inside_its_clause_reports_it(
+        self, quotes_of: Extract, text: str, written: str
+    ) -> None:
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == text.rstrip(".") and quote.speaker_text == written
+
+    @pytest.mark.parametrize(
         ("text", "content"),
         [
             (
