@@ -227,3 +227,25 @@ def clause_content(verb: Token) -> Span | None:
     while len(span) and (span[-1].is_punct or span[-1].is_space):
         span = span[:-1]
     return span if len(span) else None
+
+
+# What a speech verb is about when it has no clause: the object of one of these prepositions
+# ("asked about the plan", "warned of a recession", "responded to the charges"), except for
+# verbs of writing and adding, whose preposition names a medium or a target ("wrote on
+# Facebook", "added to the list"): on the PolNeAR tune part 40-70 % of the first are
+# attributions, under 20 % of the second.
+TOPIC_PREPOSITIONS = frozenset("about to of on for against over".split())
+MEDIUM_VERBS = frozenset("add write report post tweet".split())
+
+
+def topic_content(verb: Token, lemma: str) -> Span | None:
+    """The object of the first of TOPIC_PREPOSITIONS after a speech verb of lemma ``lemma``."""
+    if lemma in MEDIUM_VERBS:
+        return None
+    prepositions = [
+        c
+        for c in verb.children
+        if c.i > verb.i and c.dep_ == "prep" and c.lower_ in TOPIC_PREPOSITIONS
+    ]
+    objects = [c for p in prepositions[:1] for c in p.children if c.dep_ in ("pobj", "pcomp")]
+    return _span_of(verb, objects[:1])

@@ -24,6 +24,7 @@ from app.nlp.cues import (
     stance_content,
     stance_cue,
     subject_holds,
+    topic_content,
 )
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
@@ -430,6 +431,11 @@ def _parenthetical_clause(verb: Token) -> Span | None:
     return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
 
 
+def _speech_topic(token: Token) -> Span | None:
+    lemma = verb_lemma(token.text)
+    return topic_content(token, lemma) if lemma is not None else None
+
+
 def _stance(token: Token) -> Span | None:
     cue = stance_cue(token)
     return stance_content(token, cue.content) if cue is not None else None
@@ -459,6 +465,8 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("stance", 0.6, _stance, min_words=1, kind="stance", speaker=_stance_holder),
     # any other verb with a clause after it: what its subject thinks, sees or holds
     ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
+    # a speech verb without a clause: what it is about ("asked about the plan")
+    ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
     # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
     ReportRule(
         "noun_stance",

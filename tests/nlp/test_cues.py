@@ -85,6 +85,11 @@ CLAUSE: list[Row] = [
         "The governor",
     ),
 ]
+# a speech verb without a clause: the object of its preposition
+TOPIC: list[Row] = [
+    ("Ana Silva warned of a long recession.", "a long recession", "Ana Silva"),
+    ("The minister responded to the charges on Monday.", "the charges", "The minister"),
+]
 ACCORDING_TO: list[Row] = [
     # in mid-sentence: the longer side of the sentence
     (
@@ -157,6 +162,12 @@ def test_clause_content(quotes_of: Extract, text: str, content: str, written: st
     assert quote.speaker_text == written
 
 
+@pytest.mark.parametrize(("text", "content", "written"), TOPIC)
+def test_topic_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.text, quote.speaker_text) == ("speech_topic", content, written)
+
+
 @pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
 def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
@@ -174,6 +185,9 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
         # a light verb's clause is an event, not content
         "The storm made the council cancel the parade.",
         "The mayor let the contract lapse last year.",
+        # a verb of writing or adding: its preposition names a medium or a target
+        "Tom Reed wrote on his blog.",
+        "The mayor added to the confusion.",
         # a noun that is not in the table of nouns of stance
         "The support for the plan is fading.",
     ],
@@ -199,5 +213,6 @@ def test_table_is_consistent() -> None:
         "reported_clause",
         "stance",
         "clause_complement",
+        "speech_topic",
         "noun_stance",
     ]
