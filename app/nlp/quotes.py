@@ -23,6 +23,7 @@ from app.nlp.cues import (
     noun_content,
     stance_content,
     stance_cue,
+    spoken_object,
     subject_holds,
     topic_content,
 )
@@ -436,6 +437,11 @@ def _speech_topic(token: Token) -> Span | None:
     return topic_content(token, lemma) if lemma is not None else None
 
 
+def _speech_object(token: Token) -> Span | None:
+    lemma = verb_lemma(token.text)
+    return spoken_object(token, lemma) if lemma is not None else None
+
+
 def _stance(token: Token) -> Span | None:
     cue = stance_cue(token)
     return stance_content(token, cue.content) if cue is not None else None
@@ -467,6 +473,8 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
     # a speech verb without a clause: what it is about ("asked about the plan")
     ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
+    # … or what it says as its object ("predicted a landslide")
+    ReportRule("speech_object", 0.5, _speech_object, min_words=1, kind="stance"),
     # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
     ReportRule(
         "noun_stance",

@@ -90,6 +90,10 @@ TOPIC: list[Row] = [
     ("Ana Silva warned of a long recession.", "a long recession", "Ana Silva"),
     ("The minister responded to the charges on Monday.", "the charges", "The minister"),
 ]
+# … or with its object, when that is not who is spoken to
+SPOKEN_OBJECT: list[Row] = [
+    ("Ana Silva predicted a landslide in the north.", "a landslide in the north", "Ana Silva"),
+]
 ACCORDING_TO: list[Row] = [
     # in mid-sentence: the longer side of the sentence
     (
@@ -168,6 +172,12 @@ def test_topic_content(quotes_of: Extract, text: str, content: str, written: str
     assert (quote.rule, quote.text, quote.speaker_text) == ("speech_topic", content, written)
 
 
+@pytest.mark.parametrize(("text", "content", "written"), SPOKEN_OBJECT)
+def test_spoken_object(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.text, quote.speaker_text) == ("speech_object", content, written)
+
+
 @pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
 def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
@@ -188,6 +198,9 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
         # a verb of writing or adding: its preposition names a medium or a target
         "Tom Reed wrote on his blog.",
         "The mayor added to the confusion.",
+        # an addressee, or another sense of the verb
+        "Tom Reed told reporters nothing new.",
+        "The band continued the tour in May.",
         # a noun that is not in the table of nouns of stance
         "The support for the plan is fading.",
     ],
@@ -214,5 +227,6 @@ def test_table_is_consistent() -> None:
         "stance",
         "clause_complement",
         "speech_topic",
+        "speech_object",
         "noun_stance",
     ]
