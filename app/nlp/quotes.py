@@ -21,9 +21,9 @@ from app.nlp.cues import (
     clause_content,
     is_noun_cue,
     noun_content,
+    spoken_object,
     stance_content,
     stance_cue,
-    spoken_object,
     subject_holds,
     topic_content,
 )
