@@ -118,7 +118,7 @@ def _mixed_quotes(
 ) -> tuple[list[QuoteSpan], list[QuoteSpan]]:
     """A quoted fragment inside reported speech (called the plan "a disaster") makes one quote
     of kind ``mixed`` over the reported clause, attributed like reported speech; the fragment
-    is not listed on its own. A quote that is most of the clause holding it (said Kasich "has
+    is not listed on its own. A quote that is most of the clause holding it (said Reed "has
     a record of winning.") is listed alone: the clause would only repeat it."""
     kept: list[QuoteSpan] = []
     reported = list(indirect)
@@ -160,8 +160,8 @@ def _mixed_quotes(
 
 
 def _is_title(text: str) -> bool:
-    """A name in title case ("Face the Nation", "Bridge of Spies"): a title, not words said;
-    a cry ("Feel the Bern!") is said."""
+    """A name in title case ("Morning Briefing", "Harbour of Lost Ships"): a title, not words
+    said; a cry ("Save the Pier!") is said."""
     words = re.findall(r"[^\W\d_]+", text)
     long_words = [w for w in words if len(w) > 3]
     return (
@@ -277,7 +277,7 @@ def _line_spans(
         )
         ends_here = after.isspace() or after in _CLOSING_CONTEXT
         # a curly double closes wherever it is; ’ is also an apostrophe, so it must end a word
-        # a straight double mark standing alone ('… poor, " she said') closes an open quote
+        # a straight double mark standing alone ('… the vote, " he said') closes an open quote
         loose = straight == '"' and before.isspace() and after.isspace() and open_at is not None
         closes = (char == closing and (straight == '"' or ends_here)) or (
             char == straight and (not before.isspace() or loose) and ends_here
@@ -419,7 +419,7 @@ def _speech_clause(token: Token) -> Span | None:
 
 
 def _parenthetical_clause(verb: Token) -> Span | None:
-    """ "In a merger, he said, the brand would survive": a speech verb set inside the clause it
+    """ "The tax, she added, would fall on small firms": a speech verb set inside the clause it
     reports (parsed as parataxis) reports that whole clause."""
     if verb.dep_ != "parataxis" or verb.head.pos_ not in ("VERB", "AUX"):
         return None
