@@ -56,9 +56,15 @@ class BufferedLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             if self.lines and self.stream is not None:
-                self.stream.write("\n".join(self.lines) + "\n")
+                batch = "\n".join(self.lines) + "\n"
                 self.lines.clear()
-                self.stream.flush()
+                try:
+                    self.stream.write(batch)
+                    self.stream.flush()
+                except (ValueError, BrokenPipeError):
+                    # the stream was closed under us (a test runner's capture, a pipe whose
+                    # reader left): the batch is lost, the server and its flush thread go on
+                    pass
 
     def close(self) -> None:
         self.stopped.set()

@@ -4,10 +4,13 @@ import struct
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from app.engines import folded
 
 
 class QuoteKind(StrEnum):
@@ -44,12 +47,24 @@ class Article(SQLModel, table=True):
     entity_ids: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
+def _folded_column(name: str) -> Any:
+    """A column default: the named column's value as names are compared (quotes and entity
+    names are written once and never updated, so the insert is the only time it is needed)."""
+
+    def default(context: Any) -> str | None:
+        return folded(context.get_current_parameters().get(name))
+
+    return default
+
+
 class Entity(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("name", "type"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
     type: str = Field(index=True)
+    # `name_prefix=` compares folded names (entities are renamed never, so set once)
+    name_key: str | None = Field(default=None, sa_column_kwargs={"default": _folded_column("name")})
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # denormalised so that listing and sorting entities needs no aggregate; refreshed by ingestion
     article_count: int = Field(default=0)
@@ -74,6 +89,12 @@ class Mention(SQLModel, table=True):
 
 
 class Quote(SQLModel, table=True):
+    # `speaker=` compares folded names on every engine; these carry the list's order too
+    __table_args__ = (
+        Index("ix_quote_speaker_key", "speaker_key", "article_id", "start"),
+        Index("ix_quote_speaker_text_key", "speaker_text_key", "article_id", "start"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(
         sa_column=Column(
@@ -92,6 +113,12 @@ class Quote(SQLModel, table=True):
     speaker_entity_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"), index=True),
+    )
+    speaker_key: str | None = Field(
+        default=None, sa_column_kwargs={"default": _folded_column("speaker")}
+    )
+    speaker_text_key: str | None = Field(
+        default=None, sa_column_kwargs={"default": _folded_column("speaker_text")}
     )
     # issue 9: how sure the attribution is, from the rule that made it (0 without a speaker)
     confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})

@@ -27,8 +27,6 @@ _ENGINE_INDEXES = (
     "ix_article_search",
     "ix_quote_search",
     "ix_entity_search",
-    "ix_quote_speaker_fold",
-    "ix_quote_speaker_text_fold",
     "ix_article_published_desc",
 )
 

@@ -26,10 +26,10 @@ from bench.cases import build_cases
 _TABLES = {
     "article": "id, source_id, title, body, published, source, url, author, word_count, "
     "content_hash, ingested_at, entity_ids",
-    "entity": "id, name, type, aliases, article_count, mention_count",
+    "entity": "id, name, type, aliases, article_count, mention_count, name_key",
     "mention": 'id, article_id, entity_id, text, start, "end"',
     "quote": 'id, article_id, text, start, "end", kind, cue, speaker, speaker_text, '
-    "speaker_start, speaker_end, speaker_entity_id, confidence",
+    "speaker_start, speaker_end, speaker_entity_id, confidence, speaker_key, speaker_text_key",
 }
 
 

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from sqlmodel import Session
 
+from bench import report
 from bench.__main__ import parse_args
 from bench.corpora import scale
 from bench.load import WrkResult, parse_duration_ms, parse_wrk, wrk_script
@@ -100,6 +101,22 @@ def test_scale_copies_articles_quotes_and_mentions(
     assert one("SELECT count(*) FROM entity") == 1
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+def test_the_100k_table_sets_each_case_beside_its_floor_and_the_fixed_cost() -> None:
+    def run(p50_ms: float) -> dict[int, WrkResult]:
+        return {1: WrkResult(1, 100, 100.0, p50_ms, p50_ms, 0, 0, 0, 1)}
+
+    results = Results("now", "abc", "abc", "python -m bench", 2, 0.0, "3.40.1")
+    results.ceiling = run(0.5)
+    results.runs[("ours ×1", "100k", "rare")] = run(3.0)
+    results.runs[("ours ×1", "real", "rare")] = run(2.0)
+    results.floor[("100k", "rare")] = 1.0
+    row = next(line for line in report._scaled(results) if line.startswith("| rare"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    # p50, floor, ÷ floor, ÷ (floor + ceiling), failures, real p50, 100k ÷ real
+    assert cells[1:5] == ["3.0", "1.00", "3.00×", "2.00×"]
+    assert cells[-1] == "1.50×"
 
 
 def _wrk(p50_ms: float, rps: float = 100.0) -> WrkResult:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db import create_db_engine
+from app.engines import folded
 from app.ingest.pipeline import ingest
 from tests.conftest import MODEL, PostgresServer, make_client, sqlite_url
 
@@ -139,3 +140,25 @@ def test_quotes_and_entities_agree(clients: dict[str, TestClient]) -> None:
             for client in clients.values()
         ]
         assert found[0] == found[1] and found[0], path
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Émile  Zola ", "emile zola"),  # accents, case, spaces
+        ("Søren Ødegård", "soren odegard"),  # letters that do not decompose
+        ("Łukasz Ćwik", "lukasz cwik"),
+        ("Straße", "strasse"),  # case folding, not lower()
+        ("İstanbul", "istanbul"),
+        ("ﬁnance ＵＮ", "finance un"),  # compatibility forms: ligatures, full width
+        ("Conor O’Brien", "conor o'brien"),  # typographic apostrophe, as written in ASCII
+        ("Jean‑Luc – Picard", "jean-luc - picard"),  # non-breaking hyphen, en dash
+        ("习近平", "习近平"),  # other scripts as they are
+        ("", ""),
+        ("   ", ""),
+        (None, None),
+    ],
+)
+def test_names_are_folded_alike_on_every_engine(name: str | None, expected: str | None) -> None:
+    """The stored keys depend on these: a change here needs a migration that folds again."""
+    assert folded(name) == expected

@@ -1,18 +1,24 @@
 """Migrations: they match the models, go down and up again, and their FTS triggers fire."""
 
 import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import downgrade, upgrade
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from app.cli import _PROJECT_ROOT, run_migrations
-from app.db import create_db_engine
+from app.db import create_db_engine, read_change_token
+from app.queries.quotes import list_quotes
 from app.search import include_object
-from tests.conftest import sqlite_url
+from tests.conftest import PostgresServer, sqlite_url
 
 
 def _config(url: str):  # type: ignore[no-untyped-def]
@@ -108,6 +114,26 @@ def test_every_write_moves_the_change_counter(db_url: str) -> None:
     assert seen == sorted(set(seen)) and len(seen) == 7
 
 
+def test_the_change_time_is_when_the_change_was_written(db_url: str) -> None:
+    """Not when its transaction began (PostgreSQL's now()): a writer that had waited for
+    another's lock stamped its change with a time before the other's commit, and a client that
+    revalidated with If-Modified-Since alone was told 304 for an answer that had changed since."""
+    engine = create_db_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("SELECT version FROM corpus_version"))  # the transaction begins
+        time.sleep(1)  # waiting, as for another writer's lock
+        written = datetime.now(UTC).replace(microsecond=0)
+        connection.execute(
+            text(
+                "INSERT INTO article (source_id, title, body, word_count, content_hash, "
+                "ingested_at) VALUES ('a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)"
+            )
+        )
+    token = read_change_token(engine)
+    engine.dispose()
+    assert token is not None and token[1] >= written
+
+
 def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "m.db")
     run_migrations(url)
@@ -124,3 +150,90 @@ def test_engines_for_files_never_wait_and_in_memory_ones_still_open(tmp_path: Pa
     memory_engine = create_db_engine("sqlite://")
     with memory_engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_names_stored_before_folded_keys_are_found_by_them(
+    engine_kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The migration that stores folded names fills them for the rows already there, batch by
+    batch, and its downgrade gives the old speaker indexes back."""
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    try:
+        upgrade(config, "609b741da090")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+                    "ingested_at) VALUES (1, 'a', 'T', 'B', 1, 'h', CURRENT_TIMESTAMP)"
+                )
+            )
+            for n, (speaker, written) in enumerate(
+                [("Émile Zola", "ZOLA"), (None, None), ("Ada", None)] * 3
+            ):
+                connection.execute(
+                    text(
+                        'INSERT INTO quote (article_id, text, start, "end", kind, speaker, '
+                        "speaker_text) VALUES (1, 'q', :n, :n, 'direct', :speaker, :written)"
+                    ),
+                    {"n": n, "speaker": speaker, "written": written},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO entity (name, type, aliases, article_count, mention_count) "
+                    "VALUES ('Émile Zola', 'PERSON', '[]', 0, 0)"
+                )
+            )
+        engine.dispose()
+        # several batches over nine quotes: the revision's module as the upgrade will load it
+        scripts = ScriptDirectory.from_config(config)
+        monkeypatch.setattr(ScriptDirectory, "from_config", lambda _config: scripts)
+        monkeypatch.setattr(scripts.get_revision("4f1c2a9e8b37").module, "_BATCH", 2)
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            keys = connection.execute(
+                text("SELECT speaker_key, speaker_text_key FROM quote ORDER BY id")
+            ).all()
+            name_key = connection.execute(text("SELECT name_key FROM entity")).scalar_one()
+        with Session(engine) as session:
+            found = list_quotes(session, speaker="EMILE zola", limit=10)[0]
+        engine.dispose()
+        assert [tuple(row) for row in keys] == [
+            ("emile zola", "zola"),
+            (None, None),
+            ("ada", None),
+        ] * 3
+        assert name_key == "emile zola" and len(found) == 3
+        downgrade(config, "609b741da090")
+        assert {"ix_quote_speaker_lower", "ix_quote_speaker_fold"} & _indexes(url, "quote")
+        assert not {"ix_quote_speaker_key", "ix_quote_speaker_text_key"} & _indexes(url, "quote")
+        upgrade(config, "head")
+        assert {"ix_quote_speaker_key", "ix_quote_speaker_text_key"} <= _indexes(url, "quote")
+    finally:
+        if drop is not None:
+            drop()
+
+
+def _indexes(url: str, table: str) -> set[str]:
+    """Index names from the catalog (SQLAlchemy's inspector leaves out expression indexes)."""
+    engine = create_db_engine(url)
+    catalog = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = :table"
+    )
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text(catalog), {"table": table}).scalars())
+    finally:
+        engine.dispose()

@@ -52,6 +52,12 @@ def test_seed_quotes_are_attributed_to_ren_zhengfei(seeded_client: TestClient) -
     said = seeded_client.get(f"/api/v1/entities/{ren['id']}/quotes").json()
     assert {q["id"] for q in said["items"]} >= {block["id"], whirlpool["id"]}
     assert all(q["speaker_entity_id"] == ren["id"] for q in said["items"])
+    # ingestion stores the folded names that `speaker=` compares
+    by_name = seeded_client.get("/api/v1/quotes?speaker=REN  zhengfei&limit=100").json()
+    by_ren = {q["id"] for q in quotes if q["speaker"] == "Ren Zhengfei"}
+    assert {q["id"] for q in by_name["items"]} == by_ren
+    written = seeded_client.get("/api/v1/quotes?speaker=the executive").json()["items"]
+    assert whirlpool["id"] in {q["id"] for q in written}
 
 
 def test_seed_is_searchable(seeded_client: TestClient) -> None:

@@ -51,7 +51,7 @@ def list_entities(
         Query(
             min_length=1,
             max_length=200,
-            description="Names starting with this (ASCII case ignored).",
+            description="Names starting with this, ignoring case and accents.",
             examples=["Ren"],
         ),
     ] = None,

@@ -46,7 +46,8 @@ def list_quotes(
     speaker: Annotated[
         str | None,
         Query(
-            description="Only quotes whose resolved or written speaker is this name (any case).",
+            description="Only quotes whose resolved or written speaker is this name, ignoring "
+            "case, accents and repeated spaces.",
             examples=["Ren Zhengfei"],
         ),
     ] = None,

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from app.engines import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -111,13 +112,11 @@ def _where(
         )
         params["speaker_entity_id"] = filters.speaker_entity_id
     if filters.speaker is not None:
-        folded = "lower(corpus_unaccent({}))"
         clauses.append(
-            "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND ("
-            f"{folded.format('qt.speaker')} = {folded.format(':speaker')} OR "
-            f"{folded.format('qt.speaker_text')} = {folded.format(':speaker')}))"
+            "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND "
+            "(qt.speaker_key = :speaker_key OR qt.speaker_text_key = :speaker_key))"
         )
-        params["speaker"] = filters.speaker
+        params["speaker_key"] = folded(filters.speaker)
     if filters.has_quotes is not None:
         exists = "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id)"
         clauses.append(exists if filters.has_quotes else f"NOT {exists}")

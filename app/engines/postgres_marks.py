@@ -3,12 +3,12 @@ and normalizes every word of every body (about 1 ms per 4 kB): only the page's w
 be a query's lexeme (same first letters) are normalized, by PostgreSQL, in one statement."""
 
 import re
-import unicodedata
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.engines import folded
 from app.engines.common import MARK_CLOSE, MARK_OPEN
 
 # the words of a text as PostgreSQL's parser mostly sees them (letters and digits)
@@ -60,7 +60,10 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
     for row in rows:
         words.update(_word_re.findall(row["title"].lower()))
         words.update(_word_re.findall(row["body"].lower()))
-    candidates = sorted(w for w in words if (w if w.isascii() else _fold(w)).startswith(heads))
+    # ASCII words are folded already (lower case): the common case skips the decomposition
+    candidates = sorted(
+        w for w in words if (w if w.isascii() else folded(w) or w).startswith(heads)
+    )
     found: dict[str, set[str]] = {"A": set(), "B": set()}
     if candidates:
         lexemes = connection.execute(
@@ -75,12 +78,6 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
     for row in rows:
         row["marked_title"] = _marked(row["title"], found["A"])
         row["marked_body"] = _marked(row["body"], found["B"])
-
-
-def _fold(word: str) -> str:
-    """Lower case without accents, as the ``unaccent`` dictionary reads Latin letters."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _marked(value: str, words: set[str]) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.engines import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -119,9 +120,9 @@ def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any
     if filters.speaker is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND "
-            "(lower(q.speaker) = lower(:speaker) OR lower(q.speaker_text) = lower(:speaker)))"
+            "(q.speaker_key = :speaker_key OR q.speaker_text_key = :speaker_key))"
         )
-        params["speaker"] = filters.speaker
+        params["speaker_key"] = folded(filters.speaker)
     if filters.has_quotes is not None:
         exists = "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id)"
         clauses.append(exists if filters.has_quotes else f"NOT {exists}")
@@ -160,16 +161,40 @@ def rank_articles(
         counted = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
         total: int = counted.fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
-        if sort == "-published" and total > DATE_WALK_MIN_HITS:
-            ids_sql = _date_walk_sql(where, filters)
+        if sort == "relevance":
+            hits = _ranked_page(session, where, page, highlight)
         else:
-            ids_sql = (
-                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
-            )
-        ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
-        hits = _page_hits(session, fts5, dict(ranked.fetchall()), highlight)
+            if sort == "-published" and total > DATE_WALK_MIN_HITS:
+                ids_sql = _date_walk_sql(where, filters)
+            else:
+                ids_sql = (
+                    f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
+                )
+            ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
+            hits = _page_hits(session, fts5, dict(ranked.fetchall()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
+
+
+def _ranked_page(
+    session: Session, where: str, page: dict[str, Any], highlight: Highlight
+) -> list[dict[str, Any]]:
+    """The page in bm25 order, marked, in one statement: FTS5 sorts by rank inside the index
+    and stops at the page, and SQLite computes ``highlight()`` and reads the full row only for
+    the rows it returns (filters read the narrow index ``a``, the page's columns the row
+    ``r``). Looking the page up again by id would open the index once per id."""
+    rows = _run(
+        session,
+        f"""
+        SELECT {_hit_columns("r")}, {_score("relevance")},
+               highlight(article_fts, 0, :open, :close) AS marked_title,
+               highlight(article_fts, 1, :open, :close) AS marked_body
+        {_FROM} CROSS JOIN article AS r ON r.id = article_fts.rowid
+        WHERE {where} ORDER BY article_fts.rank LIMIT :limit OFFSET :offset
+        """,
+        {**page, **_MARKS},
+    )
+    return [hit(row, highlight) for row in _dicts(rows)]
 
 
 def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
@@ -190,7 +215,13 @@ def _score(sort: str) -> str:
     return "-article_fts.rank AS score" if sort == "relevance" else "NULL AS score"
 
 
-_HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
+def _hit_columns(alias: str) -> str:
+    """The article columns a search hit shows, read from the table under ``alias``."""
+    columns = ("id", "source_id", "title", "published", "source", "url", "author", "word_count")
+    return ", ".join(f"{alias}.{column}" for column in columns)
+
+
+_HIT_COLUMNS = _hit_columns("a")
 
 
 def _page_hits(

@@ -29,6 +29,9 @@ _many_blank_lines_re = re.compile(r"\n{3,}")
 _continuation_re = re.compile(r"\n(?=[,;:.)\]!?]|[a-z])")
 # "situation.We" → "situation. We": a sentence glued to the next by a dropped space
 _glued_sentence_re = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# two apostrophes written for a double quotation mark (''like this'', as some wire and archive
+# feeds do): one mark, so that quotes read alike in every source (issue 9)
+_double_apostrophe_re = re.compile(r"(?<!['’])'{2,3}(?!['’])")
 _sentence_end = '.!?:;"”’)…'
 
 
@@ -37,6 +40,7 @@ def clean_body(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = _inline_space_re.sub(" ", text)
     text = _control_re.sub("", text)
+    text = _double_apostrophe_re.sub(_double_mark, text)
     text = _line_end_space_re.sub("", text)
     text = _rejoin_broken_lines(text)
     text = _glued_sentence_re.sub(" ", text)
@@ -44,6 +48,17 @@ def clean_body(text: str) -> str:
     while lines and lines[-1].strip().casefold() in NAVIGATION_RESIDUE | {""}:
         lines.pop()
     return _many_blank_lines_re.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _double_mark(match: re.Match[str]) -> str:
+    """Two apostrophes are one double mark; three a double and a single one, the single inside
+    (''' before a word opens "', after one closes '"); none between two letters is touched."""
+    text, start, end = match.string, match.start(), match.end()
+    if text[start - 1 : start].isalnum() and text[end : end + 1].isalnum():
+        return match.group()
+    if end - start == 2:
+        return '"'
+    return "\"'" if text[end : end + 1].isalnum() else "'\""
 
 
 def _rejoin_broken_lines(text: str) -> str:

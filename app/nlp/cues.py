@@ -26,32 +26,48 @@ class Content(Enum):
 class StanceCue:
     lemma: str
     content: tuple[Content, ...]  # tried in order; the first shape present is the content
+    # False: the subject is what the stance is about, not who holds it ("Smith seems to lead":
+    # the writer or unnamed others hold it), so the stance has no speaker
+    subject_holds: bool = True
 
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
 reveal deny admire recall stress repeat advocate confirm acknowledge note explain claim echo
-thank"""
+thank offer back favor post issue"""
 _REST_VERBS = """accuse criticize criticise decline cite express seek mention refuse urge question
 propose blame vow blast defend refer order dismiss prefer remind deem discuss
 reference press bemoan voice plead characterize rail demand approve balk applaud hail brush
 recommend decry frame attribute email disclose contradict chant portray invoke interpret lament
 assure lash lambast liken worry conclude describe attack underscore highlight condemn
 congratulate promote apologize complain"""
-_INFINITIVE_VERBS = "hope promise report agree support vote threaten suggest ask plan"
+_PREPOSITION_VERBS = "talk argue comment"  # talk about, argue for, comment on
+_INFINITIVE_VERBS = """hope promise report agree threaten suggest ask plan want
+decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
-# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance and
-# expectation ("seems", "is expected to") are left out: their subject is not a source.
+# shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance
+# ("seems to", "appears to") are stances whose subject is not their source: no speaker.
 STANCE_CUES: tuple[StanceCue, ...] = (
+    *(StanceCue(lemma, (Content.INFINITIVE,), subject_holds=False) for lemma in ("seem", "appear")),
     StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
+    StanceCue("vote", (Content.INFINITIVE, Content.PREPOSITION)),
+    StanceCue("support", (Content.OBJECT, Content.INFINITIVE)),
     *(StanceCue(lemma, (Content.NAMING,)) for lemma in "dub label brand term".split()),
     *(StanceCue(lemma, (Content.OBJECT,)) for lemma in _OBJECT_VERBS.split()),
     *(StanceCue(lemma, (Content.REST,)) for lemma in _REST_VERBS.split()),
     *(StanceCue(lemma, (Content.INFINITIVE,)) for lemma in _INFINITIVE_VERBS.split()),
+    *(StanceCue(lemma, (Content.PREPOSITION,)) for lemma in _PREPOSITION_VERBS.split()),
 )
 _BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
 _IRREGULAR = {"sought": "seek"}
 # complements that are not the content: a second verb, an adverbial clause, a time phrase
 _NOT_CONTENT_DEPS = frozenset({"conj", "cc", "punct", "advcl", "npadvmod", "mark", "advmod"})
+
+
+def subject_holds(verb: Token, cue: StanceCue) -> bool:
+    """Whether the subject of a stance verb holds the stance: not for verbs of appearance, nor
+    for a passive ("is expected to win": expected by others)."""
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    return cue.subject_holds and not passive
 
 
 def stance_cue(token: Token) -> StanceCue | None:
@@ -142,3 +158,109 @@ _SHAPES: dict[Content, Callable[[Token], Span | None]] = {
     Content.INFINITIVE: _infinitive,
     Content.REST: _rest,
 }
+
+
+# Nouns of speech and stance: "her criticism of the plan", "his claim that prices fell", "the
+# call for a ban". Their content is the object of one of NOUN_PREPOSITIONS or the clause they
+# govern; their speaker is the possessor, if any ("Trump's attacks on …"). Chosen on the tuning
+# part of PolNeAR train: each is an annotated attribution at least 40 % of the time (support,
+# request, effort, campaign, threat and bid were measured and left out: 10-33 %).
+NOUN_CUES = frozenset(
+    """accusation admission allegation announcement argument assertion attack belief call claim
+    comment commitment complaint concern condemnation criticism critique decision defense defence
+    demand desire doubt embrace endorsement fear opposition plan pledge praise promise proposal
+    question recommendation refusal rejection remark statement suggestion view warning""".split()
+)
+NOUN_PREPOSITIONS = frozenset("of on for about against over to toward towards".split())
+
+
+def is_noun_cue(token: Token) -> bool:
+    """A noun of speech or stance, singular or plural: claim, attacks, criticisms."""
+    if token.pos_ != "NOUN":
+        return False
+    word = token.lower_
+    return word in NOUN_CUES or (word.endswith("s") and word[:-1] in NOUN_CUES)
+
+
+def noun_content(noun: Token) -> Span | None:
+    """What a noun cue is about: the object of its first preposition among NOUN_PREPOSITIONS
+    ("attacks [on the press]"), or the clause it governs ("the claim [that prices fell]",
+    "a pledge [to cut taxes]"), without a leading "that"."""
+    for child in noun.children:
+        if child.i < noun.i:
+            continue
+        if child.dep_ == "prep" and child.lower_ in NOUN_PREPOSITIONS:
+            objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+            if objects:
+                return _span_of(noun, objects[:1])
+        if child.dep_ in ("acl", "ccomp"):
+            words = [t for t in child.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+            span = noun.doc[words[0].i : words[-1].i + 1]
+            while len(span) and (span[-1].is_punct or span[-1].is_space):
+                span = span[:-1]
+            return span if len(span) else None
+    return None
+
+
+# Verbs whose clause complement is an event they bring about or undergo, not content someone
+# holds ("made [them leave]", "let [it pass]", "helped [the bill pass]"): no attribution.
+# Any other verb with a clause after it reports what its subject thinks, sees or holds
+# ("realized that …", "suspects the vote was rigged"). Measured on the PolNeAR tune part: these
+# forms are attributions 10-30 % of the time, the other verbs about half the time.
+LIGHT_VERBS = frozenset(
+    """make makes made making let lets letting help helps helped helping have has had having get
+    gets got getting mean means meant ensure ensures ensured turn turns turned watch watched saw
+    's ’s""".split()
+)
+
+
+def clause_content(verb: Token) -> Span | None:
+    """The clause a verb governs after it, without a leading "that": "realized [the vote was
+    lost]"; None for LIGHT_VERBS."""
+    if verb.lower_ in LIGHT_VERBS:
+        return None
+    clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+    if clause is None:
+        return None
+    words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
+    span = verb.doc[words[0].i : words[-1].i + 1]
+    while len(span) and (span[-1].is_punct or span[-1].is_space):
+        span = span[:-1]
+    return span if len(span) else None
+
+
+# What a speech verb is about when it has no clause: the object of one of these prepositions
+# ("asked about the plan", "warned of a recession", "responded to the charges"), except for
+# verbs of writing and adding, whose preposition names a medium or a target ("wrote on
+# Facebook", "added to the list"): on the PolNeAR tune part 40-70 % of the first are
+# attributions, under 20 % of the second.
+TOPIC_PREPOSITIONS = frozenset("about to of on for against over".split())
+MEDIUM_VERBS = frozenset("add write report post tweet".split())
+
+
+def topic_content(verb: Token, lemma: str) -> Span | None:
+    """The object of the first of TOPIC_PREPOSITIONS after a speech verb of lemma ``lemma``."""
+    if lemma in MEDIUM_VERBS:
+        return None
+    prepositions = [
+        c
+        for c in verb.children
+        if c.i > verb.i and c.dep_ == "prep" and c.lower_ in TOPIC_PREPOSITIONS
+    ]
+    objects = [c for p in prepositions[:1] for c in p.children if c.dep_ in ("pobj", "pcomp")]
+    return _span_of(verb, objects[:1])
+
+
+# What a speech verb says when its content is its object ("said nothing", "predicted a
+# landslide", "retweeted the video"); not for verbs whose object is who is spoken to ("told
+# reporters", "urged voters") nor where the object belongs to another sense of the verb
+# ("continued the tour", "maintained a lead"): those were 0-20 % attributions on the tune part.
+ADDRESSEE_VERBS = frozenset("tell ask urge advise remind warn thank assure inform".split())
+OTHER_SENSE_VERBS = frozenset("continue maintain charge".split())
+
+
+def spoken_object(verb: Token, lemma: str) -> Span | None:
+    """The direct object after a speech verb of lemma ``lemma``, unless it is an addressee."""
+    if lemma in ADDRESSEE_VERBS | MEDIUM_VERBS | OTHER_SENSE_VERBS:
+        return None
+    return _span_of(verb, _children(verb, frozenset({"dobj"}))[:1])

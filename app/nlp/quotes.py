@@ -17,10 +17,26 @@ from app.nlp.attribution import (
     QuoteContext,
     attribute,
 )
-from app.nlp.cues import stance_content, stance_cue
+from app.nlp.cues import (
+    clause_content,
+    is_noun_cue,
+    noun_content,
+    spoken_object,
+    stance_content,
+    stance_cue,
+    subject_holds,
+    topic_content,
+)
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
-from app.nlp.speakers import SPEAKER_DEPS, Speaker, inside, speaker_of, verb_lemma
+from app.nlp.speakers import (
+    SPEAKER_DEPS,
+    Speaker,
+    inside,
+    possessor_of,
+    speaker_of,
+    verb_lemma,
+)
 
 __all__ = ["QuoteSpan", "extract_quotes", "quote_spans", "verb_lemma"]
 
@@ -71,7 +87,30 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     indirect = _indirect_quotes(doc, mentions, statements)
     marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
-    return sorted(marked + blocks + indirect + turns, key=lambda q: (q.start, q.end))
+    kept = _drop_nested(marked + blocks + indirect + turns)
+    return sorted(kept, key=lambda q: (q.start, q.end))
+
+
+# a quoted phrase of at most this many words right after a word is part of the writer's
+# sentence whatever its case ('labelled "Made in Britain,"', 'the film "Green Fields."')
+PHRASE_WORDS = 5
+# kinds of quote left out when they lie inside a longer quote of any kind (issue 9)
+NESTED_DROPPED = frozenset({"indirect", "stance", "mixed"})
+
+
+def _drop_nested(quotes: list[QuoteSpan]) -> list[QuoteSpan]:
+    """A reported clause or stance inside a longer quote ("said the board thought the plan
+    would fail"): the outer quote already carries those words, and the inner cue is mostly
+    not an attribution of its own (on the PolNeAR tune part about 1 in 5 is one)."""
+    kept = []
+    reach, reach_start = -1, -1  # the furthest end of a quote so far, and where that one starts
+    for quote in sorted(quotes, key=lambda q: (q.start, -q.end)):
+        inside_longer = reach > quote.end or (reach == quote.end and reach_start < quote.start)
+        if not (quote.kind in NESTED_DROPPED and inside_longer):
+            kept.append(quote)
+        if quote.end > reach:
+            reach, reach_start = quote.end, quote.start
+    return kept
 
 
 def _mixed_quotes(
@@ -79,9 +118,11 @@ def _mixed_quotes(
 ) -> tuple[list[QuoteSpan], list[QuoteSpan]]:
     """A quoted fragment inside reported speech (called the plan "a disaster") makes one quote
     of kind ``mixed`` over the reported clause, attributed like reported speech; the fragment
-    is not listed on its own."""
+    is not listed on its own. A quote that is most of the clause holding it (said Reed "has
+    a record of winning.") is listed alone: the clause would only repeat it."""
     kept: list[QuoteSpan] = []
     reported = list(indirect)
+    covered: set[int] = set()
     body = doc.text
     for quote in marked:
         fragment = quote.kind == "direct" and _runs_into_sentence(body, quote)
@@ -100,8 +141,11 @@ def _mixed_quotes(
             text = body[reported[around].start : end]
             reported[around] = replace(reported[around], kind="mixed", end=end, text=text)
             continue
+        if around is not None:
+            covered.add(around)  # the quote is most of the clause: it stands for it
         if fragment:
-            kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
+            if not _is_title(quote.text):
+                kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
         clause = _reporting_clause(doc, quote) if around is None else None
         if clause is None or _mostly_quoted(quote, clause):
@@ -112,15 +156,30 @@ def _mixed_quotes(
                 quote, text=clause.text, start=clause.start_char, end=clause.end_char, kind="mixed"
             )
         )
-    return kept, reported
+    return kept, [q for i, q in enumerate(reported) if i not in covered]
+
+
+def _is_title(text: str) -> bool:
+    """A name in title case ("Morning Briefing", "Harbour of Lost Ships"): a title, not words
+    said; a cry ("Save the Pier!") is said."""
+    words = re.findall(r"[^\W\d_]+", text)
+    long_words = [w for w in words if len(w) > 3]
+    return (
+        len(words) >= 2
+        and bool(long_words)
+        and words[0][0].isupper()
+        and all(w[0].isupper() for w in long_words)
+        and not text.rstrip(" ,.\"'”’").endswith(("!", "?"))
+    )
 
 
 def _runs_into_sentence(body: str, quote: QuoteSpan) -> bool:
-    """A quote in lower case right after a word: a phrase of the writer's sentence, even when
-    it closes the sentence with a full stop inside the marks (US style: of the "party of
-    Reagan.")."""
+    """A quote in lower case, or a short one, right after a word: a phrase of the writer's
+    sentence, even when it closes the sentence with a full stop inside the marks (US style: of
+    the "party of Reagan.")."""
     before = body[max(0, quote.start - 3) : quote.start - 1].rstrip()
-    return quote.text[:1].islower() and before[-1:].isalnum()
+    phrase = quote.text[:1].islower() or len(quote.text.split()) <= PHRASE_WORDS
+    return phrase and before[-1:].isalnum()
 
 
 def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
@@ -218,8 +277,10 @@ def _line_spans(
         )
         ends_here = after.isspace() or after in _CLOSING_CONTEXT
         # a curly double closes wherever it is; ’ is also an apostrophe, so it must end a word
+        # a straight double mark standing alone ('… the vote, " he said') closes an open quote
+        loose = straight == '"' and before.isspace() and after.isspace() and open_at is not None
         closes = (char == closing and (straight == '"' or ends_here)) or (
-            char == straight and not before.isspace() and ends_here
+            char == straight and (not before.isspace() or loose) and ends_here
         )
         if opens and not (closes and open_at is not None):
             if open_at is not None:
@@ -227,7 +288,7 @@ def _line_spans(
                 spans.append((open_at + 1, end, end))
             open_at = i
         elif closes and open_at is not None:
-            spans.append((open_at + 1, i, i + 1))
+            spans.append((open_at + 1, _rstrip(text, open_at + 1, i), i + 1))
             open_at = None
     if open_at is not None and straight == '"':
         # only double marks open a quote that runs to the end of its paragraph
@@ -329,16 +390,22 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
             yield match.start() + lead, match.start() + len(line.rstrip())
 
 
+SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
+
+
 @dataclass(frozen=True)
 class ReportRule:
     """A cue of reported speech or stance: the content it reports (None: not this rule's cue),
-    the fewest words that content may have, and the confidence of its speaker."""
+    the fewest words that content may have, the confidence of its speaker, the part of speech
+    of its cue word and how its speaker is found."""
 
     name: str
     confidence: float
     content: Callable[[Token], Span | None]
     min_words: int = 3
     kind: str = "indirect"
+    pos: str = "VERB"
+    speaker: SpeakerFinder = speaker_of
 
 
 def _according_to(token: Token) -> Span | None:
@@ -348,12 +415,51 @@ def _according_to(token: Token) -> Span | None:
 def _speech_clause(token: Token) -> Span | None:
     if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
         return None
-    return _reported_clause(token)
+    return _reported_clause(token) or _parenthetical_clause(token)
+
+
+def _parenthetical_clause(verb: Token) -> Span | None:
+    """ "The tax, she added, would fall on small firms": a speech verb set inside the clause it
+    reports (parsed as parataxis) reports that whole clause."""
+    if verb.dep_ != "parataxis" or verb.head.pos_ not in ("VERB", "AUX"):
+        return None
+    if any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children):
+        return None  # a clause of its own ("…; she said nothing")
+    inner = {t.i for t in verb.subtree}
+    words = [t for t in verb.head.subtree if t.i not in inner]
+    if not words:
+        return None
+    return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
+
+
+def _speech_topic(token: Token) -> Span | None:
+    lemma = verb_lemma(token.text)
+    return topic_content(token, lemma) if lemma is not None else None
+
+
+def _speech_object(token: Token) -> Span | None:
+    lemma = verb_lemma(token.text)
+    return spoken_object(token, lemma) if lemma is not None else None
 
 
 def _stance(token: Token) -> Span | None:
     cue = stance_cue(token)
     return stance_content(token, cue.content) if cue is not None else None
+
+
+def _stance_holder(
+    verb: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
+) -> Speaker:
+    """The subject of a stance verb, unless it is not who holds it ("seems to", "is expected
+    to"): then no speaker."""
+    cue = stance_cue(verb)
+    if cue is not None and not subject_holds(verb, cue):
+        return Speaker(verb.text, None, None, None, None)
+    return speaker_of(verb, mentions, quoted)
+
+
+def _noun_stance(token: Token) -> Span | None:
+    return noun_content(token) if is_noun_cue(token) else None
 
 
 # in order: the first rule that finds content for a token makes its quote
@@ -362,8 +468,25 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("reported_clause", 0.8, _speech_clause),
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
-    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance", speaker=_stance_holder),
+    # any other verb with a clause after it: what its subject thinks, sees or holds
+    ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
+    # a speech verb without a clause: what it is about ("asked about the plan")
+    ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
+    # … or what it says as its object ("predicted a landslide")
+    ReportRule("speech_object", 0.5, _speech_object, min_words=1, kind="stance"),
+    # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
+    ReportRule(
+        "noun_stance",
+        0.5,
+        _noun_stance,
+        min_words=1,
+        kind="stance",
+        pos="NOUN",
+        speaker=possessor_of,
+    ),
 )
+_CUE_POS = frozenset(rule.pos for rule in REPORT_RULES)
 
 
 def _indirect_quotes(
@@ -371,23 +494,24 @@ def _indirect_quotes(
 ) -> list[QuoteSpan]:
     """Reported speech and stance (``REPORT_RULES``): a speech verb with a clausal complement
     ("stressed that Huawei is open", "Prices will rise, the bank said"), a clause sourced
-    "according to X", or a verb of stance with its content ("endorsed the governor")."""
+    "according to X", a verb of stance with its content ("endorsed the governor") or a noun of
+    stance ("his attacks on the press")."""
     quotes = []
     for token in doc:
-        # every cue is a verb ("according" too): the cheap test first, on long texts
-        if token.pos_ != "VERB" or inside(token.idx, quoted):
+        # every cue is a verb ("according" too) or a noun: the cheap test first, on long texts
+        if token.pos_ not in _CUE_POS or inside(token.idx, quoted):
             continue
         for rule in REPORT_RULES:
-            span = rule.content(token)
+            span = rule.content(token) if token.pos_ == rule.pos else None
             if span is not None:
                 break
         else:
             continue
         if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
             continue
-        found = speaker_of(token, mentions, quoted)
-        if found.text is None:
-            continue
+        # without a subject the content is still reported (PolNeAR counts it), with no speaker
+        # and confidence 0 rather than a guess: "Expect prices to rise", "…, noting that …"
+        found = rule.speaker(token, mentions, quoted)
         attribution = _from_speaker(found, rule.confidence, rule.name)
         # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
         # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')

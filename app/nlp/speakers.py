@@ -98,6 +98,17 @@ def speaker_of(
     return phrase_speaker(cue, subject, mentions, quoted)
 
 
+def possessor_of(
+    noun: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
+) -> Speaker:
+    """The speaker of a noun cue: its possessor ("Trump's attacks on", "her claim that"), or
+    none: "questions about the plan" names no one who asks them."""
+    owner = next((c for c in noun.children if c.dep_ == "poss" and not inside(c.idx, quoted)), None)
+    if owner is None:
+        return Speaker(noun.text, None, None, None, None)
+    return phrase_speaker(noun.text, owner, mentions, quoted)
+
+
 def phrase_speaker(
     cue: str | None,
     subject: Token,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
-from app.engines import fold, year_month
+from app.engines import folded, year_month
 from app.models import Article, Entity, Mention
 from app.queries import Order, fetch_page, rows_of
 from app.search import entity_ids_by_name_prefix
@@ -45,10 +45,10 @@ def entities_query(
     if entity_type is not None:
         statement = statement.where(Entity.type == entity_type.upper())
     if name_prefix is not None:
-        # folded on both sides: SQLite's LIKE ignores ASCII case by itself
-        # (https://sqlite.org/lang_expr.html#like), PostgreSQL's does not
-        pattern = _escape_like(name_prefix) + "%"
-        statement = statement.where(fold(col(Entity.name)).like(fold(pattern), escape="\\"))
+        # the stored folded name against the folded prefix, escaped after folding (folding
+        # turns a full-width ％ into a wildcard)
+        pattern = _escape_like(folded(name_prefix) or "") + "%"
+        statement = statement.where(col(Entity.name_key).like(pattern, escape="\\"))
     if name_query is not None:
         matching = entity_ids_by_name_prefix(name_query)
         statement = statement.where(matching if matching is not None else false())

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.engines import fold
+from app.engines import folded
 from app.models import Article, Quote, QuoteHit
 from app.queries import Order, fetch_page, read, rows_of
 from app.query import Node
@@ -21,17 +21,17 @@ def quotes_query(
     min_confidence: float | None = None,
 ) -> Any:
     """Quotes with the title of their article. ``speaker`` matches the resolved or written
-    speaker name, ignoring case (and accents on PostgreSQL)."""
+    speaker name, ignoring case, accents and repeated spaces."""
     # a subquery rather than a join: counting the matches never touches the article table
     title = select(Article.title).where(Article.id == Quote.article_id).scalar_subquery()
     statement = rows_of(Quote).add_columns(title.label("article_title"))
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
     if speaker is not None:
-        # both sides folded the same way, matching the folded-speaker indexes
-        wanted = fold(speaker)
+        # the stored folded names, each with its index
+        wanted = folded(speaker)
         statement = statement.where(
-            (fold(Quote.speaker) == wanted) | (fold(Quote.speaker_text) == wanted)
+            (col(Quote.speaker_key) == wanted) | (col(Quote.speaker_text_key) == wanted)
         )
     if article_id is not None:
         statement = statement.where(Quote.article_id == article_id)

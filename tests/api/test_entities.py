@@ -32,6 +32,19 @@ class TestListEntities:
         make_entity(session, name="Percent")
         assert client.get("/api/v1/entities?name_prefix=%25").json()["total"] == 0
         assert client.get("/api/v1/entities?name_prefix=_").json()["total"] == 0
+        # full-width ％ and ＿ fold to % and _: escaped after folding, still literal
+        assert client.get("/api/v1/entities?name_prefix=％").json()["total"] == 0
+        assert client.get("/api/v1/entities?name_prefix=＿").json()["total"] == 0
+
+    def test_prefix_ignores_case_accents_and_spaces(
+        self, client: TestClient, session: Session
+    ) -> None:
+        zola = make_entity(session, name="Émile Zola")
+        brien = make_entity(session, name="Conor O’Brien")
+        make_entity(session, name="Emilia Clarke")
+        for prefix in ("émile z", "EMILE  Z", "Emile Zola"):
+            assert ids(client.get("/api/v1/entities", params={"name_prefix": prefix})) == [zola.id]
+        assert ids(client.get("/api/v1/entities?name_prefix=conor o'b")) == [brien.id]
 
     def test_bad_type_is_422(self, client: TestClient) -> None:
         assert client.get("/api/v1/entities?type=no%20spaces").status_code == 422

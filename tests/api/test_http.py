@@ -235,6 +235,19 @@ def test_a_buffered_line_is_written_within_the_interval() -> None:
         handler.close()
 
 
+def test_a_closed_stream_loses_the_batch_but_not_the_flush_thread() -> None:
+    stream = io.StringIO()
+    handler = BufferedLogHandler(stream, interval_s=3600)
+    logger = _log_through(handler)
+    logger.warning("before")
+    stream.close()
+    handler.flush()  # raised ValueError from the flush thread, every second, until exit
+    handler.setStream(replacement := io.StringIO())
+    logger.warning("after")
+    handler.close()
+    assert replacement.getvalue() == "after\n"
+
+
 def test_generated_request_ids_are_distinct() -> None:
     ids = {new_request_id() for _ in range(10_000)}
     assert len(ids) == 10_000 and {len(i) for i in ids} == {32}

@@ -25,6 +25,11 @@ from app.ingest.clean import clean_body, clean_title, title_from_lead, word_coun
         ("Visit the U.S.A. today.", "Visit the U.S.A. today."),
         ("Prices\u00a0rose.", "Prices rose."),
         ("Bell\x07 rang\x02.", "Bell rang."),
+        # two apostrophes for a double mark; three for a double and a single one
+        ("He said ''we won,'' and left.", 'He said "we won," and left.'),
+        ("''I heard 'no,''' she said.", "\"I heard 'no,'\" she said."),
+        ("'''No' was all,'' he said.", "\"'No' was all,\" he said."),
+        ("the '90s and rock''n''roll", "the '90s and rock''n''roll"),
     ],
 )
 def test_clean_body(raw: str, clean: str) -> None:

@@ -2,7 +2,7 @@
 (sentences written for these tests).
 
 A row is (text, content, speaker as written). To cover a new verb, add a row to the table of
-``STANCE_CUES`` and a case here.
+``STANCE_CUES`` and a case here; a new noun goes into ``NOUN_CUES``.
 """
 
 import pytest
@@ -16,6 +16,8 @@ Row = tuple[str, str, str]
 OBJECT: list[Row] = [
     ("Maria Lopez endorsed the governor on Monday.", "the governor", "Maria Lopez"),
     ("The union opposes the new pension plan.", "the new pension plan", "The union"),
+    ("The union backed the new mayor.", "the new mayor", "The union"),
+    ("Most farmers supported the harbour tax.", "the harbour tax", "Most farmers"),
     (
         "Senator Tom Reed has rejected the offer from the mayor.",
         "the offer from the mayor",
@@ -25,6 +27,13 @@ OBJECT: list[Row] = [
 INFINITIVE: list[Row] = [
     ("Ana Silva vowed to repeal the harbour tax.", "to repeal the harbour tax", "Ana Silva"),
     ("The council hopes to open the bridge in May.", "to open the bridge in May", "The council"),
+    ("Tom Reed wants to close the harbour at night.", "to close the harbour at night", "Tom Reed"),
+    ("Ana Silva decided to run for mayor.", "to run for mayor", "Ana Silva"),
+]
+# verbs of appearance, and a passive: the subject is not who holds the stance
+NO_HOLDER: list[tuple[str, str]] = [
+    ("The senator seemed to gain ground in Iowa.", "to gain ground in Iowa"),
+    ("The bill is expected to pass next week.", "to pass next week"),
 ]
 REST: list[Row] = [
     (
@@ -56,6 +65,34 @@ NAMING: list[Row] = [
 ]
 PREPOSITION: list[Row] = [
     ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
+    ("Maria Lopez talked about the harbour tax for an hour.", "the harbour tax", "Maria Lopez"),
+    ("Tom Reed argued for a ban on night flights.", "a ban on night flights", "Tom Reed"),
+    ("The union voted for the harbour plan.", "the harbour plan", "The union"),
+]
+# a noun of speech or stance: its content, and its possessor as speaker (none without one)
+NOUN: list[tuple[str, str, str | None]] = [
+    ("Ana Silva's attacks on the press grew sharper.", "the press", "Ana Silva"),
+    ("Her claim that the budget was balanced fell apart.", "the budget was balanced", "Her"),
+    ("The mayor faced questions about the bridge.", "the bridge", None),
+    ("The council stood by its decision to close the library.", "to close the library", "its"),
+]
+# any verb but a light one, with a clause after it
+CLAUSE: list[Row] = [
+    ("Maria Lopez realized that the vote was lost.", "the vote was lost", "Maria Lopez"),
+    (
+        "The governor suspects the count was rigged in two towns.",
+        "the count was rigged in two towns",
+        "The governor",
+    ),
+]
+# a speech verb without a clause: the object of its preposition
+TOPIC: list[Row] = [
+    ("Ana Silva warned of a long recession.", "a long recession", "Ana Silva"),
+    ("The minister responded to the charges on Monday.", "the charges", "The minister"),
+]
+# … or with its object, when that is not who is spoken to
+SPOKEN_OBJECT: list[Row] = [
+    ("Ana Silva predicted a landslide in the north.", "a landslide in the north", "Ana Silva"),
 ]
 ACCORDING_TO: list[Row] = [
     # in mid-sentence: the longer side of the sentence
@@ -90,6 +127,17 @@ def test_infinitive_content(quotes_of: Extract, text: str, content: str, written
     assert stance_of(quotes_of, text) == (content, written)
 
 
+@pytest.mark.parametrize(("text", "content"), NO_HOLDER)
+def test_stance_without_holder(quotes_of: Extract, text: str, content: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.text, quote.speaker_text, quote.confidence) == (
+        "stance",
+        content,
+        None,
+        0.0,
+    )
+
+
 @pytest.mark.parametrize(("text", "content", "written"), REST)
 def test_rest_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
     assert stance_of(quotes_of, text) == (content, written)
@@ -105,6 +153,31 @@ def test_preposition_content(quotes_of: Extract, text: str, content: str, writte
     assert stance_of(quotes_of, text) == (content, written)
 
 
+@pytest.mark.parametrize(("text", "content", "written"), NOUN)
+def test_noun_content(quotes_of: Extract, text: str, content: str, written: str | None) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "stance"]
+    assert (quote.rule, quote.text, quote.speaker_text) == ("noun_stance", content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), CLAUSE)
+def test_clause_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.kind, quote.text) == ("clause_complement", "stance", content)
+    assert quote.speaker_text == written
+
+
+@pytest.mark.parametrize(("text", "content", "written"), TOPIC)
+def test_topic_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.text, quote.speaker_text) == ("speech_topic", content, written)
+
+
+@pytest.mark.parametrize(("text", "content", "written"), SPOKEN_OBJECT)
+def test_spoken_object(quotes_of: Extract, text: str, content: str, written: str) -> None:
+    [quote] = quotes_of(text)
+    assert (quote.rule, quote.text, quote.speaker_text) == ("speech_object", content, written)
+
+
 @pytest.mark.parametrize(("text", "content", "written"), ACCORDING_TO)
 def test_according_to(quotes_of: Extract, text: str, content: str, written: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
@@ -114,14 +187,22 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
 @pytest.mark.parametrize(
     "text",
     [
-        # verbs of appearance and expectation: the subject is not a source
-        "The senator seemed to gain ground in Iowa.",
-        "The bill is expected to pass next week.",
         # a verb that is not in the table, nor a form of one ("planted" is not "plan")
         "Maria Lopez visited the harbour on Monday.",
         "Maria Lopez planted an oak by the harbour.",
         # no subject to attribute the stance to
         "Endorsed by the party, the plan went ahead.",
+        # a light verb's clause is an event, not content
+        "The storm made the council cancel the parade.",
+        "The mayor let the contract lapse last year.",
+        # a verb of writing or adding: its preposition names a medium or a target
+        "Tom Reed wrote on his blog.",
+        "The mayor added to the confusion.",
+        # an addressee, or another sense of the verb
+        "Tom Reed told reporters nothing new.",
+        "The band continued the tour in May.",
+        # a noun that is not in the table of nouns of stance
+        "The support for the plan is fading.",
     ],
 )
 def test_no_stance(quotes_of: Extract, text: str) -> None:
@@ -140,4 +221,12 @@ def test_table_is_consistent() -> None:
     lemmas = [cue.lemma for cue in STANCE_CUES]
     assert len(lemmas) == len(set(lemmas)), "a verb has two rows"
     assert {shape for cue in STANCE_CUES for shape in cue.content} == set(Content)
-    assert [r.name for r in REPORT_RULES] == ["according_to", "reported_clause", "stance"]
+    assert [r.name for r in REPORT_RULES] == [
+        "according_to",
+        "reported_clause",
+        "stance",
+        "clause_complement",
+        "speech_topic",
+        "speech_object",
+        "noun_stance",
+    ]

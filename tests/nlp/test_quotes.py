@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import pytest
+
 from app.nlp.quotes import QuoteSpan, quote_spans, verb_lemma
 
 Extract = Callable[[str], list[QuoteSpan]]
@@ -118,6 +120,56 @@ class TestIndirectQuotes:
         [quote] = only(quotes_of("A witness said that the car was red."), "indirect")
         assert quote.speaker_text == "A witness" and quote.speaker is None
 
+    @pytest.mark.parametrize(
+        ("text", "written"),
+        [
+            ("Next year, Tom Reed said, the harbour would stay open.", "Tom Reed"),
+            ("The new bridge, officials say, will open in May.", "officials"),
+            ("The tax, she added, would fall on small firms.", "she"),
+        ],
+    )
+    def test_a_speech_verb_set_inside_its_clause_reports_it(
+        self, quotes_of: Extract, text: str, written: str
+    ) -> None:
+        [quote] = only(quotes_of(text), "indirect")
+        assert quote.text == text.rstrip(".") and quote.speaker_text == written
+
+    @pytest.mark.parametrize(
+        ("text", "content"),
+        [
+            (
+                "Critics were quick to point out that the bridge cost twice the budget.",
+                "the bridge cost twice the budget",
+            ),
+            ("Proposing a new tax on sugar was a brave move.", "a new tax on sugar"),
+        ],
+    )
+    def test_content_without_a_subject_is_kept_with_no_speaker(
+        self, quotes_of: Extract, text: str, content: str
+    ) -> None:
+        [quote] = quotes_of(text)
+        assert quote.text == content
+        assert quote.speaker_text is None and quote.speaker is None and quote.confidence == 0
+
+    @pytest.mark.parametrize(
+        ("text", "reported"),
+        [
+            (
+                "Maria Lopez said that the board thought the merger would fail.",
+                "the board thought the merger would fail",
+            ),
+            (
+                "Tom Reed told reporters that his rivals believe the tax is unfair.",
+                "his rivals believe the tax is unfair",
+            ),
+        ],
+    )
+    def test_a_clause_inside_reported_speech_is_not_a_second_quote(
+        self, quotes_of: Extract, text: str, reported: str
+    ) -> None:
+        quotes = [q for q in quotes_of(text) if q.kind in ("indirect", "stance", "mixed")]
+        assert [q.text for q in quotes] == [reported]
+
 
 class TestQuoteMarks:
     def test_straight_marks_pair_by_context(self) -> None:
@@ -136,6 +188,10 @@ class TestQuoteMarks:
             "First paragraph of the statement.",
             "Second and last.",
         ]
+
+    def test_a_mark_between_spaces_closes_an_open_quote(self) -> None:
+        text = 'He said "we won the vote, " and left.'
+        assert [text[s:e] for s, e, _ in quote_spans(text)] == ["we won the vote,"]
 
     def test_apostrophes_and_inch_marks_are_not_quotes(self) -> None:
         assert quote_spans("It's a 12\" record, isn't it?") == []
@@ -320,6 +376,43 @@ class TestSentenceFinalFragments:
         assert [q.text for q in quotes_of(text) if q.kind in ("direct", "partial")] == [
             "a tired joke,"
         ]
+
+    @pytest.mark.parametrize(
+        ("text", "phrase"),
+        [
+            (
+                'Ana Silva said shoppers prefer goods labelled "Made in Britain," even at a cost.',
+                "Made in Britain,",
+            ),
+            ('Tom Reed said the film "Green Fields" had changed his mind.', "Green Fields"),
+        ],
+    )
+    def test_short_phrase_after_a_word_is_part_of_the_clause(
+        self, quotes_of: Extract, text: str, phrase: str
+    ) -> None:
+        quotes = quotes_of(text)
+        assert only(quotes, "direct") == []
+        [mixed] = only(quotes, "mixed")
+        assert phrase in mixed.text and mixed.speaker_text in ("Ana Silva", "Tom Reed")
+
+    @pytest.mark.parametrize(
+        ("text", "kept"),
+        [
+            ('Critics often cite the novel "Harbour of Lost Ships" in class.', []),
+            ('The show "Morning Briefing" returns in May.', []),
+            ('The crowd chanted "Save the Pier!" all night.', ["Save the Pier!"]),
+        ],
+    )
+    def test_a_title_in_title_case_is_no_quote(
+        self, quotes_of: Extract, text: str, kept: list[str]
+    ) -> None:
+        assert [q.text for q in quotes_of(text) if q.kind in ("direct", "partial")] == kept
+
+    def test_quote_that_is_most_of_its_clause_is_listed_once(self, quotes_of: Extract) -> None:
+        text = 'Ana Silva said Reed "has a long record of bringing rivals together."'
+        quotes = quotes_of(text)
+        assert [q.kind for q in quotes] == ["direct"]
+        assert quotes[0].speaker_text == "Ana Silva"
 
     def test_sentence_quoted_after_said_stays_direct(self, quotes_of: Extract) -> None:
         [quote] = only(quotes_of('Tom Reed said, "we will win the vote."'), "direct")
