@@ -288,20 +288,29 @@ def _facets(
     entities = "entity" in names
     columns = "a.source, substr(a.published, 1, 7), 1" + (", a.entity_ids" if entities else "")
     rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
-    return facet_counts(session, rows, names, size)
+    return facet_counts(session, rows, names, size, all_ones=True)
 
 
 def facet_counts(
-    session: Session, rows: Sequence[Any], names: tuple[str, ...], size: int
+    session: Session,
+    rows: Sequence[Any],
+    names: tuple[str, ...],
+    size: int,
+    *,
+    all_ones: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """The facets from rows of (source, 'YYYY-MM', number of matches, their packed entity ids
     joined), on any engine: one row per match on SQLite, per source and month on PostgreSQL."""
     entities = "entity" in names
     months: Counter[str | None] = Counter()
     by_source: Counter[str | None] = Counter()
-    for row in rows:
-        months[row[1]] += row[2]
-        by_source[row[0]] += row[2]
+    if all_ones:  # one row per match: counted in C, half the time of a loop over 63,509 rows
+        months.update(row[1] for row in rows)
+        by_source.update(row[0] for row in rows)
+    else:
+        for row in rows:
+            months[row[1]] += row[2]
+            by_source[row[0]] += row[2]
     years: Counter[str | None] = Counter()
     for month, count in months.items():
         years[month and month[:4]] += count
