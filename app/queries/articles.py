@@ -1,10 +1,11 @@
 """Article reads: filtered lists, one article with its entities and quotes."""
 
+import json
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import String, bindparam, type_coerce
 from sqlmodel import Session, col, select
 
 from app.models import Article, ArticleEntity, Entity, Mention, Quote
@@ -74,16 +75,23 @@ def list_articles(
 # Built once with bound parameters: constructing a SELECT cost more than running it on the
 # article page's three queries.
 _ARTICLE = rows_of(Article).where(Article.id == bindparam("article_id"))
+_ENTITY_FIELDS = tuple(name for name in ArticleEntity.model_fields if name != "mentions")
+# one row per mention: the entity's fields (aliases as stored, decoded once per entity below),
+# then the mention's
+_ENTITY_COLUMNS: list[Any] = [
+    type_coerce(Entity.aliases, String) if name == "aliases" else getattr(Entity, name)
+    for name in _ENTITY_FIELDS
+]
 _ENTITIES_OF = (
-    rows_of(Entity)
-    .add_columns(
-        Mention.article_id, col(Mention.text).label("mention_text"), Mention.start, Mention.end
+    rows_of(Mention)
+    .with_only_columns(
+        *_ENTITY_COLUMNS, Mention.article_id, Mention.text, Mention.start, Mention.end
     )
     .join(Mention, col(Mention.entity_id) == Entity.id)
     .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
-_ENTITY_FIELDS = tuple(name for name in ArticleEntity.model_fields if name != "mentions")
+_ALIASES = _ENTITY_FIELDS.index("aliases")
 _QUOTE_ORDER = Order((col(Quote.start), col(Quote.id)))
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
 _ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
@@ -104,15 +112,18 @@ def entities_by_article(
 ) -> dict[int, list[dict[str, Any]]]:
     """``article_entities`` for several articles in one query, as plain data in the shape of
     ``ArticleEntity`` (which validates it in one call, faster than building a model each)."""
-    rows = read(session, _ENTITIES_OF, {"article_ids": article_ids}).all()
+    fields = len(_ENTITY_FIELDS)
     grouped: dict[int, dict[int, dict[str, Any]]] = {}
-    for row in rows:
-        found = grouped.setdefault(row.article_id, {})
-        entity = found.get(row.id)
+    for row in read(session, _ENTITIES_OF, {"article_ids": article_ids}):
+        article_id, text, start, end = row[fields:]
+        found = grouped.setdefault(article_id, {})
+        entity = found.get(row[0])
         if entity is None:
-            entity = found[row.id] = {name: getattr(row, name) for name in _ENTITY_FIELDS}
+            entity = found[row[0]] = dict(zip(_ENTITY_FIELDS, row[:fields], strict=True))
+            aliases = entity["aliases"]  # PostgreSQL's driver decodes JSON itself
+            entity["aliases"] = json.loads(aliases) if isinstance(aliases, str) else aliases
             entity["mentions"] = []
-        entity["mentions"].append({"text": row.mention_text, "start": row.start, "end": row.end})
+        entity["mentions"].append({"text": text, "start": start, "end": end})
     return {
         article_id: sorted(
             found.values(), key=lambda e: (-len(e["mentions"]), e["mentions"][0]["start"])
