@@ -91,7 +91,6 @@ _ENTITIES_OF = (
     .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
-_ALIASES = _ENTITY_FIELDS.index("aliases")
 _QUOTE_ORDER = Order((col(Quote.start), col(Quote.id)))
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
 _ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
