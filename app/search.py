@@ -65,6 +65,10 @@ class Engine(Protocol):
         self, session: Session, *, expression: Node, quote_ids: list[int], highlight: Highlight
     ) -> dict[int, str]: ...
 
+    def entity_articles(
+        self, session: Session, *, entity_id: int
+    ) -> list[tuple[str | None, int, bytes]]: ...
+
 
 def engine_of(session: Session) -> Engine:
     """The engine module for the database the session is bound to."""
@@ -126,6 +130,13 @@ def quote_snippets(
     return engine_of(session).quote_snippets(
         session, expression=expression, quote_ids=quote_ids, highlight=highlight
     )
+
+
+def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
+    """For each article mentioning an entity: its month ('YYYY-MM', None if undated), the
+    entity's mentions in it, and the packed ids (``app.models.pack_ids``) of the entities it
+    mentions."""
+    return engine_of(session).entity_articles(session, entity_id=entity_id)
 
 
 def entity_ids_by_name_prefix(query: str) -> Any | None:

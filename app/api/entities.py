@@ -92,8 +92,7 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
-            "related": queries.cooccurring(session, entity_id=entity_id),
-            "timeline": queries.timeline(session, entity_id=entity_id),
+            **queries.profile(session, entity),
         }
     )
 

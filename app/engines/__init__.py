@@ -9,13 +9,12 @@ backends are the model: one query model, one compiler per database).
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam
+from sqlalchemy import Boolean, bindparam
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.engines.tsquery import render_tsquery, tsquery_lexeme
@@ -89,23 +88,6 @@ def folded(text: str | None) -> str | None:
     decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
-
-
-class year_month(FunctionElement[str]):
-    """'YYYY-MM' of a date column: SQLite stores dates as ISO text, PostgreSQL as dates."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(year_month)
-def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(year_month, POSTGRESQL)
-def _year_month_postgres(element: year_month, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
 class TextMatch(ColumnElement[bool]):

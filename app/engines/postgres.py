@@ -306,3 +306,19 @@ def quote_snippets(
         fragment += "" if text_seen.endswith(plain) else "…"
         snippets[row.id] = highlighted(fragment, highlight)
     return snippets
+
+
+def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
+    """For each article mentioning an entity: its month ('YYYY-MM'), the entity's mentions in
+    it, and the packed ids of the entities it mentions."""
+    rows = _rows(
+        session,
+        f"""
+        SELECT {_MONTH}, m.mentions::int, a.entity_ids
+        FROM (SELECT article_id, count(*) AS mentions FROM mention
+              WHERE entity_id = :entity_id GROUP BY article_id) AS m
+        JOIN article AS a ON a.id = m.article_id
+        """,
+        {"entity_id": entity_id},
+    )
+    return [(month, mentions, bytes(packed or b"")) for month, mentions, packed in rows]

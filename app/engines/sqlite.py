@@ -357,6 +357,23 @@ def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> li
     ]
 
 
+def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
+    """For each article mentioning an entity: its month ('YYYY-MM'), the entity's mentions in
+    it, and the packed ids of the entities it mentions. Read from the covering index: in the
+    table, ``entity_ids`` sits after the body, on its overflow pages."""
+    rows = _run(
+        session,
+        """
+        SELECT substr(a.published, 1, 7), m.mentions, a.entity_ids
+        FROM (SELECT article_id, count(*) AS mentions FROM mention
+              WHERE entity_id = :entity_id GROUP BY article_id) AS m
+        CROSS JOIN article AS a INDEXED BY ix_article_facets ON a.id = m.article_id
+        """,
+        {"entity_id": entity_id},
+    )
+    return [(month, mentions, packed or b"") for month, mentions, packed in rows]
+
+
 _type_cache: dict[str, tuple[int, np.ndarray[Any, Any], list[str]]] = {}
 
 

@@ -1,16 +1,18 @@
 """Entity reads: lists by type and name prefix, one entity, its articles and its quotes."""
 
 import math
+from collections import Counter
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
-from app.engines import folded, year_month
-from app.models import Article, Entity, Mention
+from app.engines import folded
+from app.models import Article, Entity
 from app.queries import Order, fetch_page, rows_of
-from app.search import entity_ids_by_name_prefix
+from app.search import entity_articles, entity_ids_by_name_prefix
 
 
 class EntitySort(StrEnum):
@@ -75,45 +77,54 @@ def get_entity(session: Session, *, entity_id: int) -> Entity | None:
     return session.get(Entity, entity_id)
 
 
-def cooccurring(session: Session, *, entity_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    """Entities mentioned in the same articles, by shared articles, with their pointwise mutual
-    information over articles: log(N·both / (articles_a · articles_b))."""
-    entity = session.get(Entity, entity_id)
-    if entity is None or not entity.article_count:
+def profile(session: Session, entity: Entity, *, related: int = 20) -> dict[str, Any]:
+    """An entity's ``related`` entities and its monthly ``timeline``, from one pass over the
+    articles that mention it.
+
+    Related: the entities mentioned in most of the same articles, with their pointwise mutual
+    information over articles, log(N·both / (articles_a · articles_b)); counted with numpy over
+    the articles' packed entity ids, as the entity facet is, rather than by joining every
+    mention of those articles. Timeline: mentions and articles per month of publication
+    (undated articles are left out)."""
+    assert entity.id is not None  # a stored entity
+    rows = entity_articles(session, entity_id=entity.id)
+    mentions: Counter[str] = Counter()
+    articles: Counter[str] = Counter()
+    for month, count, _ in rows:
+        if month is not None:
+            mentions[month] += count
+            articles[month] += 1
+    return {
+        "related": _related(session, entity, [packed for *_, packed in rows], related),
+        "timeline": [
+            {"month": month, "mentions": mentions[month], "articles": articles[month]}
+            for month in sorted(mentions)
+        ],
+    }
+
+
+def _related(
+    session: Session, entity: Entity, packed: list[bytes], limit: int
+) -> list[dict[str, Any]]:
+    shared = np.bincount(np.frombuffer(b"".join(packed), dtype="<i8"))
+    if entity.id is not None and entity.id < shared.size:
+        shared[entity.id] = 0
+    others = np.flatnonzero(shared)
+    top = [int(i) for i in others[np.lexsort((others, -shared[others]))][:limit]]
+    if not top:
         return []
+    found = {e.id: e for e in session.exec(select(Entity).where(col(Entity.id).in_(top)))}
     total = session.exec(select(func.count()).select_from(Article)).one()
-    mine = select(Mention.article_id).where(Mention.entity_id == entity_id).distinct()
-    shared = func.count(func.distinct(Mention.article_id))
-    rows = session.exec(
-        select(Entity, shared.label("shared"))
-        .join(Mention, col(Mention.entity_id) == Entity.id)
-        .where(col(Mention.article_id).in_(mine), Entity.id != entity_id)
-        .group_by(col(Entity.id))
-        .order_by(shared.desc(), col(Entity.id))
-        .limit(limit)
-    ).all()
     return [
         {
             "id": other.id,
             "name": other.name,
             "type": other.type,
-            "articles": count,
-            "pmi": round(math.log(total * count / (entity.article_count * other.article_count)), 4),
+            "articles": int(shared[i]),
+            "pmi": round(
+                math.log(total * int(shared[i]) / (entity.article_count * other.article_count)), 4
+            ),
         }
-        for other, count in rows
-    ]
-
-
-def timeline(session: Session, *, entity_id: int) -> list[dict[str, Any]]:
-    """Mentions and articles per month of publication (undated articles are left out)."""
-    month = year_month(col(Article.published))
-    rows = session.exec(
-        select(month.label("month"), func.count(), func.count(func.distinct(Article.id)))
-        .join(Mention, col(Mention.article_id) == Article.id)
-        .where(Mention.entity_id == entity_id, col(Article.published).is_not(None))
-        .group_by(month)
-        .order_by(month)
-    ).all()
-    return [
-        {"month": m, "mentions": mentions, "articles": articles} for m, mentions, articles in rows
+        for i in top
+        if (other := found.get(i)) is not None
     ]

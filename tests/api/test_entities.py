@@ -76,7 +76,7 @@ class TestEntityDepth:
         a = make_article(session, published=date(2020, 1, 5))
         b = make_article(session, published=date(2020, 1, 20))
         c = make_article(session, published=date(2020, 3, 1))
-        make_article(session)  # four articles in all
+        make_article(session)  # five articles in all, with the undated one below
         ada = make_entity(session, name="Ada Obi")
         acme = make_entity(session, name="Acme", type="ORG")
         lagos = make_entity(session, name="Lagos", type="GPE")
@@ -86,13 +86,25 @@ class TestEntityDepth:
         make_mention(session, a, acme)
         make_mention(session, b, acme)
         make_mention(session, c, lagos)
+        undated = make_article(session, published=None)  # related, but not on the timeline
+        make_mention(session, undated, ada)
+        make_mention(session, undated, acme)
         detail = client.get(f"/api/v1/entities/{ada.id}").json()
         assert [(r["name"], r["articles"]) for r in detail["related"]] == [
-            ("Acme", 2),
+            ("Acme", 3),
             ("Lagos", 1),
         ]
         acme_pmi = detail["related"][0]["pmi"]
-        assert acme_pmi == round(math.log(4 * 2 / (3 * 2)), 4)
+        assert acme_pmi == round(math.log(5 * 3 / (4 * 3)), 4)
+        assert client.get(f"/api/v1/entities/{lagos.id}").json()["related"] == [
+            {
+                "id": ada.id,
+                "name": "Ada Obi",
+                "type": ada.type,
+                "articles": 1,
+                "pmi": round(math.log(5 * 1 / (1 * 4)), 4),
+            }
+        ]
         assert detail["timeline"] == [
             {"month": "2020-01", "mentions": 3, "articles": 2},
             {"month": "2020-03", "mentions": 1, "articles": 1},

@@ -348,6 +348,7 @@ def test_hot_queries_use_their_indexes(
             "/api/v1/articles/3",
             "/api/v1/entities?q=speaker%201",
             "/api/v1/quotes?q=build",
+            f"/api/v1/entities/{people[0].id}",
         ],
         monkeypatch,
     )
@@ -377,3 +378,8 @@ def test_hot_queries_use_their_indexes(
     ):
         assert any(f"SEARCH {table} USING INTEGER PRIMARY KEY" in step for step in plans[path])
         assert not any(step.split()[:2] == ["SCAN", table] for step in plans[path]), plans[path]
+    # an entity's page reads its articles' months and entity ids from the covering index,
+    # neither the rows that hold whole bodies nor every mention of those articles
+    entity_page = plans[f"/api/v1/entities/{people[0].id}"]
+    assert any("COVERING INDEX ix_article_facets" in step for step in entity_page), entity_page
+    assert not any("SCAN mention" in step for step in entity_page), entity_page
