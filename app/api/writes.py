@@ -93,27 +93,16 @@ def _invalid(loc: list[str | int], msg: str, kind: str) -> RequestValidationErro
 def _prepared(record: Any, line: int) -> "PreparedArticle | RecordError":
     """A record validated and cleaned as ingestion does; the error names its field."""
     from app.ingest.pipeline import prepare
-    from app.ingest.sources import RawArticle, SourceError
+    from app.ingest.sources import SourceError, raw_article
 
     try:
         valid = validate_record(record)
     except RecordError as exc:
         return exc
-    raw = RawArticle(
-        path="api",
-        line=line,
-        # without an id or URL, the text itself names the article: the same text again is 200
-        source_id=valid.id
-        or valid.url
-        or "sha256:" + hashlib.sha256(valid.body.encode()).hexdigest()[:32],
-        title=valid.title,
-        body=valid.body,
-        published=valid.published,
-        source=valid.source,
-        url=valid.url,
-        author=valid.author,
-    )
-    item = prepare(raw)
+    # without an id or URL, the text itself names the article: the same text again is 200
+    text_id = "sha256:" + hashlib.sha256(valid.body.encode()).hexdigest()[:32]
+    raw = raw_article(valid, "api", line, text_id)
+    item = raw if isinstance(raw, SourceError) else prepare(raw)
     if isinstance(item, SourceError):
         return RecordError("body", item.reason, "value_error")
     return item

@@ -17,7 +17,13 @@ from typing import Any
 import frontmatter
 import httpx
 
-from app.ingest.records import FIELD_ALIASES, RecordError, parse_date, validate_record
+from app.ingest.records import (
+    FIELD_ALIASES,
+    ArticleRecord,
+    RecordError,
+    parse_date,
+    validate_record,
+)
 from app.ingest.textio import BinaryContent, iter_lines, open_text, read_limited
 from app.ingest.web import (
     FetchError,
@@ -161,6 +167,11 @@ def _from_mapping(path: str, line: int, record: Any, default_id: str) -> Record:
         valid = validate_record(record)
     except RecordError as exc:
         return SourceError(path, line, str(exc))
+    return raw_article(valid, path, line, default_id)
+
+
+def raw_article(valid: ArticleRecord, path: str, line: int, default_id: str) -> Record:
+    """The article of a validated record, from any input (a file's line, an API request)."""
     if looks_like_html(valid.body):
         # a whole page in a record's body (a scraper's export): its article, not its markup;
         # the record's own fields win over what the page says about itself

@@ -151,6 +151,30 @@ class TestOneArticle:
         assert error["loc"] == loc and message in error["msg"]
         assert count(db_url) == 0
 
+    def test_a_whole_page_in_the_body_is_read_as_files_are(self, writer: TestClient) -> None:
+        from tests.ingest.conftest import page
+
+        html = page(
+            "Harbour reopens",
+            ['Ana Ruiz said: "The harbour is open again." Ships returned on Monday.'],
+            author="Lee Park",
+            published="2024-03-04",
+        )
+        created = writer.post("/api/v1/articles", json={"id": "p1", "body": html}, headers=AUTH)
+        assert created.status_code == 201, created.text
+        article = created.json()
+        assert (article["title"], article["author"], article["published"]) == (
+            "Harbour reopens",
+            "Lee Park",
+            "2024-03-04",
+        )
+        assert "cookies" not in article["body"] and "<p>" not in article["body"]
+        assert [q["speaker"] for q in article["quotes"]] == ["Ana Ruiz"]
+        empty = page("Nothing here", [])
+        refused = writer.post("/api/v1/articles", json={"id": "p2", "body": empty}, headers=AUTH)
+        [error] = assert_problem(refused, 422, "validation-error")["errors"]
+        assert error["loc"] == ["body", "body"] and "no article text" in error["msg"]
+
     def test_invalid_json(self, writer: TestClient) -> None:
         response = writer.post(
             "/api/v1/articles",
