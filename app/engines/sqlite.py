@@ -162,7 +162,7 @@ def rank_articles(
         total: int = counted.fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
         if sort == "relevance":
-            hits = _ranked_page(session, where, page, highlight)
+            hits = list(_ranked_hits(session, where, page, highlight))
         else:
             if sort == "-published" and total > DATE_WALK_MIN_HITS:
                 ids_sql = _date_walk_sql(where, filters)
@@ -176,13 +176,14 @@ def rank_articles(
     return hits, total, counts
 
 
-def _ranked_page(
+def _ranked_hits(
     session: Session, where: str, page: dict[str, Any], highlight: Highlight
-) -> list[dict[str, Any]]:
-    """The page in bm25 order, marked, in one statement: FTS5 sorts by rank inside the index
-    and stops at the page, and SQLite computes ``highlight()`` and reads the full row only for
-    the rows it returns (filters read the narrow index ``a``, the page's columns the row
-    ``r``). Looking the page up again by id would open the index once per id."""
+) -> Iterator[dict[str, Any]]:
+    """The page (``limit`` -1: every match) in bm25 order, marked as it is read, in one
+    statement: FTS5 sorts by rank inside the index and stops at the page, and SQLite computes
+    ``highlight()`` and reads the full row only for the rows it returns (filters read the
+    narrow index ``a``, the page's columns the row ``r``). Looking the page up again by id
+    would open the index once per id."""
     rows = _run(
         session,
         f"""
@@ -194,7 +195,7 @@ def _ranked_page(
         """,
         {**page, **_MARKS},
     )
-    return [hit(row, highlight) for row in _dicts(rows)]
+    return (hit(row, highlight) for row in _dicts(rows))
 
 
 def _date_walk_sql(where: str, filters: ArticleFilters) -> str:
@@ -251,23 +252,25 @@ def _page_hits(
 def iter_hits(
     session: Session, *, expression: Node, filters: ArticleFilters, sort: str, highlight: Highlight
 ) -> Iterator[dict[str, Any]]:
-    """Every matching article in order, fetched in chunks: the search export."""
-    where, params = _where(render_fts5(expression), filters)
-    result = session.connection().execute(
-        text(
-            f"""
-            SELECT {_HIT_COLUMNS},
-                   highlight(article_fts, 0, :open, :close) AS marked_title,
-                   highlight(article_fts, 1, :open, :close) AS marked_body,
-                   {_score(sort)}
-            {_FROM_ROWS} WHERE {where} ORDER BY {_ORDER_BY[sort]}, a.id
-            """
-        ),
-        {**params, **_MARKS},
-        execution_options={"yield_per": 200},
-    )
-    for row in result.mappings():
-        yield hit(row, highlight)
+    """Every matching article in the order of the pages: the search export. Rows are marked
+    as they are sent, never all before the first (a sort over marked rows would mark every
+    match before sorting): in bm25 order FTS5 sorts inside the index, and in date order the
+    ids are sorted first and marked in chunks."""
+    fts5 = render_fts5(expression)
+    where, params = _where(fts5, filters)
+    if sort == "relevance":
+        yield from _ranked_hits(session, where, {**params, "limit": -1, "offset": 0}, highlight)
+        return
+    ordered = _run(session, f"SELECT a.id {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}", params)
+    ids = [article_id for (article_id,) in ordered]
+    start, size = 0, EXPORT_FIRST_CHUNK
+    while start < len(ids):
+        yield from _page_hits(session, fts5, dict.fromkeys(ids[start : start + size]), highlight)
+        start, size = start + size, EXPORT_CHUNK
+
+
+EXPORT_CHUNK = 200
+EXPORT_FIRST_CHUNK = 20  # a page long: the first line comes as soon as a page would
 
 
 # CROSS JOIN keeps the index as the outer loop (https://sqlite.org/optoverview.html#crossjoin):

@@ -5,6 +5,7 @@ import io
 import json
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -76,3 +77,34 @@ def test_csv_cells_cannot_run_as_formulas(client: TestClient, session: Session) 
     assert rows[0]["word_count"].isdigit()  # numbers stay numbers
     ndjson = lines_of(client.get("/api/v1/articles", params={"format": "ndjson", "sort": "id"}))
     assert ndjson[0]["title"] == titles[0]  # only CSV needs the guard
+
+
+def test_search_export_is_every_page_in_order(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from app.engines import sqlite
+
+    # date order marks its ids in chunks
+    monkeypatch.setattr(sqlite, "EXPORT_FIRST_CHUNK", 2)
+    monkeypatch.setattr(sqlite, "EXPORT_CHUNK", 3)
+    for n in range(11):  # equal texts tie in bm25; equal dates tie in date order
+        make_article(
+            session,
+            title=f"Harbour {n % 3}",
+            body="The harbour wall held. " * (1 + n % 4),
+            published=date(2020, 1, 1 + n % 5) if n % 6 else None,
+        )
+    for sort in ("relevance", "published", "-published"):
+        params = {"q": "harbour", "sort": sort}
+        pages = [
+            hit
+            for offset in range(0, 11, 4)
+            for hit in client.get(
+                "/api/v1/search", params={**params, "limit": 4, "offset": offset}
+            ).json()["items"]
+        ]
+        exported = lines_of(client.get("/api/v1/search", params={**params, "format": "ndjson"}))
+        assert len(pages) == 11
+        assert exported == pages, sort

@@ -20,12 +20,14 @@ KEY = "a-key-long-enough-to-be-accepted-0123456789"
 
 
 class Statements:
-    """Counts the SQL statements the app's read engine runs."""
+    """Counts the SQL statements the app's read engine runs, and the connections it hands out
+    (SQLite's search runs its statements on the connection, past SQLAlchemy's events)."""
 
     def __init__(self, client: TestClient) -> None:
         self.count = 0
         engine = client.app.state.engine  # type: ignore[attr-defined]
         event.listen(engine, "before_cursor_execute", self._seen)
+        event.listen(engine, "checkout", self._seen)
 
     def _seen(self, *_: object) -> None:
         self.count += 1
