@@ -5,6 +5,8 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 import pytest
@@ -101,6 +103,26 @@ def test_scale_copies_articles_quotes_and_mentions(
     assert one("SELECT count(*) FROM entity") == 1
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_given_database_is_copied_again_only_when_it_changed(
+    session: Session, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bench.__main__ as harness
+
+    make_article(session)
+    monkeypatch.setattr(harness, "SCRATCH", tmp_path)
+    source = Path(db_url.removeprefix("sqlite:///"))
+    args = parse_args(["--db", str(source)])
+    results: Any = SimpleNamespace(notes=[])  # what real_database writes to
+    copied = harness.real_database(args, results)
+    first = copied.stat().st_mtime_ns
+    time.sleep(0.01)
+    assert harness.real_database(args, results).stat().st_mtime_ns == first  # reused
+    make_article(session)  # the source changes: copied again
+    assert harness.real_database(args, results).stat().st_mtime_ns > first
+    assert sqlite3.connect(copied).execute("SELECT count(*) FROM article").fetchone()[0] == 2
 
 
 def test_the_100k_table_sets_each_case_beside_its_floor_and_the_fixed_cost() -> None:
