@@ -327,6 +327,26 @@ def parse(query: str, *, fields: tuple[str, ...] = FIELDS) -> Node:
 # --- rendering for SQLite FTS5 ---------------------------------------------------------------
 
 
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly inside ``node``."""
+    match node:
+        case Near(terms, _):
+            return terms
+        case And(parts) | Or(parts):
+            return parts
+        case Not(keep, drop):
+            return (keep, drop)
+        case Scope(_, inner) | Group(inner):
+            return (inner,)
+    return ()
+
+
+def has_prefix(node: Node) -> bool:
+    """Does the query hold a prefix (``tarif*``)? Its matches cost a read of every term the
+    prefix covers."""
+    return (isinstance(node, Term) and node.prefix) or any(map(has_prefix, children(node)))
+
+
 def render_fts5(node: Node) -> str:
     """An FTS5 MATCH expression (https://sqlite.org/fts5.html#full_text_query_syntax)."""
     match node:

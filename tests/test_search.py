@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.query import QuerySyntaxError, to_fts5
+from app.query import QuerySyntaxError, has_prefix, parse, to_fts5
 from tests.factories import make_article
 
 TRANSLATIONS = [
@@ -39,6 +39,24 @@ TRANSLATIONS = [
     ("col:umn", '"col:umn"'),
     ("a\x00b", '("a" AND "b")'),
 ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("tarif*", True),
+        ("trade tarif*", True),
+        ("title:(trade OR steel*)", True),
+        ('"steel tarif*"', False),  # a star inside a phrase is no prefix
+        ("NEAR(trade tarif*, 5)", True),
+        ("trade -tarif*", True),
+        ("trade tariff", False),
+        ('"trade tariff"~3', False),
+        ("title:(a OR b) -c", False),
+    ],
+)
+def test_has_prefix(query: str, expected: bool) -> None:
+    assert has_prefix(parse(query)) is expected
 
 
 @pytest.mark.parametrize(("query", "expected"), TRANSLATIONS)

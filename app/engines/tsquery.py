@@ -1,7 +1,7 @@
 """The query language's syntax tree rendered as a PostgreSQL tsquery (``app.query`` parses it
 and renders FTS5): the PostgreSQL compiler of the one query model."""
 
-from app.query import And, Group, Near, Node, Not, Or, Scope, Term
+from app.query import And, Group, Near, Node, Not, Or, Scope, Term, children
 
 # tsquery weight labels of the fields (the migration gives titles A, bodies B)
 _WEIGHTS = {"title": "A", "body": "B"}
@@ -67,27 +67,14 @@ def _loose(node: Node) -> str:
     raise TypeError(node)
 
 
-def _children(node: Node) -> tuple[Node, ...]:
-    match node:
-        case Near(terms, _):
-            return terms
-        case And(parts) | Or(parts):
-            return parts
-        case Not(keep, drop):
-            return (keep, drop)
-        case Scope(_, inner) | Group(inner):
-            return (inner,)
-    return ()
-
-
 def _needs_recheck(node: Node) -> bool:
     if isinstance(node, Near | Scope) or (isinstance(node, Term) and " " in node.text.strip()):
         return True
-    return any(_needs_recheck(child) for child in _children(node))
+    return any(_needs_recheck(child) for child in children(node))
 
 
 def _has_not(node: Node) -> bool:
-    return isinstance(node, Not) or any(_has_not(child) for child in _children(node))
+    return isinstance(node, Not) or any(_has_not(child) for child in children(node))
 
 
 def _render_near(terms: list[str], distance: int) -> str:

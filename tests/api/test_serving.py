@@ -350,6 +350,7 @@ def test_hot_queries_use_their_indexes(
             "/api/v1/quotes?q=build",
             f"/api/v1/entities/{people[0].id}",
             "/api/v1/search?q=harbour&format=ndjson",
+            "/api/v1/search?q=harb*&sort=-published",
         ],
         monkeypatch,
     )
@@ -382,6 +383,11 @@ def test_hot_queries_use_their_indexes(
     # the export streams in FTS5's order: no sort of marked rows before the first line
     exported = plans["/api/v1/search?q=harbour&format=ndjson"]
     assert not any("TEMP B-TREE" in step for step in exported), exported
+    # a prefix's page in date order is not looked up id by id (":=": FTS5's rowid lookup),
+    # which would expand the prefix again for each id
+    by_date = plans["/api/v1/search?q=harb*&sort=-published"]
+    assert any("VIRTUAL TABLE INDEX 0:M" in step for step in by_date), by_date
+    assert not any(":=" in step for step in by_date), by_date
     # an entity's page reads its articles' months and entity ids from the covering index,
     # neither the rows that hold whole bodies nor every mention of those articles
     entity_page = plans[f"/api/v1/entities/{people[0].id}"]
