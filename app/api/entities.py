@@ -92,7 +92,7 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
-            **queries.profile(session, entity),
+            **queries.profile(session, entity=entity),
         }
     )
 

@@ -153,6 +153,10 @@ async def create_article(request: Request, response: Response, _: WriteKey) -> A
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
         return await run_in_threadpool(_start_batch, request, response, data)
+    return await run_in_threadpool(_create_one, request, response, data)
+
+
+def _create_one(request: Request, response: Response, data: bytes) -> ArticleDetail:
     try:
         record = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -160,7 +164,7 @@ async def create_article(request: Request, response: Response, _: WriteKey) -> A
     item = _prepared(record, 1)
     if isinstance(item, RecordError):
         raise _invalid([item.field] if item.field else [], item.message, item.kind)
-    return await run_in_threadpool(_store, request, response, item)
+    return _store(request, response, item)
 
 
 def _store(request: Request, response: Response, item: "PreparedArticle") -> ArticleDetail:

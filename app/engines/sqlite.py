@@ -255,6 +255,9 @@ def _page_hits(
     return [by_id[article_id] for article_id in ids if article_id in by_id]
 
 
+EXPORT_FIRST_ROWS = 20  # a page
+
+
 def iter_hits(
     session: Session, *, expression: Node, filters: ArticleFilters, sort: str, highlight: Highlight
 ) -> Iterator[dict[str, Any]]:
@@ -286,9 +289,6 @@ def iter_hits(
         {**params, **_MARKS, "offset": len(first)},
     )
     yield from (hit(row, highlight) for row in _dicts(rest))
-
-
-EXPORT_FIRST_ROWS = 20  # a page
 
 
 # CROSS JOIN keeps the index as the outer loop (https://sqlite.org/optoverview.html#crossjoin):

@@ -171,7 +171,10 @@ def _from_mapping(path: str, line: int, record: Any, default_id: str) -> Record:
 
 
 def raw_article(valid: ArticleRecord, path: str, line: int, default_id: str) -> Record:
-    """The article of a validated record, from any input (a file's line, an API request)."""
+    """The article of a validated record, from any input (a file's line, an API request). The
+    record names it (its id, else its url, else ``default_id``), never a page in its body:
+    pages of one site can share a canonical URL."""
+    source_id = valid.id or valid.url or default_id
     if looks_like_html(valid.body):
         # a whole page in a record's body (a scraper's export): its article, not its markup;
         # the record's own fields win over what the page says about itself
@@ -189,7 +192,7 @@ def raw_article(valid: ArticleRecord, path: str, line: int, default_id: str) -> 
     return RawArticle(
         path=path,
         line=line,
-        source_id=valid.id or valid.url or default_id,
+        source_id=source_id,
         title=valid.title,
         body=valid.body,
         published=valid.published,

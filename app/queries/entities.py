@@ -77,7 +77,7 @@ def get_entity(session: Session, *, entity_id: int) -> Entity | None:
     return session.get(Entity, entity_id)
 
 
-def profile(session: Session, entity: Entity, *, related: int = 20) -> dict[str, Any]:
+def profile(session: Session, *, entity: Entity, related: int = 20) -> dict[str, Any]:
     """An entity's ``related`` entities and its monthly ``timeline``, from one pass over the
     articles that mention it.
 
@@ -95,7 +95,7 @@ def profile(session: Session, entity: Entity, *, related: int = 20) -> dict[str,
             mentions[month] += count
             articles[month] += 1
     return {
-        "related": _related(session, entity, [packed for *_, packed in rows], related),
+        "related": _related(session, entity.id, [packed for *_, packed in rows], related),
         "timeline": [
             {"month": month, "mentions": mentions[month], "articles": articles[month]}
             for month in sorted(mentions)
@@ -104,27 +104,40 @@ def profile(session: Session, entity: Entity, *, related: int = 20) -> dict[str,
 
 
 def _related(
-    session: Session, entity: Entity, packed: list[bytes], limit: int
+    session: Session, entity_id: int, packed: list[bytes], limit: int
 ) -> list[dict[str, Any]]:
     shared = np.bincount(np.frombuffer(b"".join(packed), dtype="<i8"))
-    if entity.id is not None and entity.id < shared.size:
-        shared[entity.id] = 0
+    if entity_id < shared.size:
+        shared[entity_id] = 0
     others = np.flatnonzero(shared)
-    top = [int(i) for i in others[np.lexsort((others, -shared[others]))][:limit]]
-    if not top:
+    ranked = [int(i) for i in others[np.lexsort((others, -shared[others]))]]
+    found: list[Entity] = []
+    # normally one round; another only if an entity was deleted since its articles were packed
+    for start in range(0, len(ranked), limit):
+        chunk = ranked[start : start + limit]
+        rows = {e.id: e for e in session.exec(select(Entity).where(col(Entity.id).in_(chunk)))}
+        found += [rows[i] for i in chunk if i in rows]
+        if len(found) >= limit:
+            break
+    if not found:
         return []
-    found = {e.id: e for e in session.exec(select(Entity).where(col(Entity.id).in_(top)))}
     total = session.exec(select(func.count()).select_from(Article)).one()
+    mine = len(packed)  # the stored counts may lag behind; an entity is in no fewer articles
     return [
         {
             "id": other.id,
             "name": other.name,
             "type": other.type,
-            "articles": int(shared[i]),
+            "articles": int(shared[other.id]),
             "pmi": round(
-                math.log(total * int(shared[i]) / (entity.article_count * other.article_count)), 4
+                math.log(
+                    total
+                    * int(shared[other.id])
+                    / (mine * max(other.article_count, int(shared[other.id])))
+                ),
+                4,
             ),
         }
-        for i in top
-        if (other := found.get(i)) is not None
+        for other in found[:limit]
+        if other.id is not None
     ]

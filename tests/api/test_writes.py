@@ -170,6 +170,15 @@ class TestOneArticle:
         )
         assert "cookies" not in article["body"] and "<p>" not in article["body"]
         assert [q["speaker"] for q in article["quotes"]] == ["Ana Ruiz"]
+        # the record's own fields win over the page's, and the record names the article:
+        # pages of one site may share a canonical URL
+        canonical = '<link rel="canonical" href="https://example.org/">'
+        for n, text in enumerate(["The council met.", "The harbour wall held."]):
+            story = page(f"Story {n}", [text * 3]).replace("<head>", f"<head>{canonical}")
+            record = {"body": story, **({"title": "Own title"} if n else {})}
+            answer = writer.post("/api/v1/articles", json=record, headers=AUTH)
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["title"] == ("Own title" if n else "Story 0")
         empty = page("Nothing here", [])
         refused = writer.post("/api/v1/articles", json={"id": "p2", "body": empty}, headers=AUTH)
         [error] = assert_problem(refused, 422, "validation-error")["errors"]

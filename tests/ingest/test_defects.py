@@ -251,3 +251,13 @@ def test_a_page_in_a_json_body_is_read_as_a_page(tmp_path: Path) -> None:
     assert isinstance(doc, RawArticle) and doc.source_id == "s1" and doc.author == "Desk"
     assert doc.title == "Harbour wall gives way in storm"
     assert doc.body.startswith("The old harbour wall at Kelby") and "<" not in doc.body
+
+
+def test_a_record_not_a_page_in_its_body_names_the_article(tmp_path: Path) -> None:
+    canonical = PAGE.replace("<head>", '<head><link rel="canonical" href="https://ex.org/">')
+    path = tmp_path / "scraped.jsonl"
+    path.write_text(json.dumps({"body": canonical}) + "\n" + json.dumps({"body": canonical}))
+    first, second = read(path)
+    assert isinstance(first, RawArticle) and isinstance(second, RawArticle)
+    assert (first.source_id, second.source_id) == ("scraped:1", "scraped:2")
+    assert first.url == "https://ex.org/"  # kept as the article's URL all the same
