@@ -202,6 +202,14 @@ def test_the_inline_vectors_are_copied_on_upgrade_and_go_on_downgrade(
         upgrade(_config(url), "head")
         with engine.begin() as connection:
             assert _vectors(connection) == [(1, True)]
+            storage = (
+                "SELECT a.attstorage, c.reloptions FROM pg_attribute a JOIN pg_class c "
+                "ON c.oid = a.attrelid WHERE c.relname = 'article_vector' AND a.attname = 'search'"
+            )
+            assert tuple(connection.execute(text(storage)).one()) == (
+                "e",
+                ["toast_tuple_target=8160"],
+            )
         downgrade(_config(url), "4f1c2a9e8b37")
         with engine.begin() as connection:
             tables = "SELECT count(*) FROM pg_tables WHERE tablename = 'article_vector'"

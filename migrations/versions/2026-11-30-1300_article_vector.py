@@ -1,6 +1,6 @@
 """PostgreSQL: each article's tsvector again in a narrow table of its own, ``article_vector``,
-stored inline in its row (``STORAGE MAIN``, rows up to 8,160 bytes before any compression or
-TOAST), with its own GIN index, for ranking. ``ts_rank_cd`` must read every match's tsvector,
+stored inline in its row (rows up to 8,160 bytes stay whole; past that, the vector goes to TOAST
+uncompressed), with its own GIN index, for ranking. ``ts_rank_cd`` must read every match's tsvector,
 and ``article.search`` lives out of line in TOAST (an index lookup and the chunks per row): at
 100,000 articles that reading was most of a phrase's or a prefix's ranking (docs/benchmarks.md).
 Inline on ``article`` the vectors would widen every row to ~4 kB and slow every statement that
@@ -24,13 +24,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _CREATE = [
-    # toast_tuple_target: a row is compressed or moved to TOAST only past 8,160 bytes (the
-    # default is ~2 kB, where most articles' vectors, ~3 kB, would go out of line again)
+    # toast_tuple_target: a vector leaves its row for TOAST only past 8,160 bytes (the default
+    # is ~2 kB, where most articles' vectors, ~3 kB, would go out of line again)
     "CREATE TABLE article_vector (article_id integer PRIMARY KEY "
     "REFERENCES article (id) ON DELETE CASCADE, search tsvector NOT NULL) "
     "WITH (toast_tuple_target = 8160)",
-    # MAIN: compressed in the row before being moved out of it, as a last resort
-    "ALTER TABLE article_vector ALTER COLUMN search SET STORAGE MAIN",
+    # EXTERNAL: never compressed. tsvectors hardly compress (lz4: 18.8 -> 18.1 kB on average
+    # for the vectors too long for a row), and decompressing them cost more than it saved
+    "ALTER TABLE article_vector ALTER COLUMN search SET STORAGE EXTERNAL",
     "CREATE FUNCTION corpus_article_vector() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     "INSERT INTO article_vector (article_id, search) VALUES (NEW.id, NEW.search) "
     "ON CONFLICT (article_id) DO UPDATE SET search = EXCLUDED.search; "
@@ -57,20 +58,8 @@ _DROP = [
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    # lz4 where the server has it: for the few vectors past 8,160 bytes, decompressing is
-    # several times faster than pglz (PostgreSQL 14+ built --with-lz4, as Debian's and the
-    # postgres image's are)
-    lz4 = (
-        op.get_bind()
-        .exec_driver_sql(
-            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-        )
-        .scalar()
-    )
     for statement in _CREATE:
         op.execute(statement)
-        if statement.startswith("CREATE TABLE") and lz4:
-            op.execute("ALTER TABLE article_vector ALTER COLUMN search SET COMPRESSION lz4")
 
 
 def downgrade() -> None:
