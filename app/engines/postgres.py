@@ -148,8 +148,8 @@ def _ranked(expression: Node, filters: ArticleFilters, counted: bool) -> tuple[s
     """The statement that ranks the matches (``:limit`` rows from ``:offset``, and the total
     with ``counted``), reading the tsvectors from ``article_vector``, where they lie inline in
     the rows: ``article.search`` is in TOAST, an index lookup and a chunk read per match
-    (at 100,000 articles, CPU of the statement: phrase 52 -> 27 ms, `init*` 34 -> 16, `year`
-    ~150 -> 135). ``article`` is joined only for filters.
+    (at 100,000 articles, CPU of the statement: phrase 52 -> 21-29 ms, `init*` 34 -> 16,
+    `year` 141-170 -> 135; docs/benchmarks.md). ``article`` is joined only for filters.
 
     The score is computed in a subquery (``OFFSET 0`` keeps it one) so that the window count
     keeps the rows' scores, not their tsvectors, which would spill to disk (`year`: 190 MB).
@@ -205,9 +205,10 @@ def rank_articles(
         total: int | None = None
         counts: dict[str, list[dict[str, Any]]] = {}
         if facets:
-            # before ranking: ranking reads every match's tsvector from TOAST, which pushes
-            # the article pages the facets read out of shared_buffers (at 100,000 articles,
-            # `year`: 14,649 pages read again, 104 ms; this order: 601 -> 553 ms for both)
+            # before ranking: ranking reads every match's tsvector (article_vector, 300 MB at
+            # 100,000 articles), which pushes the article pages the facets read out of
+            # shared_buffers (`year`: 14,649 pages read again, 104 ms; this order: 601 -> 553
+            # ms for both, measured when ranking read the vectors from article's TOAST)
             groups = _facet_groups(session, where, params, "entity" in facets)
             # the facets' pass counts the matches too (by date, no other pass does)
             total = sum(group[2] for group in groups)
