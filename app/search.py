@@ -17,14 +17,16 @@ from app.query import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse, wor
 __all__ = ["FACETS", "ArticleFilters", "Highlight"]
 
 # tables and columns that migrations make by hand (FTS5 tables and their shadow tables, the
-# change counter, PostgreSQL's generated tsvector columns), so absent from the models
-_HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version")
+# change counter, PostgreSQL's generated tsvector columns and their inline copy for ranking),
+# so absent from the models
+_HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version", "article_vector")
 _HANDMADE_COLUMNS = ("search",)
 # indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
 # packed entity ids, too wide for a PostgreSQL btree row)
 _ENGINE_INDEXES = (
     "ix_article_facets",
     "ix_article_search",
+    "ix_article_vector_search",
     "ix_quote_search",
     "ix_entity_search",
     "ix_article_published_desc",

@@ -1,5 +1,6 @@
-"""PostgreSQL: the engine seam's choice, tsquery rendering, and the postgres_search migration
-(generated tsvectors, accent folding, weights, the change counter) on a real server."""
+"""PostgreSQL: the engine seam's choice, tsquery rendering, the postgres_search migration
+(generated tsvectors, accent folding, weights, the change counter) and the inline copy of the
+article vectors that ranking reads (article_vector) on a real server."""
 
 from collections.abc import Iterator
 
@@ -108,7 +109,8 @@ def test_upgrade_downgrade_upgrade(postgres: PostgresServer) -> None:
 
     try:
         upgrade(_config(url), "head")
-        made = {"article", "quote", "entity", "mention", "corpus_version", "corpus"}
+        made = {"article", "article_vector", "quote", "entity", "mention", "corpus_version"}
+        made |= {"corpus", "corpus_article_vector"}
         assert made | {"corpus_names", "corpus_unaccent", "corpus_version_bump"} <= objects()
         downgrade(_config(url), "base")
         assert objects() == {"alembic_version"}
@@ -152,6 +154,98 @@ def test_search_columns_follow_writes_and_fold_accents(pg_engine: Engine) -> Non
         assert hits("article", "'cafe'") == 0 and hits("article", "'airport'") == 1
         connection.execute(text("DELETE FROM article WHERE id = 1"))
         assert hits("quote", "'sail'") == 0  # cascaded
+
+
+def _vectors(connection: object) -> list[tuple[int, bool]]:
+    """Each copied vector's article and whether it is the article's vector."""
+    sql = (
+        "SELECT v.article_id, v.search = a.search FROM article_vector v "
+        "LEFT JOIN article a ON a.id = v.article_id ORDER BY v.article_id"
+    )
+    return [tuple(row) for row in connection.execute(text(sql))]  # type: ignore[attr-defined]
+
+
+def test_the_inline_vectors_follow_article_writes(pg_engine: Engine) -> None:
+    with pg_engine.begin() as connection:
+        _insert_article(connection, "Café report", "Ships were counted.")
+        assert _vectors(connection) == [(1, True)]
+        connection.execute(text("UPDATE article SET body = 'Planes were counted.' WHERE id = 1"))
+        assert _vectors(connection) == [(1, True)]
+        count = "SELECT count(*) FROM article_vector WHERE search @@ to_tsquery('corpus', :q)"
+        assert connection.execute(text(count), {"q": "'plane'"}).scalar_one() == 1
+        assert connection.execute(text(count), {"q": "'ship'"}).scalar_one() == 0
+        connection.execute(text("UPDATE article SET author = 'A. Writer' WHERE id = 1"))
+        assert _vectors(connection) == [(1, True)]
+        # ingestion's upsert by hash: a conflicting insert adds nothing
+        connection.execute(
+            text(
+                "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+                "ingested_at) VALUES (2, 'b', 'Other', 'Text', 1, 'h', now()) "
+                "ON CONFLICT (content_hash) DO NOTHING"
+            )
+        )
+        assert _vectors(connection) == [(1, True)]
+        connection.execute(text("DELETE FROM article WHERE id = 1"))
+        assert _vectors(connection) == []
+
+
+def test_the_inline_vectors_are_copied_on_upgrade_and_go_on_downgrade(
+    postgres: PostgresServer,
+) -> None:
+    name = postgres.create("vectors")
+    url = postgres.url_of(name)
+    engine = create_db_engine(url)
+    try:
+        upgrade(_config(url), "4f1c2a9e8b37")
+        with engine.begin() as connection:
+            _insert_article(connection, "Harbour report", "Ships were counted.")
+        upgrade(_config(url), "head")
+        with engine.begin() as connection:
+            assert _vectors(connection) == [(1, True)]
+            storage = (
+                "SELECT a.attstorage, c.reloptions FROM pg_attribute a JOIN pg_class c "
+                "ON c.oid = a.attrelid WHERE c.relname = 'article_vector' AND a.attname = 'search'"
+            )
+            assert tuple(connection.execute(text(storage)).one()) == (
+                "e",
+                ["toast_tuple_target=8160"],
+            )
+        downgrade(_config(url), "4f1c2a9e8b37")
+        with engine.begin() as connection:
+            tables = "SELECT count(*) FROM pg_tables WHERE tablename = 'article_vector'"
+            assert connection.execute(text(tables)).scalar_one() == 0
+            connection.execute(text("UPDATE article SET title = 'Port report' WHERE id = 1"))
+    finally:
+        engine.dispose()
+        postgres.drop(name)
+
+
+@pytest.mark.parametrize(
+    ("query", "source", "reads_article"),
+    [
+        ("year", None, False),
+        ('"united states"', None, False),
+        ("init*", None, False),
+        ("year", "BBC News", True),
+    ],
+)
+def test_ranking_reads_the_inline_vectors(
+    pg_engine: Engine, query: str, source: str | None, reads_article: bool
+) -> None:
+    """Ranking reads the tsvectors from article_vector's rows; article only for filters."""
+    from app.engines.postgres import _ranked
+    from app.search import ArticleFilters
+
+    sql, params = _ranked(parse(query), ArticleFilters(source=source), counted=True)
+    with pg_engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(
+            connection.execute(
+                text(f"EXPLAIN {sql}"), {**params, "limit": 20, "offset": 0}
+            ).scalars()
+        )
+    assert " on article_vector " in plan, plan
+    assert (" on article " in plan) is reads_article, plan
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The PostgreSQL engine: tsquery matching over the weighted ``search`` tsvector (titles A,
-bodies B) with its GIN index, ts_rank_cd ranking, matches marked for the page's rows only
-(``postgres_marks``), facets and ``statement_timeout`` as the time limit."""
+bodies B) with its GIN index, ts_rank_cd ranking over the same vectors stored inline in
+``article_vector``, matches marked for the page's rows only (``postgres_marks``), facets and
+``statement_timeout`` as the time limit."""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -73,15 +74,23 @@ def time_limit(session: Session, timeout_ms: int) -> Iterator[None]:
 
 
 def _where(
-    tsquery: str, filters: ArticleFilters, prefilter: str | None = None
+    tsquery: str, filters: ArticleFilters, prefilter: str | None = None, vectors: str = "a"
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause over ``article AS a`` and ``q`` (the tsquery); every value is bound.
-    With a ``prefilter`` (``render_prefilter``), the index condition is that looser query."""
-    clauses = ["a.search @@ q.q"]
+    With a ``prefilter`` (``render_prefilter``), the index condition is that looser query;
+    ``vectors`` names the relation whose ``search`` it reads (``s``: ``article_vector``)."""
+    clauses = [f"{vectors}.search @@ q.q"]
     params: dict[str, Any] = {"tsquery": tsquery}
     if prefilter is not None:
-        clauses = ["a.search @@ to_tsquery('corpus', :prefilter)"]
+        clauses = [f"{vectors}.search @@ to_tsquery('corpus', :prefilter)"]
         params["prefilter"] = prefilter
+    clauses += _filter_clauses(filters, params)
+    return " AND ".join(clauses), params
+
+
+def _filter_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
+    """The conditions of ``filters`` over ``article AS a``, their values added to ``params``."""
+    clauses: list[str] = []
     for column in ("source", "author"):
         if (value := getattr(filters, column)) is not None:
             clauses.append(f"a.{column} = :{column}")
@@ -120,19 +129,50 @@ def _where(
     if filters.has_quotes is not None:
         exists = "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id)"
         clauses.append(exists if filters.has_quotes else f"NOT {exists}")
-    return " AND ".join(clauses), params
+    return clauses
 
 
 # the tsquery is made once per statement, as a one-row relation every clause can refer to
 _FROM = "FROM article AS a CROSS JOIN to_tsquery('corpus', :tsquery) AS q(q)"
 
 
-def _score(sort: str) -> str:
+def _score(sort: str, vectors: str = "a") -> str:
     """ts_rank_cd in relevance order (higher is better); none in date order, where ranking
     would read every match's tsvector for nothing."""
     if sort == "relevance":
-        return f"ts_rank_cd({_WEIGHTS}, a.search, q.q, {_NORMALIZATION})::float8 AS score"
+        return f"ts_rank_cd({_WEIGHTS}, {vectors}.search, q.q, {_NORMALIZATION})::float8 AS score"
     return "NULL::float8 AS score"
+
+
+def _ranked(expression: Node, filters: ArticleFilters, counted: bool) -> tuple[str, dict[str, Any]]:
+    """The statement that ranks the matches (``:limit`` rows from ``:offset``, and the total
+    with ``counted``), reading the tsvectors from ``article_vector``, where they lie inline in
+    the rows: ``article.search`` is in TOAST, an index lookup and a chunk read per match
+    (at 100,000 articles, CPU of the statement: phrase 52 -> 21-29 ms, `init*` 34 -> 16,
+    `year` 141-170 -> 135; docs/benchmarks.md). ``article`` is joined only for filters.
+
+    The score is computed in a subquery (``OFFSET 0`` keeps it one) so that the window count
+    keeps the rows' scores, not their tsvectors, which would spill to disk (`year`: 190 MB).
+
+    A phrase (or NEAR, or a field scope) is found through its prefilter: GIN knows neither
+    positions nor weights, so ``search @@ q`` would read each candidate's tsvector to check
+    it, and ranking would read it again. Here the index finds the candidates of the looser
+    query (the phrase's words anywhere), read once to rank them, and a match is a candidate
+    whose rank is above 0: a cover of the whole query exists (for a query without NOT, the
+    same rows as ``@@``; tests/test_postgres.py). "united states" at 100,000 articles: 9,758
+    candidates; 74 -> 54 ms of CPU on ``article``."""
+    prefilter = render_prefilter(expression)
+    where, params = _where(render_tsquery(expression), filters, prefilter, vectors="s")
+    joined = "JOIN article AS a ON a.id = s.article_id " if filters != ArticleFilters() else ""
+    window = ", count(*) OVER () AS total" if counted else ""
+    sql = (
+        f"SELECT id, score{window} FROM (SELECT s.article_id AS id, {_score('relevance', 's')} "
+        f"FROM article_vector AS s {joined}"
+        f"CROSS JOIN to_tsquery('corpus', :tsquery) AS q(q) WHERE {where} OFFSET 0) AS m "
+        f"{'WHERE score > 0 ' if prefilter is not None else ''}"
+        "ORDER BY score DESC, id LIMIT :limit OFFSET :offset"
+    )
+    return sql, params
 
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> Any:
@@ -165,41 +205,19 @@ def rank_articles(
         total: int | None = None
         counts: dict[str, list[dict[str, Any]]] = {}
         if facets:
-            # before ranking: ranking reads every match's tsvector from TOAST, which pushes
-            # the article pages the facets read out of shared_buffers (at 100,000 articles,
-            # `year`: 14,649 pages read again, 104 ms; this order: 601 -> 553 ms for both)
+            # before ranking: ranking reads every match's tsvector (article_vector, 300 MB at
+            # 100,000 articles), which pushes the article pages the facets read out of
+            # shared_buffers (`year`: 14,649 pages read again, 104 ms; this order: 601 -> 553
+            # ms for both, measured when ranking read the vectors from article's TOAST)
             groups = _facet_groups(session, where, params, "entity" in facets)
             # the facets' pass counts the matches too (by date, no other pass does)
             total = sum(group[2] for group in groups)
             counts = facet_counts(session, groups, facets, facet_size)
-        prefilter = render_prefilter(expression) if sort == "relevance" else None
-        if prefilter is not None:
-            # a phrase (or NEAR, or a field scope): GIN knows neither positions nor weights,
-            # so `search @@ q` reads each candidate's tsvector to check it, and ranking reads
-            # it again. Here the index finds the candidates of the looser query (the phrase's
-            # words anywhere), read once to rank them, and a match is a candidate whose rank is
-            # above 0: a cover of the whole query exists (for a query without NOT, the same
-            # rows as `@@`; tests/test_postgres.py). "united states" at 100,000 articles:
-            # 9,758 candidates; 74 -> 54 ms of CPU.
-            loose, loose_params = _where(params["tsquery"], filters, prefilter)
-            ranked = _rows(
-                session,
-                f"SELECT id, score, count(*) OVER () AS total FROM (SELECT a.id, "
-                f"{_score(sort)} {_FROM} WHERE {loose} OFFSET 0) AS m WHERE score > 0 "
-                "ORDER BY score DESC, id LIMIT :limit OFFSET :offset",
-                {**loose_params, "limit": limit, "offset": offset},
-            ).all()
-            total = ranked[0].total if ranked else total
-        elif sort == "relevance":
-            # ranking reads every match's tsvector anyway: the total comes from the same pass
-            # (a window count before the top-N sort)
-            ranked = _rows(
-                session,
-                f"SELECT a.id, {_score(sort)}, count(*) OVER () AS total {_FROM} "
-                f"WHERE {where} ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
-                page,
-            ).all()
-            total = ranked[0].total if ranked else total
+        if sort == "relevance":
+            # the facets' pass counted the matches already: no window count then
+            sql, ranked_params = _ranked(expression, filters, counted=total is None)
+            ranked = _rows(session, sql, {**ranked_params, "limit": limit, "offset": offset}).all()
+            total = ranked[0].total if ranked and total is None else total
         else:
             # by date, the newest-first index is walked and stops at the page
             ranked = _rows(
