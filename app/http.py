@@ -163,8 +163,11 @@ class AdmissionMiddleware:
         self.queue: deque[asyncio.Future[None]] = deque()
         # moving average (over ~64 requests, so one slow request does not swing it) of the time
         # between two requests leaving while others queue: how fast the queue drains, measured
-        # on the queue itself, so contention inside the process cannot inflate it
+        # on the queue itself, so contention inside the process cannot inflate it. It belongs to
+        # one backlog: once the queue empties, the next backlog (other requests, perhaps much
+        # quicker ones) is judged on its own intervals, not on the last one's
         self.drain_s = 0.001
+        self.samples = 0  # intervals measured in the current backlog (at most 64 count)
         self.last_release = time.monotonic()
         self.backlogged = False  # the last slot freed went to a queued request
 
@@ -176,7 +179,7 @@ class AdmissionMiddleware:
             self.free -= 1
         else:
             expected_wait = (len(self.queue) + 1) * self.drain_s
-            if expected_wait > self.max_wait_s:
+            if self.samples and expected_wait > self.max_wait_s:
                 await self._refuse(scope, send)
                 return
             received: list[Message] = []
@@ -243,7 +246,10 @@ class AdmissionMiddleware:
     def _release(self) -> None:
         now = time.monotonic()
         if self.queue and self.backlogged:  # an interval spent wholly with a queue waiting
-            self.drain_s += (now - self.last_release - self.drain_s) / 64
+            self.samples = min(self.samples + 1, 64)
+            self.drain_s += (now - self.last_release - self.drain_s) / self.samples
+        elif not self.queue:
+            self.samples = 0  # the backlog is over
         self.last_release, self.backlogged = now, bool(self.queue)
         while self.queue:
             turn = self.queue.popleft()

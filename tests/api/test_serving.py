@@ -163,7 +163,8 @@ class TestAdmission:
         async def scenario() -> float:
             release, calls = asyncio.Event(), list[str]()
             gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=2)
-            gate.drain_s = 5.0  # the queue has been draining one request every five seconds
+            # this backlog has been draining one request every five seconds
+            gate.drain_s, gate.samples = 5.0, 64
 
             async def quiet() -> Message:
                 await asyncio.sleep(10)
@@ -180,6 +181,35 @@ class TestAdmission:
             return took
 
         assert asyncio.run(scenario()) < 0.5  # not the two seconds of queueing
+
+    def test_a_new_backlog_is_not_judged_on_the_last_ones_pace(self) -> None:
+        async def scenario() -> list[int]:
+            calls: list[str] = []
+            gate = AdmissionMiddleware(self._quick_app(calls), slots=1, max_wait_s=0.5)
+            gate.drain_s, gate.samples = 0.4, 64  # slow requests were queueing a moment ago
+            gate._release()  # and the last one left with the queue empty
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            # a burst of quick requests: twice the old pace's worth of queue, all served
+            answers = await asyncio.gather(
+                *(self._call(gate, _asgi_scope(), quiet) for _ in range(8))
+            )
+            return [answer[0]["status"] for answer in answers]
+
+        assert asyncio.run(scenario()) == [200] * 8
+
+    @staticmethod
+    def _quick_app(calls: list[str]) -> Any:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await asyncio.sleep(0.01)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        return app
 
     def test_a_queued_request_whose_client_left_is_dropped(self) -> None:
         async def scenario() -> tuple[list[str], list[Message]]:
