@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -149,6 +150,11 @@ def pack_ids(ids: Iterable[int]) -> bytes:
     """Sorted distinct ids as little-endian 64-bit integers (what numpy reads as ``<i8``)."""
     unique = sorted(set(ids))
     return struct.pack(f"<{len(unique)}q", *unique)
+
+
+def count_packed_ids(packed: Iterable[bytes | None]) -> np.ndarray[Any, Any]:
+    """How many of the lists ``pack_ids`` made hold each id, indexed by id (counted in C)."""
+    return np.bincount(np.frombuffer(b"".join(ids for ids in packed if ids), dtype="<i8"))
 
 
 # --- public schemas ---------------------------------------------------------------------------

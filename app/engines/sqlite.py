@@ -24,6 +24,7 @@ from app.engines.common import (
     timeline,
 )
 from app.errors import InvalidSearchQuery, SearchTimeout
+from app.models import count_packed_ids
 from app.query import Node, has_prefix, render_fts5
 
 _MARKS = {"open": MARK_OPEN, "close": MARK_CLOSE}
@@ -350,10 +351,9 @@ def facet_counts(
 def _entity_facet(session: Session, packed: list[bytes | None], size: int) -> list[dict[str, Any]]:
     """The ``size`` entities of each type mentioned in most of the matching articles, counted
     with numpy over the articles' packed entity ids."""
-    ids = np.frombuffer(b"".join(blob for blob in packed if blob), dtype="<i8")
-    if not ids.size:
+    per_entity = count_packed_ids(packed)
+    if not per_entity.size:
         return []
-    per_entity = np.bincount(ids)
     mentioned = np.flatnonzero(per_entity)
     types, type_names = _entity_types(session, int(mentioned[-1]))
     kind = types[mentioned]

@@ -10,7 +10,7 @@ from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
 from app.engines import folded
-from app.models import Article, Entity
+from app.models import Article, Entity, count_packed_ids
 from app.queries import Order, fetch_page, rows_of
 from app.search import entity_articles, entity_ids_by_name_prefix
 
@@ -106,7 +106,7 @@ def profile(session: Session, *, entity: Entity, related: int = 20) -> dict[str,
 def _related(
     session: Session, entity_id: int, packed: list[bytes], limit: int
 ) -> list[dict[str, Any]]:
-    shared = np.bincount(np.frombuffer(b"".join(packed), dtype="<i8"))
+    shared = count_packed_ids(packed)
     if entity_id < shared.size:
         shared[entity_id] = 0
     others = np.flatnonzero(shared)
