@@ -49,8 +49,8 @@ def load(sqlite_db: Path, server_url: str, name: str, copies: int) -> str:
 
 def fingerprint(sqlite_db: Path, copies: int) -> str:
     """What a loaded database was made from: the SQLite corpus's rows (counts, top ids, words)
-    and the copies. From the rows, not the file's time: the harness copies the corpus anew on
-    every run (``--db``), which would otherwise reload the 100k database (~150 s) each time."""
+    and the copies. From the rows, not the file's time: a copy of the same corpus (``--db``
+    copies it again whenever its source changed) must not reload the 100k database (~150 s)."""
     with sqlite3.connect(f"file:{sqlite_db}?mode=ro", uri=True) as conn:
         counts = [
             conn.execute(f"SELECT count(*), max(id) FROM {table}").fetchone() for table in _TABLES
