@@ -70,7 +70,10 @@ class ArticleRecord(BaseModel):
         default=None, description="Your identifier; re-sending it updates the article."
     )
     title: OptionalText
-    body: StrictStr = Field(description="The article's text.")
+    body: StrictStr = Field(
+        description="The article's text, or a whole HTML page: then its article text, and its "
+        "headline, author, date, site and URL where the record has none."
+    )
     published: Annotated[date | None, BeforeValidator(parse_date)] = Field(
         default=None, description="ISO 8601 date or date-time."
     )
