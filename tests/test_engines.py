@@ -162,3 +162,25 @@ def test_quotes_and_entities_agree(clients: dict[str, TestClient]) -> None:
 def test_names_are_folded_alike_on_every_engine(name: str | None, expected: str | None) -> None:
     """The stored keys depend on these: a change here needs a migration that folds again."""
     assert folded(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "heads", "words"),
+    [
+        # where a head starts a word, not inside one; a lexeme like '-1' starts no word
+        ("Rerun: Runs, run2 -1 RUN", ("run", "-1", ""), ["runs", "run2", "run"]),
+        # a word with a letter outside ASCII is compared folded
+        ("“Naïve” états, naive", ("nai", "eta"), ["naïve", "états", "naive"]),
+        # "İ" lower-cases to two characters: the offsets still point into the text
+        ("İstanbul, mistanbul; Istanbul", ("ist",), ["i̇stanbul", "istanbul"]),
+    ],
+)
+def test_words_to_mark_are_found_from_their_first_letters(
+    text: str, heads: tuple[str, ...], words: list[str]
+) -> None:
+    """PostgreSQL's hits are marked from these (app/engines/postgres_marks.py)."""
+    from app.engines.postgres_marks import candidates
+
+    spans = candidates(text, heads)
+    assert [word for _, _, word in spans] == words
+    assert all(text[start:end].lower() == word for start, end, word in spans)

@@ -256,6 +256,11 @@ def test_ranking_reads_the_inline_vectors(
         ("init*", "x", "[Initial] [initiatives] in it"),
         ("title:cafe", "[Cafe]", "cafe"),
         ("body:cafe -paris", "Cafe", "[cafe] Paris"),
+        # a word is found where it starts, not inside another word
+        ("run", "Rerun", "[Runs] rerun run2 [run]"),
+        # a letter whose lower case is two characters ("İ" → "i̇") moves no mark
+        ("istanbul", "[İstanbul] talks", "In [Istanbul], mistanbul, [İSTANBUL]'s"),
+        ("naive", "[Naïve]", "[NAÏVE] [naive] [naïvely] naïf"),
     ],
 )
 def test_matches_are_marked_like_the_index_reads_them(
@@ -271,6 +276,33 @@ def test_matches_are_marked_like_the_index_reads_them(
         mark_rows(session, render_tsquery(parse(query)), [row])
     assert row["marked_title"].replace("\x02", "[").replace("\x03", "]") == title
     assert row["marked_body"].replace("\x02", "[").replace("\x03", "]") == body
+
+
+def test_a_page_seen_before_is_marked_without_a_statement(pg_engine: Engine) -> None:
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from app.engines.postgres_marks import Stemmer, mark_rows
+
+    statements: list[str] = []
+    event.listen(pg_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    # words no other test asks about: the memory is the process's
+    tsquery = render_tsquery(parse("quokkas gardening"))
+    rows = [{"title": "Quokka", "body": "Gardening with quokkas, he gardens"}]
+    with Session(pg_engine) as session:
+        mark_rows(session, tsquery, rows)
+        first, seen = dict(rows[0]), len(statements)
+        mark_rows(session, tsquery, rows)
+    assert seen > 0 and len(statements) == seen
+    assert rows[0] == first
+    # a full memory forgets, but never a word of the batch it is answering
+    stemmer = Stemmer(size=2)
+    words = {"running", "cafés", "runs", "states", "united"}
+    with Session(pg_engine) as session:
+        stems = stemmer.words(session, words)
+        assert stems == stemmer.words(session, words)
+    assert stems["running"] == stems["runs"] == ["run"] and stems["cafés"] == ["cafe"]
+    assert len(stemmer.forms) <= 2
 
 
 def test_names_and_aliases_are_found_by_prefix_without_accents(pg_engine: Engine) -> None:

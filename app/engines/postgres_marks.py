@@ -11,12 +11,17 @@ from sqlmodel import Session
 from app.engines import folded
 from app.engines.common import MARK_CLOSE, MARK_OPEN
 
-# the words of a text as PostgreSQL's parser mostly sees them (letters and digits)
+# the rest of a word from where it starts, as PostgreSQL's parser mostly sees words (letters
+# and digits; `[^\W_]` is str.isalnum())
 _word_re = re.compile(r"[^\W_]+")
+# a character outside ASCII: a word holding one is folded before its first letters are compared
+_non_ascii_re = re.compile(r"[^\x00-\x7f]")
 # a lexeme of a normalized tsquery or tsvector: 'it''s':*AB, possibly negated by a "!"
 _lexeme_re = re.compile(r"(!?)\s*'((?:[^']|'')*)'(?::(\*?)([A-D]*))?")
 # stemming keeps a word's first letters (folded): "running" → "run", "Cafés" → "cafe"
 _HEAD = 3
+
+Span = tuple[int, int, str]  # where a word starts and ends in a text, and the word in lower case
 
 
 class QueryLexemes:
@@ -52,43 +57,120 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
     text with every word whose lexeme the query names wrapped in the markers."""
     if not rows:
         return
-    connection = session.connection()
-    normalized = connection.execute(text("SELECT to_tsquery('corpus', :q)::text"), {"q": tsquery})
-    wanted = QueryLexemes(normalized.scalar_one())
+    wanted = _STEMMER.query(session, tsquery)
     heads = tuple(wanted.heads())
-    words: set[str] = set()
-    for row in rows:
-        words.update(_word_re.findall(row["title"].lower()))
-        words.update(_word_re.findall(row["body"].lower()))
-    # ASCII words are folded already (lower case): the common case skips the decomposition
-    candidates = sorted(
-        w for w in words if (w if w.isascii() else folded(w) or w).startswith(heads)
-    )
-    found: dict[str, set[str]] = {"A": set(), "B": set()}
-    if candidates:
-        lexemes = connection.execute(
-            text("SELECT w, to_tsvector('corpus', w)::text FROM unnest(CAST(:w AS text[])) w"),
-            {"w": candidates},
-        )
-        for word, vector in lexemes:
-            forms = [m[1].replace("''", "'") for m in _lexeme_re.findall(vector)]
-            for weight, hits in found.items():
-                if wanted.matches(weight, forms):
-                    hits.add(word)
-    for row in rows:
-        row["marked_title"] = _marked(row["title"], found["A"])
-        row["marked_body"] = _marked(row["body"], found["B"])
+    spans = {
+        (index, field): candidates(row[field], heads)
+        for index, row in enumerate(rows)
+        for field in ("title", "body")
+    }
+    stems = _STEMMER.words(session, {word for found in spans.values() for _, _, word in found})
+    marked = {
+        weight: {word for word, forms in stems.items() if wanted.matches(weight, forms)}
+        for weight in ("A", "B")
+    }
+    for index, row in enumerate(rows):
+        for field, weight in (("title", "A"), ("body", "B")):
+            found = [span for span in spans[index, field] if span[2] in marked[weight]]
+            row[f"marked_{field}"] = _marked(row[field], found)
 
 
-def _marked(value: str, words: set[str]) -> str:
-    """``value`` with each of ``words`` (lower case, whole words) between the markers."""
-    if not words:
+class Stemmer:
+    """What the 'corpus' text search configuration makes of queries and words, asked of
+    PostgreSQL and remembered: the configuration changes only with a migration (a server
+    restarts after one), so a page whose words were seen before needs no statement. Bounded:
+    forgets everything when full."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.queries: dict[str, QueryLexemes] = {}
+        self.forms: dict[str, list[str]] = {}
+
+    def query(self, session: Session, tsquery: str) -> QueryLexemes:
+        if (known := self.queries.get(tsquery)) is None:
+            normalized = session.connection().execute(
+                text("SELECT to_tsquery('corpus', :q)::text"), {"q": tsquery}
+            )
+            known = self._remember(self.queries, tsquery, QueryLexemes(normalized.scalar_one()))
+        return known
+
+    def words(self, session: Session, words: set[str]) -> dict[str, list[str]]:
+        """Each word's lexemes."""
+        found = {word: forms for word in words if (forms := self.forms.get(word)) is not None}
+        if unknown := sorted(words.difference(found)):
+            vectors = session.connection().execute(
+                text("SELECT w, to_tsvector('corpus', w)::text FROM unnest(CAST(:w AS text[])) w"),
+                {"w": unknown},
+            )
+            for word, vector in vectors:
+                forms = [m[1].replace("''", "'") for m in _lexeme_re.findall(vector)]
+                found[word] = self._remember(self.forms, word, forms)
+        return found
+
+    def _remember(self, known: dict[str, Any], key: str, value: Any) -> Any:
+        if len(known) >= self.size:
+            known.clear()
+        known[key] = value
         return value
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
-    def mark(match: re.Match[str]) -> str:
-        found = match.group()
-        return f"{MARK_OPEN}{found}{MARK_CLOSE}" if found.lower() in words else found
 
-    return pattern.sub(mark, value)
+_STEMMER = Stemmer(size=100_000)
+
+
+def candidates(value: str, heads: tuple[str, ...]) -> list[Span]:
+    """The words of ``value`` that could stem to a lexeme starting with one of ``heads``, in
+    order: found by searching for the heads (str.find, in C) rather than reading every word,
+    plus the words with a letter outside ASCII, whose folded form is compared."""
+    lower = value.lower()
+    if len(lower) != len(value):  # a letter whose lower case is longer ("İ"): offsets move
+        return _every_word(value, heads)
+    starts = set()
+    for head in heads:
+        if not head[:1].isalnum():  # a lexeme such as '-1': no word starts with it
+            continue
+        at = lower.find(head)
+        while at != -1:
+            if at == 0 or not lower[at - 1].isalnum():
+                starts.add(at)
+            at = lower.find(head, at + 1)
+    spans = [_span(lower, start) for start in starts]
+    if not value.isascii():
+        for letter in _non_ascii_re.finditer(lower):
+            if letter.group().isalnum():
+                start = letter.start()
+                while start and lower[start - 1].isalnum():
+                    start -= 1
+                if start not in starts and _folded_starts(lower, start, heads):
+                    starts.add(start)
+                    spans.append(_span(lower, start))
+    return sorted(spans)
+
+
+def _span(lower: str, start: int) -> Span:
+    word = _word_re.match(lower, start)
+    assert word is not None
+    return start, word.end(), word.group()
+
+
+def _folded_starts(lower: str, start: int, heads: tuple[str, ...]) -> bool:
+    word = _word_re.match(lower, start)
+    return word is not None and (folded(word.group()) or "").startswith(heads)
+
+
+def _every_word(value: str, heads: tuple[str, ...]) -> list[Span]:
+    """``candidates`` word by word, for a text whose lower case is not as long as itself."""
+    spans = []
+    for word in _word_re.finditer(value):
+        lower = word.group().lower()
+        if (lower if lower.isascii() else folded(lower) or lower).startswith(heads):
+            spans.append((word.start(), word.end(), lower))
+    return spans
+
+
+def _marked(value: str, spans: list[Span]) -> str:
+    """``value`` with each span between the markers."""
+    parts, last = [], 0
+    for start, end, _ in spans:
+        parts += [value[last:start], MARK_OPEN, value[start:end], MARK_CLOSE]
+        last = end
+    return "".join([*parts, value[last:]])
