@@ -264,9 +264,24 @@ def _hits(
 def iter_hits(
     session: Session, *, expression: Node, filters: ArticleFilters, sort: str, highlight: Highlight
 ) -> Iterator[dict[str, Any]]:
-    """Every matching article in order, fetched in chunks (a server-side cursor)."""
+    """Every matching article in order, fetched in chunks (a server-side cursor). In
+    relevance order the matches are ranked by the page's statement (from ``article_vector``,
+    without a limit), and each chunk of ids is then read and marked as a page is."""
     where, params = _where(render_tsquery(expression), filters)
-    result = session.connection().execute(
+    connection = session.connection()
+    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # as a page
+    if sort == "relevance":
+        sql, ranked_params = _ranked(expression, filters, counted=False)
+        ranked = connection.execute(
+            text(sql),
+            {**ranked_params, "limit": None, "offset": 0},  # LIMIT NULL: every row
+            execution_options={"yield_per": _CHUNK},
+        )
+        for ids in ranked.partitions(_CHUNK):
+            scores = {row.id: row.score for row in ids}
+            yield from _page_hits(session, params["tsquery"], scores, highlight)
+        return
+    result = connection.execute(
         text(
             f"SELECT {_HIT_COLUMNS}, a.body, {_score(sort)} {_FROM} WHERE {where} "
             f"ORDER BY {_ORDER_BY[sort]}"
