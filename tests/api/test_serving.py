@@ -182,6 +182,39 @@ class TestAdmission:
 
         assert asyncio.run(scenario()) < 0.5  # not the two seconds of queueing
 
+    @pytest.mark.parametrize(
+        ("drain_s", "samples"),
+        [
+            (1.2, 64),  # a forecast near the limit (1 s): it queues, the limit stops it if need be
+            (10.0, 3),  # a pace from fewer intervals than two rounds of the slots: not yet known
+        ],
+    )
+    def test_a_forecast_that_is_not_clearly_past_the_limit_queues(
+        self, drain_s: float, samples: int
+    ) -> None:
+        async def scenario() -> int:
+            release, calls = asyncio.Event(), list[str]()
+            gate = AdmissionMiddleware(self._app(release, calls), slots=2, max_wait_s=1)
+            gate.drain_s, gate.samples = drain_s, samples
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            working = [
+                asyncio.create_task(self._call(gate, _asgi_scope(), quiet)) for _ in range(2)
+            ]
+            await asyncio.sleep(0.05)
+            queued = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
+            await asyncio.sleep(0.1)
+            assert not queued.done()  # neither refused at once nor run
+            release.set()
+            await asyncio.gather(*working)
+            status: int = (await queued)[0]["status"]
+            return status
+
+        assert asyncio.run(scenario()) == 200
+
     def test_a_new_backlog_is_not_judged_on_the_last_ones_pace(self) -> None:
         async def scenario() -> list[int]:
             calls: list[str] = []
