@@ -154,6 +154,8 @@ class RequestIdMiddleware:
 # forecast: wrk's clients, which retry at once, once got 38,432 refusals in 39,740 answers
 # from a queue that held 2.5 s of work against a limit of 3 s.
 _CLEARLY_PAST = 1.5
+# the drain pace is a moving average over about this many intervals
+_PACE_WINDOW = 64
 
 
 class AdmissionMiddleware:
@@ -170,15 +172,15 @@ class AdmissionMiddleware:
         self.max_wait_s = max_wait_s
         self.free = slots
         self.queue: deque[asyncio.Future[None]] = deque()
-        # moving average (over ~64 requests, so one slow request does not swing it) of the time
-        # between two requests leaving while others queue: how fast the queue drains, measured
+        # moving average (over _PACE_WINDOW requests, so one slow one does not swing it) of the
+        # time between two requests leaving while others queue: how fast the queue drains, measured
         # on the queue itself, so contention inside the process cannot inflate it. It belongs to
         # one backlog: once the queue empties, the next backlog (other requests, perhaps much
         # quicker ones) is judged on its own intervals, not on the last one's
         self.drain_s = 0.001
-        self.samples = 0  # intervals measured in the current backlog (at most 64 count)
+        self.samples = 0  # intervals measured in the current backlog (the last _PACE_WINDOW)
         # slots finish in bursts (threads sharing the GIL): a pace rests on two rounds of them
-        self.min_samples = 2 * slots
+        self.min_samples = min(2 * slots, _PACE_WINDOW)
         self.last_release = time.monotonic()
         self.backlogged = False  # the last slot freed went to a queued request
 
@@ -258,7 +260,7 @@ class AdmissionMiddleware:
     def _release(self) -> None:
         now = time.monotonic()
         if self.queue and self.backlogged:  # an interval spent wholly with a queue waiting
-            self.samples = min(self.samples + 1, 64)
+            self.samples = min(self.samples + 1, _PACE_WINDOW)
             self.drain_s += (now - self.last_release - self.drain_s) / self.samples
         elif not self.queue:
             self.samples = 0  # the backlog is over

@@ -184,3 +184,20 @@ def test_words_to_mark_are_found_from_their_first_letters(
     spans = candidates(text, heads)
     assert [word for _, _, word in spans] == words
     assert all(text[start:end].lower() == word for start, end, word in spans)
+
+
+def test_a_word_outside_ascii_is_folded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text without spaces (Chinese, Japanese) is one long word: folding it again for each
+    of its letters took quadratic time (2,000 characters: 0.6 s)."""
+    from app.engines import postgres_marks
+
+    folds: list[str] = []
+
+    def counted(text: str | None) -> str | None:
+        folds.append(text or "")
+        return folded(text)
+
+    monkeypatch.setattr(postgres_marks, "folded", counted)
+    spans = postgres_marks.candidates("東京" * 1000 + " états " + "Ωmega" * 3, ("eta",))
+    assert [word for _, _, word in spans] == ["états"]
+    assert len(folds) == 3  # the three words holding a letter outside ASCII

@@ -296,7 +296,7 @@ def test_a_page_seen_before_is_marked_without_a_statement(pg_engine: Engine) -> 
     assert seen > 0 and len(statements) == seen
     assert rows[0] == first
     # a full memory forgets, but never a word of the batch it is answering
-    stemmer = Stemmer(size=2)
+    stemmer = Stemmer(queries=1, words=2)
     words = {"running", "cafés", "runs", "states", "united"}
     with Session(pg_engine) as session:
         stems = stemmer.words(session, words)

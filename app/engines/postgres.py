@@ -58,8 +58,10 @@ def time_limit(session: Session, timeout_ms: int, **settings: str) -> Iterator[N
     connection = session.connection()
     # 0 would mean "no limit" to PostgreSQL; here it means "stop at once"
     values = {"statement_timeout": str(max(1, int(timeout_ms))), **settings}
-    calls = ", ".join(f"set_config('{name}', :{name}, true)" for name in values)
-    connection.execute(text(f"SELECT {calls}"), values)
+    calls = ", ".join(f"set_config(:name_{n}, :value_{n}, true)" for n in range(len(values)))
+    bound = {f"name_{n}": name for n, name in enumerate(values)}
+    bound |= {f"value_{n}": value for n, value in enumerate(values.values())}
+    connection.execute(text(f"SELECT {calls}"), bound)
     try:
         yield
     except DBAPIError as exc:
@@ -269,7 +271,8 @@ def iter_hits(
     without a limit), and each chunk of ids is then read and marked as a page is."""
     where, params = _where(render_tsquery(expression), filters)
     connection = session.connection()
-    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # as a page
+    # as a page, in every order: the GIN bitmap, not a scan decompressing every vector
+    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
     if sort == "relevance":
         sql, ranked_params = _ranked(expression, filters, counted=False)
         ranked = connection.execute(

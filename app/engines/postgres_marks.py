@@ -77,12 +77,13 @@ def mark_rows(session: Session, tsquery: str, rows: list[dict[str, Any]]) -> Non
 
 class Stemmer:
     """What the 'corpus' text search configuration makes of queries and words, asked of
-    PostgreSQL and remembered: the configuration changes only with a migration (a server
-    restarts after one), so a page whose words were seen before needs no statement. Bounded:
-    forgets everything when full."""
+    PostgreSQL and remembered, so a page whose words were seen before needs no statement. The
+    configuration changes only with a migration: a server that runs through one marks with
+    the old stems (the matches themselves are the index's) until it restarts. Bounded: each
+    kind forgets everything when full."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, queries: int, words: int) -> None:
+        self.limits = (queries, words)
         self.queries: dict[str, QueryLexemes] = {}
         self.forms: dict[str, list[str]] = {}
 
@@ -91,7 +92,8 @@ class Stemmer:
             normalized = session.connection().execute(
                 text("SELECT to_tsquery('corpus', :q)::text"), {"q": tsquery}
             )
-            known = self._remember(self.queries, tsquery, QueryLexemes(normalized.scalar_one()))
+            known = QueryLexemes(normalized.scalar_one())
+            _remember(self.queries, self.limits[0], tsquery, known)
         return known
 
     def words(self, session: Session, words: set[str]) -> dict[str, list[str]]:
@@ -104,45 +106,52 @@ class Stemmer:
             )
             for word, vector in vectors:
                 forms = [m[1].replace("''", "'") for m in _lexeme_re.findall(vector)]
-                found[word] = self._remember(self.forms, word, forms)
+                found[word] = forms
+                _remember(self.forms, self.limits[1], word, forms)
         return found
 
-    def _remember(self, known: dict[str, Any], key: str, value: Any) -> Any:
-        if len(known) >= self.size:
-            known.clear()
-        known[key] = value
-        return value
+
+def _remember(known: dict[str, Any], limit: int, key: str, value: Any) -> None:
+    if len(known) >= limit:
+        known.clear()
+    known[key] = value
 
 
-_STEMMER = Stemmer(size=100_000)
+# a query's lexemes weigh kilobytes, a word's a few dozen bytes
+_STEMMER = Stemmer(queries=2_000, words=100_000)
 
 
 def candidates(value: str, heads: tuple[str, ...]) -> list[Span]:
     """The words of ``value`` that could stem to a lexeme starting with one of ``heads``, in
     order: found by searching for the heads (str.find, in C) rather than reading every word,
     plus the words with a letter outside ASCII, whose folded form is compared."""
+    heads = tuple(head for head in heads if head.isalnum())  # a word is letters and digits
     lower = value.lower()
     if len(lower) != len(value):  # a letter whose lower case is longer ("İ"): offsets move
         return _every_word(value, heads)
     starts = set()
     for head in heads:
-        if not head[:1].isalnum():  # a lexeme such as '-1': no word starts with it
-            continue
         at = lower.find(head)
         while at != -1:
             if at == 0 or not lower[at - 1].isalnum():
                 starts.add(at)
             at = lower.find(head, at + 1)
     spans = [_span(lower, start) for start in starts]
-    if not value.isascii():
-        for letter in _non_ascii_re.finditer(lower):
-            if letter.group().isalnum():
-                start = letter.start()
-                while start and lower[start - 1].isalnum():
-                    start -= 1
-                if start not in starts and _folded_starts(lower, start, heads):
-                    starts.add(start)
-                    spans.append(_span(lower, start))
+    at = 0
+    # each word holding a letter outside ASCII, once (a text without spaces, as Chinese, is
+    # one long word: looking at it again for each of its letters would take quadratic time)
+    while (letter := _non_ascii_re.search(lower, at)) is not None:
+        at = letter.end()
+        if not letter.group().isalnum():
+            continue
+        start = letter.start()
+        while start and lower[start - 1].isalnum():
+            start -= 1
+        span = _span(lower, start)
+        at = span[1]
+        if start not in starts and (folded(span[2]) or "").startswith(heads):
+            starts.add(start)
+            spans.append(span)
     return sorted(spans)
 
 
@@ -150,11 +159,6 @@ def _span(lower: str, start: int) -> Span:
     word = _word_re.match(lower, start)
     assert word is not None
     return start, word.end(), word.group()
-
-
-def _folded_starts(lower: str, start: int, heads: tuple[str, ...]) -> bool:
-    word = _word_re.match(lower, start)
-    return word is not None and (folded(word.group()) or "").startswith(heads)
 
 
 def _every_word(value: str, heads: tuple[str, ...]) -> list[Span]:

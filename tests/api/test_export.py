@@ -85,9 +85,10 @@ def test_search_export_is_every_page_in_order(
 ) -> None:
     from datetime import date
 
-    from app.engines import sqlite
+    from app.engines import postgres, sqlite
 
     monkeypatch.setattr(sqlite, "EXPORT_FIRST_ROWS", 2)  # date order marks these first
+    monkeypatch.setattr(postgres, "_CHUNK", 4)  # chunks read between the ranked rows
     for n in range(11):  # equal texts tie in bm25; equal dates tie in date order
         make_article(
             session,

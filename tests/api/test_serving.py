@@ -215,6 +215,31 @@ class TestAdmission:
 
         assert asyncio.run(scenario()) == 200
 
+    def test_a_pace_is_known_with_many_slots_too(self) -> None:
+        """Two rounds of 40 slots are more intervals than the pace keeps: a full window is
+        enough, or no refusal would ever be quick."""
+
+        async def scenario() -> int:
+            release, calls = asyncio.Event(), list[str]()
+            gate = AdmissionMiddleware(self._app(release, calls), slots=40, max_wait_s=1)
+            gate.drain_s, gate.samples = 5.0, 64  # as many intervals as are kept
+
+            async def quiet() -> Message:
+                await asyncio.sleep(10)
+                return {"type": "http.disconnect"}
+
+            working = [
+                asyncio.create_task(self._call(gate, _asgi_scope(), quiet)) for _ in range(40)
+            ]
+            await asyncio.sleep(0.05)
+            refused = await asyncio.wait_for(self._call(gate, _asgi_scope(), quiet), 0.5)
+            release.set()
+            await asyncio.gather(*working)
+            status: int = refused[0]["status"]
+            return status
+
+        assert asyncio.run(scenario()) == 503
+
     def test_a_new_backlog_is_not_judged_on_the_last_ones_pace(self) -> None:
         async def scenario() -> list[int]:
             calls: list[str] = []
