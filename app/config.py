@@ -24,8 +24,8 @@ class Settings(BaseSettings):
     # SQLite work holds the GIL between steps, so more than a few threads per core only trade
     # places (Datasette uses 3)
     THREADS: int = 8
-    # a request that waits longer than this for its turn gets a 503 with Retry-After (at once
-    # when the queue clearly would not reach it in time)
+    # a request that waits longer than this for its turn gets a 503 with Retry-After (within
+    # half a second when the queue clearly would not reach it in time)
     MAX_QUEUE_WAIT_MS: int = 3000
     INGEST_BATCH_SIZE: int = 64
     # processes that annotate during `corpus ingest`; 0 means one per core

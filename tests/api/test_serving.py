@@ -159,7 +159,7 @@ class TestAdmission:
         assert headers[b"content-type"] == b"application/problem+json"
         assert b"/overloaded" in refused[1]["body"]
 
-    def test_the_expected_wait_refuses_at_once(self) -> None:
+    def test_a_hopeless_wait_is_refused_without_queueing(self) -> None:
         async def scenario() -> float:
             release, calls = asyncio.Event(), list[str]()
             gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=2)
@@ -180,7 +180,9 @@ class TestAdmission:
             await first
             return took
 
-        assert asyncio.run(scenario()) < 0.5  # not the two seconds of queueing
+        # after a short pause (a client that asks again at once must not keep the loop busy),
+        # not after the two seconds of queueing
+        assert 0.4 < asyncio.run(scenario()) < 1
 
     @pytest.mark.parametrize(
         ("drain_s", "samples"),
