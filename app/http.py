@@ -110,7 +110,9 @@ class RequestIdMiddleware:
         given = header(scope, b"x-request-id")
         request_id = given if given and _request_id_re.match(given) else new_request_id()
         started = time.perf_counter()
-        status = 500
+        # nothing answered and nothing failed: the client left first (a request dropped from
+        # the queue, or cancelled), logged as nginx logs it, "client closed request"
+        status = 499
         response_started = False
 
         async def send_with_id(message: Message) -> None:

@@ -3,6 +3,7 @@ simultaneous requests than it has worker threads, admission control, prompt shut
 snapshot per request, and the query plans of the hot queries."""
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -322,6 +323,30 @@ def test_an_error_escaping_the_app_is_a_problem_with_a_request_id() -> None:
     headers = dict(sent[0]["headers"])
     assert sent[0]["status"] == 500 and b"x-request-id" in headers
     assert headers[b"content-type"] == b"application/problem+json"
+
+
+def test_a_request_whose_client_left_is_logged_as_499(caplog: pytest.LogCaptureFixture) -> None:
+    """A request dropped from the queue because its client left sends nothing: its access line
+    must not say 500, which would read as a server error."""
+
+    async def dropped(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    async def scenario() -> list[Message]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        await RequestIdMiddleware(dropped)(_asgi_scope(), receive, send)
+        return sent
+
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        assert asyncio.run(scenario()) == []
+    assert '"GET /slow" 499 ' in caplog.text
 
 
 def test_a_page_and_its_total_read_one_snapshot(seeded_db_url: str) -> None:
