@@ -150,7 +150,7 @@ class RequestIdMiddleware:
             )
 
 
-# A forecast wait this far past the limit is refused at once; nearer the limit the request
+# A forecast wait this far past the limit is refused without queueing; nearer the limit it
 # queues, and the limit itself stops it if its turn does not come. Refusals take CPU from the
 # work the queue waits for, so refusing near the limit slows the drain enough to confirm the
 # forecast: wrk's clients, which retry at once, once got 38,432 refusals in 39,740 answers
