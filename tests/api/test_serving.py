@@ -113,6 +113,12 @@ def _asgi_scope(path: str = "/slow") -> Scope:
     return {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
 
 
+async def _quiet() -> Message:
+    """A client that stays, sends nothing more, and leaves only long after the test."""
+    await asyncio.sleep(10)
+    return {"type": "http.disconnect"}
+
+
 class TestAdmission:
     """AdmissionMiddleware driven through the ASGI protocol, with an app that holds its slot
     until released."""
@@ -126,6 +132,15 @@ class TestAdmission:
             await send({"type": "http.response.body", "body": b"ok"})
 
         return app
+
+    @classmethod
+    async def _holding(cls, gate: AdmissionMiddleware, slots: int) -> list[asyncio.Task[Any]]:
+        """Requests that take every slot (until the app is released), once they have."""
+        working = [
+            asyncio.create_task(cls._call(gate, _asgi_scope(), _quiet)) for _ in range(slots)
+        ]
+        await asyncio.sleep(0.05)
+        return working
 
     @staticmethod
     async def _call(app: Any, scope: Scope, receive: Receive) -> list[Message]:
@@ -142,13 +157,8 @@ class TestAdmission:
             release, calls = asyncio.Event(), list[str]()
             gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=0.2)
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
-            first = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
-            await asyncio.sleep(0.05)
-            refused = await self._call(gate, _asgi_scope(), quiet)
+            [first] = await self._holding(gate, 1)
+            refused = await self._call(gate, _asgi_scope(), _quiet)
             release.set()
             return await first, refused
 
@@ -167,14 +177,9 @@ class TestAdmission:
             # this backlog has been draining one request every five seconds
             gate.drain_s, gate.samples = 5.0, 64
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
-            first = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
-            await asyncio.sleep(0.05)
+            [first] = await self._holding(gate, 1)
             started = time.monotonic()
-            refused = await self._call(gate, _asgi_scope(), quiet)
+            refused = await self._call(gate, _asgi_scope(), _quiet)
             took = time.monotonic() - started
             assert refused[0]["status"] == 503
             release.set()
@@ -200,15 +205,8 @@ class TestAdmission:
             gate = AdmissionMiddleware(self._app(release, calls), slots=2, max_wait_s=1)
             gate.drain_s, gate.samples = drain_s, samples
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
-            working = [
-                asyncio.create_task(self._call(gate, _asgi_scope(), quiet)) for _ in range(2)
-            ]
-            await asyncio.sleep(0.05)
-            queued = asyncio.create_task(self._call(gate, _asgi_scope(), quiet))
+            working = await self._holding(gate, 2)
+            queued = asyncio.create_task(self._call(gate, _asgi_scope(), _quiet))
             await asyncio.sleep(0.1)
             assert not queued.done()  # neither refused at once nor run
             release.set()
@@ -227,15 +225,8 @@ class TestAdmission:
             gate = AdmissionMiddleware(self._app(release, calls), slots=40, max_wait_s=1)
             gate.drain_s, gate.samples = 5.0, 64  # as many intervals as are kept
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
-            working = [
-                asyncio.create_task(self._call(gate, _asgi_scope(), quiet)) for _ in range(40)
-            ]
-            await asyncio.sleep(0.05)
-            refused = await asyncio.wait_for(self._call(gate, _asgi_scope(), quiet), 0.5)
+            working = await self._holding(gate, 40)
+            refused = await asyncio.wait_for(self._call(gate, _asgi_scope(), _quiet), 0.5)
             release.set()
             await asyncio.gather(*working)
             status: int = refused[0]["status"]
@@ -250,13 +241,9 @@ class TestAdmission:
             gate.drain_s, gate.samples = 0.4, 64  # slow requests were queueing a moment ago
             gate._release()  # and the last one left with the queue empty
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
             # a burst of quick requests: twice the old pace's worth of queue, all served
             answers = await asyncio.gather(
-                *(self._call(gate, _asgi_scope(), quiet) for _ in range(8))
+                *(self._call(gate, _asgi_scope(), _quiet) for _ in range(8))
             )
             return [answer[0]["status"] for answer in answers]
 
@@ -277,10 +264,6 @@ class TestAdmission:
             release, calls = asyncio.Event(), list[str]()
             gate = AdmissionMiddleware(self._app(release, calls), slots=1, max_wait_s=5)
 
-            async def quiet() -> Message:
-                await asyncio.sleep(10)
-                return {"type": "http.disconnect"}
-
             messages: list[Message] = [
                 {"type": "http.request", "body": b"", "more_body": False},
                 {"type": "http.disconnect"},
@@ -290,12 +273,12 @@ class TestAdmission:
                 await asyncio.sleep(0.05)
                 return messages.pop(0)
 
-            first = asyncio.create_task(self._call(gate, _asgi_scope("/first"), quiet))
+            first = asyncio.create_task(self._call(gate, _asgi_scope("/first"), _quiet))
             await asyncio.sleep(0.02)
             gone = await self._call(gate, _asgi_scope("/gone"), leaving)
             release.set()
             await first
-            after = await self._call(gate, _asgi_scope("/after"), quiet)
+            after = await self._call(gate, _asgi_scope("/after"), _quiet)
             assert after[0]["status"] == 200  # the slot was not lost
             return calls, gone
 
