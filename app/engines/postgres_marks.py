@@ -149,7 +149,7 @@ def candidates(value: str, heads: tuple[str, ...]) -> list[Span]:
             start -= 1
         span = _span(lower, start)
         at = span[1]
-        if start not in starts and (folded(span[2]) or "").startswith(heads):
+        if start not in starts and _starts_like(span[2], heads):
             starts.add(start)
             spans.append(span)
     return sorted(spans)
@@ -166,9 +166,15 @@ def _every_word(value: str, heads: tuple[str, ...]) -> list[Span]:
     spans = []
     for word in _word_re.finditer(value):
         lower = word.group().lower()
-        if (lower if lower.isascii() else folded(lower) or lower).startswith(heads):
+        if _starts_like(lower, heads):
             spans.append((word.start(), word.end(), lower))
     return spans
+
+
+def _starts_like(word: str, heads: tuple[str, ...]) -> bool:
+    """Does ``word`` (lower case) start with one of ``heads`` once folded? ASCII words are
+    folded already: the common case skips the decomposition."""
+    return (word if word.isascii() else folded(word) or word).startswith(heads)
 
 
 def _marked(value: str, spans: list[Span]) -> str:
