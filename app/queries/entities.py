@@ -123,21 +123,18 @@ def _related(
         return []
     total = session.exec(select(func.count()).select_from(Article)).one()
     mine = len(packed)  # the stored counts may lag behind; an entity is in no fewer articles
-    return [
-        {
-            "id": other.id,
-            "name": other.name,
-            "type": other.type,
-            "articles": int(shared[other.id]),
-            "pmi": round(
-                math.log(
-                    total
-                    * int(shared[other.id])
-                    / (mine * max(other.article_count, int(shared[other.id])))
-                ),
-                4,
-            ),
-        }
-        for other in found[:limit]
-        if other.id is not None
-    ]
+    related = []
+    for other in found[:limit]:
+        assert other.id is not None  # a stored entity
+        both = int(shared[other.id])
+        pmi = math.log(total * both / (mine * max(other.article_count, both)))
+        related.append(
+            {
+                "id": other.id,
+                "name": other.name,
+                "type": other.type,
+                "articles": both,
+                "pmi": round(pmi, 4),
+            }
+        )
+    return related
