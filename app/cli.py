@@ -68,11 +68,11 @@ def ingest(
     re-running is a no-op."""
     from sqlmodel import Session, func, select
 
-    from app.db import create_db_engine
+    from app.db.models import Article
+    from app.db.session import create_db_engine
     from app.ingest.pipeline import IngestAborted
     from app.ingest.pipeline import ingest as run_ingest
     from app.ingest.sources import Web, count_documents, is_url, iter_files, read_url_list
-    from app.models import Article
 
     settings = get_settings()
     inputs: list[Path | str] = [p if is_url(p) else Path(p) for p in paths or []]
@@ -164,7 +164,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
-        access_log=False,  # app.http logs each request with its X-Request-ID
+        access_log=False,  # app.web.http logs each request with its X-Request-ID
         timeout_graceful_shutdown=shutdown_timeout,
     )
 

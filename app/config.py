@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     INGEST_BATCH_SIZE: int = 64
     # processes that annotate during `corpus ingest`; 0 means one per core
     INGEST_WORKERS: int = 0
-    # whole GET answers kept in memory per process until the next write (app.caching); 0: none
+    # whole GET answers kept in memory per process until the next write (app.web.caching); 0: none
     RESPONSE_CACHE_MB: int = 32
     # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag
     CACHE_MAX_AGE: int = 0

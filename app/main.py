@@ -15,12 +15,12 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router, health
 from app.api.params import Problem
-from app.auth import require_read_key
-from app.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
 from app.config import Settings, get_settings
-from app.db import ChangeTokenReader, create_db_engine
+from app.db.session import ChangeTokenReader, create_db_engine
 from app.errors import register_error_handlers
-from app.http import (
+from app.web.auth import require_read_key
+from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
+from app.web.http import (
     AdmissionMiddleware,
     HeadAsGetMiddleware,
     NegotiatedGZipMiddleware,
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     _add_middleware(app, settings)
     app.include_router(health.router)
-    # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.auth)
+    # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.web.auth)
     read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []
     app.include_router(api_router, dependencies=read_guard)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]

@@ -5,10 +5,10 @@ columns are left out of autogenerate."""
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.config import get_settings
-from app.db import create_db_engine
-from app.search import include_object
+from app.db.session import create_db_engine
+from app.engines.schema import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata

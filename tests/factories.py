@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.ingest.store import refresh_entity_counts
-from app.models import Article, Entity, Mention, Quote, pack_ids
 
 _counter = itertools.count(1)
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import create_db_engine
+from app.db.session import create_db_engine
 from app.engines import sqlite as search
 from app.main import create_app
 from tests.factories import make_article

@@ -11,11 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from app.db import create_db_engine
+from app.db.session import create_db_engine
 from app.engines import database_url, engine_name
+from app.engines.schema import include_object
 from app.engines.tsquery import render_prefilter, render_tsquery
-from app.query import parse
-from app.search import include_object
+from app.search.language import parse
 from tests.conftest import PostgresServer
 from tests.test_migrations import _config
 from tests.test_search import TRANSLATIONS
@@ -308,7 +308,7 @@ def test_a_page_seen_before_is_marked_without_a_statement(pg_engine: Engine) -> 
 def test_names_and_aliases_are_found_by_prefix_without_accents(pg_engine: Engine) -> None:
     from sqlmodel import Session
 
-    from app.models import Entity
+    from app.db.models import Entity
     from app.queries.entities import entities_query
 
     with Session(pg_engine) as session:

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.query import QuerySyntaxError, has_prefix, parse, to_fts5
+from app.engines.fts5 import to_fts5
+from app.search.language import QuerySyntaxError, has_prefix, parse
 from tests.factories import make_article
 
 TRANSLATIONS = [

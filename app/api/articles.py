@@ -7,11 +7,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
+from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
 from app.api.params import MAX_ID, ArticleId, MinConfidence, SummaryRoute, problem_responses
-from app.db import SessionDep
-from app.errors import NotFound
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
-from app.models import (
+from app.db.models import (
     ArticleDetail,
     ArticleEntity,
     ArticleListItem,
@@ -19,7 +17,9 @@ from app.models import (
     ArticleSummary,
     QuotePublic,
 )
-from app.pagination import OffsetPageDep, Page, PageDep
+from app.db.pagination import OffsetPageDep, Page, PageDep
+from app.db.session import SessionDep
+from app.errors import NotFound
 from app.queries import articles as queries
 from app.queries.articles import ArticleSort
 

@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
 from app.api.params import EntityId, MinConfidence, SummaryRoute, problem_responses
-from app.db import SessionDep
+from app.db.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
+from app.db.pagination import Page, PageDep
+from app.db.session import SessionDep
 from app.errors import NotFound
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
-from app.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
-from app.pagination import Page, PageDep
 from app.queries import articles as article_queries
 from app.queries import entities as queries
 from app.queries import quotes as quote_queries

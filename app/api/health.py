@@ -6,9 +6,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import func, select
 
 from app.api.params import SummaryRoute
-from app.db import SessionDep
+from app.db.models import Article, Entity, HealthStatus, Quote
+from app.db.session import SessionDep
 from app.errors import problem
-from app.models import Article, Entity, HealthStatus, Quote
 
 router = APIRouter(tags=["system"], route_class=SummaryRoute)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
+from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.api.params import (
     MAX_ID,
     HighlightDep,
@@ -16,11 +17,10 @@ from app.api.params import (
     SummaryRoute,
     problem_responses,
 )
-from app.db import SessionDep
+from app.db.models import QuoteHit, QuoteKind, QuotePublic
+from app.db.pagination import Page, PageDep
+from app.db.session import SessionDep
 from app.errors import NotFound
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.models import QuoteHit, QuoteKind, QuotePublic
-from app.pagination import Page, PageDep
 from app.queries import quotes as queries
 from app.queries import stream
 from app.search import time_limit, validate_query

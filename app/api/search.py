@@ -10,11 +10,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 from sqlmodel import Session
 
+from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.api.params import MAX_ID, HighlightDep, SummaryRoute, problem_responses
-from app.db import SessionDep
-from app.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.models import FacetCount, SearchHit
-from app.pagination import OffsetPageDep, Page
+from app.db.models import FacetCount, SearchHit
+from app.db.pagination import OffsetPageDep, Page
+from app.db.session import SessionDep
 from app.search import ArticleFilters, iter_hits, rank_articles, validate_query
 
 router = APIRouter(

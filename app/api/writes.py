@@ -1,5 +1,5 @@
 """Writes: add or update articles (one JSON object, or NDJSON for a batch run as a job) and
-delete them. Every route needs an API key (``app.auth``)."""
+delete them. Every route needs an API key (``app.web.auth``)."""
 
 import hashlib
 import json
@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from app.api import articles
 from app.api.params import ArticleId, SummaryRoute
-from app.auth import WriteKey
+from app.db.models import ArticleDetail, IngestJob
 from app.errors import AppError, NotFound, PayloadTooLarge
 from app.ingest.jobs import get_job, start_job
 from app.ingest.records import ArticleRecord, RecordError, validate_record
-from app.models import ArticleDetail, IngestJob
+from app.web.auth import WriteKey
 
 if TYPE_CHECKING:  # the ingest pipeline (spaCy, trafilatura) is imported on the first write
     from app.ingest.store import PreparedArticle
@@ -232,7 +232,7 @@ def get_ingest_job(request: Request, response: Response, job_id: JobId, _: Write
     job = get_job(request.app.state.engine, job_id)
     if job is None:
         raise NotFound(f"No ingest job {job_id}.")
-    # progress moves without the change counter (ETags, app.caching): never reuse an answer
+    # progress moves without the change counter (ETags, app.web.caching): never reuse an answer
     response.headers["Cache-Control"] = "no-store"
     return _status(job)
 

@@ -6,19 +6,11 @@ the functions of ``app.search``; everything else the queries need is here (Wagta
 backends are the model: one query model, one compiler per database).
 """
 
-import unicodedata
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
-
-from app.engines.tsquery import render_tsquery, tsquery_lexeme
-from app.query import Node, render_fts5
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 # the largest id either engine stores: PostgreSQL's `integer` (SERIAL) is 32-bit, and one limit
@@ -64,80 +56,3 @@ def is_conflict(error: Any) -> bool:
     meanwhile, a deadlock, a serialization failure): worth running again, when it will see the
     other writer's rows. SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html"""
     return getattr(error, "sqlstate", None) in ("23505", "40P01", "40001")
-
-
-# what the compatibility decomposition leaves alone: Latin letters that carry their mark inside,
-# typographic apostrophes and dashes (as PostgreSQL's unaccent reads them)
-_UNDECOMPOSED = str.maketrans(
-    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ħ": "h"}
-    | {"Ħ": "H", "ı": "i", "þ": "th", "Þ": "TH", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
-    | {"ŧ": "t", "Ŧ": "T", "ŋ": "n", "Ŋ": "N", "ĸ": "q"}
-    | dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032", "'")
-    | dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-")
-)
-
-
-def folded(text: str | None) -> str | None:
-    """A name as names are compared, the same on every engine: case folded, accents removed
-    (compatibility decomposition without its combining marks, and the letters above) and
-    spaces collapsed, so that "EMILE  zola" finds "Émile Zola" and "Odegard" "Ødegård".
-    Quotes store their speakers folded (``speaker_key``), entities their names (``name_key``):
-    a change here needs a migration that folds the stored names again."""
-    if text is None:
-        return None
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
-
-
-class TextMatch(ColumnElement[bool]):
-    """A condition on ``quote`` (its text matches a query) or ``entity`` (its name or aliases
-    have words starting with each given word), compiled to the engine's full-text index.
-
-    The query is rendered for both engines when the condition is built, each as a bound value:
-    the SQL's shape is then the same for every query, so SQLAlchemy compiles it once (compiling
-    it anew cost an autocomplete three quarters of its time)."""
-
-    type = Boolean()
-    # a condition in itself: without this, SQLite gets "… = 1", which hides the IN from the
-    # planner (it then walked every entity: autocomplete 0.9 -> 4 ms)
-    _is_implicitly_boolean = True
-    inherit_cache = True
-    _traverse_internals = [
-        ("table", InternalTraversal.dp_string),
-        ("config", InternalTraversal.dp_string),
-        ("fts5", InternalTraversal.dp_clauseelement),
-        ("tsquery", InternalTraversal.dp_clauseelement),
-    ]
-
-    def __init__(self, table: str, query: Node | list[str]) -> None:
-        self.table = table
-        if isinstance(query, list):
-            fts5 = " AND ".join(f'"{word}" *' for word in query)
-            self.config = "corpus_names"
-            tsquery = " & ".join(tsquery_lexeme(word) + ":*" for word in query)
-        else:
-            fts5, self.config, tsquery = render_fts5(query), "corpus", render_tsquery(query)
-        self.fts5: BindParameter[str] = bindparam(f"{table}_fts5", fts5, unique=True)
-        self.tsquery: BindParameter[str] = bindparam(f"{table}_tsquery", tsquery, unique=True)
-
-
-def quote_text_matches(query: Node) -> TextMatch:
-    return TextMatch("quote", query)
-
-
-def entity_name_matches(words: list[str]) -> TextMatch:
-    return TextMatch("entity", words)
-
-
-@compiles(TextMatch)
-def _match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
-    fts = f"{element.table}_fts"
-    match = compiler.process(element.fts5, **kw)
-    return f"{element.table}.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {match})"
-
-
-@compiles(TextMatch, POSTGRESQL)
-def _match_postgres(element: TextMatch, compiler: Any, **kw: Any) -> str:
-    tsquery = compiler.process(element.tsquery, **kw)
-    return f"{element.table}.search @@ to_tsquery('{element.config}', {tsquery})"

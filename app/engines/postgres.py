@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from app.engines import folded
+from app.db.folding import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -24,7 +24,7 @@ from app.engines.postgres_marks import mark_rows
 from app.engines.sqlite import facet_counts
 from app.engines.tsquery import render_prefilter, render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
-from app.query import Node
+from app.search.language import Node
 
 # SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html
 _QUERY_CANCELED = "57014"

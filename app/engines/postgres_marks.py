@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.engines import folded
+from app.db.folding import folded
 from app.engines.common import MARK_CLOSE, MARK_OPEN
 
 # the rest of a word from where it starts, as PostgreSQL's parser mostly sees words (letters

@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.engines import folded
+from app.db.folding import folded
+from app.db.models import count_packed_ids
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -23,9 +24,9 @@ from app.engines.common import (
     hit,
     timeline,
 )
+from app.engines.fts5 import render_fts5
 from app.errors import InvalidSearchQuery, SearchTimeout
-from app.models import count_packed_ids
-from app.query import Node, has_prefix, render_fts5
+from app.search.language import Node, has_prefix
 
 _MARKS = {"open": MARK_OPEN, "close": MARK_CLOSE}
 # how many SQLite VM instructions run between two checks of the deadline

@@ -1,7 +1,7 @@
-"""The query language's syntax tree rendered as a PostgreSQL tsquery (``app.query`` parses it
-and renders FTS5): the PostgreSQL compiler of the one query model."""
+"""The query language's syntax tree rendered as a PostgreSQL tsquery (``app.search.language``
+parses it, ``fts5.py`` renders FTS5): the PostgreSQL compiler of the one query model."""
 
-from app.query import And, Group, Near, Node, Not, Or, Scope, Term, children
+from app.search.language import And, Group, Near, Node, Not, Or, Scope, Term, children
 
 # tsquery weight labels of the fields (the migration gives titles A, bodies B)
 _WEIGHTS = {"title": "A", "body": "B"}

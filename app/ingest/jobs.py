@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.models import IngestJob
+from app.db.models import IngestJob
 
 if TYPE_CHECKING:  # spaCy loads with the pipeline: only when a job runs, not at API start
     from app.ingest.pipeline import IngestReport

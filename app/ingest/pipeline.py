@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col, select
 
+from app.db.models import Article
 from app.engines import is_conflict, lock_for_writing
 from app.ingest.annotate import (
     AnnotationOrError,
@@ -40,7 +41,6 @@ from app.ingest.store import (
     update_metadata,
 )
 from app.ingest.textio import fix_mojibake
-from app.models import Article
 from app.nlp import Annotation
 
 logger = logging.getLogger(__name__)

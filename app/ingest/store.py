@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
 from app.ingest.sources import RawArticle
-from app.models import Article, Entity, Mention, Quote, pack_ids
 from app.nlp import Annotation
 from app.nlp.entities import EntityMention
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, type_coerce
 from sqlmodel import Session, col, select
 
-from app.models import Article, ArticleEntity, Entity, Mention, Quote
+from app.db.models import Article, ArticleEntity, Entity, Mention, Quote
 from app.queries import Order, fetch_page, read, rows_of
 
 

@@ -9,10 +9,12 @@ import numpy as np
 from sqlalchemy import false
 from sqlmodel import Session, col, func, select
 
-from app.engines import folded
-from app.models import Article, Entity, count_packed_ids
+from app.db.folding import folded
+from app.db.models import Article, Entity, count_packed_ids
+from app.engines.matching import entity_name_matches
 from app.queries import Order, fetch_page, rows_of
-from app.search import entity_articles, entity_ids_by_name_prefix
+from app.search import entity_articles
+from app.search.language import words_of
 
 
 class EntitySort(StrEnum):
@@ -52,8 +54,9 @@ def entities_query(
         pattern = _escape_like(folded(name_prefix) or "") + "%"
         statement = statement.where(col(Entity.name_key).like(pattern, escape="\\"))
     if name_query is not None:
-        matching = entity_ids_by_name_prefix(name_query)
-        statement = statement.where(matching if matching is not None else false())
+        # names whose words start with each word of the query ("ren zh" finds Ren Zhengfei)
+        words = words_of(name_query)
+        statement = statement.where(entity_name_matches(words) if words else false())
     return statement
 
 

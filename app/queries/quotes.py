@@ -4,11 +4,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.engines import folded
-from app.models import Article, Quote, QuoteHit
+from app.db.folding import folded
+from app.db.models import Article, Quote, QuoteHit
+from app.engines.matching import quote_text_matches
 from app.queries import Order, fetch_page, read, rows_of
-from app.query import Node
-from app.search import Highlight, quote_ids_matching, quote_snippets
+from app.search import Highlight, quote_snippets
+from app.search.language import Node
 
 
 def quotes_query(
@@ -40,7 +41,7 @@ def quotes_query(
     if min_confidence is not None:
         statement = statement.where(col(Quote.confidence) >= min_confidence)
     if expression is not None:
-        statement = statement.where(quote_ids_matching(expression))
+        statement = statement.where(quote_text_matches(expression))
     return statement
 
 

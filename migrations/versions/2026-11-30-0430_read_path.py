@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.models import pack_ids
+from app.db.models import pack_ids
 
 revision: str = "3c1d2e7a9b40"
 down_revision: str | None = "8f2f50afa113"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.engines import folded
+from app.db.folding import folded
 
 revision: str = "4f1c2a9e8b37"
 down_revision: str | None = "609b741da090"

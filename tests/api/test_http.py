@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.http import BufferedLogHandler, new_request_id
 from app.main import create_app
+from app.web.http import BufferedLogHandler, new_request_id
 from tests.factories import make_article
 
 

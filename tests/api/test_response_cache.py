@@ -11,8 +11,8 @@ from sqlalchemy import event
 from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from app.caching import ResponseCacheMiddleware
-from app.db import ChangeToken
+from app.db.session import ChangeToken
+from app.web.caching import ResponseCacheMiddleware
 from tests.conftest import make_client
 from tests.factories import make_article
 

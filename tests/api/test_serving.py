@@ -22,9 +22,9 @@ from sqlalchemy import event, text
 from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from app.db import create_db_engine
+from app.db.session import create_db_engine
 from app.engines import sqlite as search
-from app.http import AdmissionMiddleware, RequestIdMiddleware
+from app.web.http import AdmissionMiddleware, RequestIdMiddleware
 from tests.conftest import make_client
 from tests.factories import make_article, make_entity, make_mention, make_quote
 

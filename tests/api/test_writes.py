@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.auth import key_is_valid
-from app.db import create_db_engine
+from app.db.session import create_db_engine
+from app.web.auth import key_is_valid
 from tests.conftest import make_client
 
 KEY = "k-7f3c9a1e5b2d4f6a8c0e"

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.engines import folded
+from app.db.folding import folded
 
 
 class QuoteKind(StrEnum):

@@ -11,8 +11,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import ChangeToken
-from app.http import accepts_gzip, has_header, header
+from app.db.session import ChangeToken
+from app.web.http import accepts_gzip, has_header, header
 
 _TOKEN = "app.change_token"
 

@@ -1,6 +1,6 @@
 """HTTP behaviour shared by every endpoint: request ids and the access log, admission control
 under overload, HEAD, and gzip as the client asks for it (validators and the response cache are in
-app.caching; app.main stacks them all)."""
+app.web.caching; app.main stacks them all)."""
 
 import asyncio
 import itertools

@@ -1,36 +1,19 @@
 """Full-text search, engine-neutral: a query is validated and parsed here once, and each call
 goes to the module of the session's engine (``app/engines/sqlite.py`` or ``postgres.py``)."""
 
+import importlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from app.engines import POSTGRESQL, entity_name_matches, quote_text_matches
-from app.engines import postgres as postgres_engine
-from app.engines import sqlite as sqlite_engine
+from app.engines import POSTGRESQL, SQLITE
 from app.engines.common import FACETS, ArticleFilters, Highlight
 from app.errors import InvalidSearchQuery, SearchTooCostly
-from app.query import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse, words_of
+from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
 
 __all__ = ["FACETS", "ArticleFilters", "Highlight"]
-
-# tables and columns that migrations make by hand (FTS5 tables and their shadow tables, the
-# change counter, PostgreSQL's generated tsvector columns and their inline copy for ranking),
-# so absent from the models
-_HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version", "article_vector")
-_HANDMADE_COLUMNS = ("search",)
-# indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
-# packed entity ids, too wide for a PostgreSQL btree row)
-_ENGINE_INDEXES = (
-    "ix_article_facets",
-    "ix_article_search",
-    "ix_article_vector_search",
-    "ix_quote_search",
-    "ix_entity_search",
-    "ix_article_published_desc",
-)
 
 
 class Engine(Protocol):
@@ -72,24 +55,15 @@ class Engine(Protocol):
     ) -> list[tuple[str | None, int, bytes]]: ...
 
 
+# the module of each engine, imported when first used (as Wagtail names its search backends by
+# dotted path): the engines render this package's query tree, so they import it, not it them
+_ENGINE_MODULES = {SQLITE: "app.engines.sqlite", POSTGRESQL: "app.engines.postgres"}
+
+
 def engine_of(session: Session) -> Engine:
     """The engine module for the database the session is bound to."""
-    if session.get_bind().dialect.name == POSTGRESQL:
-        return postgres_engine
-    return sqlite_engine
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Alembic filter: leave hand-made tables and columns out of autogenerate comparisons."""
-    if name is None:
-        return True
-    if type_ == "table":
-        return not name.startswith(_HANDMADE_TABLES)
-    if type_ == "index":
-        return name not in _ENGINE_INDEXES
-    return not (type_ == "column" and name in _HANDMADE_COLUMNS)
+    module: Engine = importlib.import_module(_ENGINE_MODULES[session.get_bind().dialect.name])
+    return module
 
 
 def validate_query(query: str, max_length: int, *, fields: tuple[str, ...] = FIELDS) -> Node:
@@ -136,19 +110,6 @@ def quote_snippets(
 
 def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
     """For each article mentioning an entity: its month ('YYYY-MM', None if undated), the
-    entity's mentions in it, and the packed ids (``app.models.pack_ids``) of the entities it
+    entity's mentions in it, and the packed ids (``app.db.models.pack_ids``) of the entities it
     mentions."""
     return engine_of(session).entity_articles(session, entity_id=entity_id)
-
-
-def entity_ids_by_name_prefix(query: str) -> Any | None:
-    """A condition on entities whose name or aliases have words starting with each word of
-    ``query`` ("ren zh" finds Ren Zhengfei), ignoring case and accents; None when the query has
-    no words."""
-    words = words_of(query)
-    return entity_name_matches(words) if words else None
-
-
-def quote_ids_matching(expression: Node) -> Any:
-    """A condition on quotes whose text matches a query."""
-    return quote_text_matches(expression)

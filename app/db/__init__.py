@@ -1,0 +1,1 @@
+"""The database: tables and response schemas, engine and session factory, pagination."""
