@@ -70,9 +70,8 @@ def ingest(
 
     from app.db.models import Article
     from app.db.session import create_db_engine
-    from app.ingest.pipeline import IngestAborted
-    from app.ingest.pipeline import ingest as run_ingest
-    from app.ingest.sources import Web, count_documents, is_url, iter_files, read_url_list
+    from app.ingest import IngestAborted, count_records, is_url, read_url_list
+    from app.ingest import ingest as run_ingest
 
     settings = get_settings()
     inputs: list[Path | str] = [p if is_url(p) else Path(p) for p in paths or []]
@@ -80,7 +79,7 @@ def ingest(
         if not urls.is_file():
             err.print(f"[red]error:[/] no such file: {urls}")
             raise typer.Exit(2)
-        inputs += list(read_url_list(urls))
+        inputs += read_url_list(urls)
     if not inputs:
         err.print("[red]error:[/] nothing to ingest: give files, folders, URLs or --urls FILE")
         raise typer.Exit(2)
@@ -96,11 +95,7 @@ def ingest(
                 err.print("database already holds articles; nothing to do")
                 return
     # counting reads each file once more, so only for a progress bar someone will see
-    total = (
-        sum(count_documents(path) for path, _ in iter_files(files)) + len(inputs) - len(files)
-        if err.is_terminal
-        else None
-    )
+    total = count_records(inputs) if err.is_terminal else None
     progress = Progress(
         TextColumn("ingesting"),
         BarColumn(),
@@ -116,7 +111,7 @@ def ingest(
             report = run_ingest(
                 inputs,
                 engine=engine,
-                web=Web(settings.fetch_settings()),
+                fetch=settings.fetch_settings(),
                 model=settings.SPACY_MODEL,
                 batch_size=batch_size or settings.INGEST_BATCH_SIZE,
                 strict=strict,

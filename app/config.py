@@ -1,12 +1,21 @@
 """Settings read from the environment (prefix ``CORPUS_``), with a cached default instance."""
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:  # the web extractor is heavy to import; the API does not need it
-    from app.ingest.web import FetchSettings
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How ingestion fetches pages and feeds (``Settings.fetch_settings()``)."""
+
+    timeout_s: float = 10.0
+    retries: int = 2  # further attempts after the first, for timeouts, 429 and 5xx
+    backoff_s: float = 0.5  # doubled on each retry
+    max_bytes: int = 10 * 1024 * 1024
+    concurrency: int = 4
+    user_agent: str = "news-corpus/0.1 (+https://github.com/news-corpus)"
 
 
 class Settings(BaseSettings):
@@ -50,9 +59,7 @@ class Settings(BaseSettings):
     FETCH_CONCURRENCY: int = 4
     USER_AGENT: str = "news-corpus/0.1 (+https://github.com/news-corpus)"
 
-    def fetch_settings(self) -> "FetchSettings":
-        from app.ingest.web import FetchSettings
-
+    def fetch_settings(self) -> FetchSettings:
         return FetchSettings(
             timeout_s=self.FETCH_TIMEOUT_S,
             retries=self.FETCH_RETRIES,

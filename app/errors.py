@@ -77,6 +77,15 @@ class PayloadTooLarge(AppError):
     title = "Request body too large"
 
 
+class DatabaseBusy(AppError):
+    """Another write held the database past its busy timeout; the client should retry."""
+
+    status = 503
+    slug = "database-busy"
+    title = "Database busy"
+    headers = {"Retry-After": "5"}
+
+
 class InvalidCursor(ValueError):
     """A pagination cursor this service did not hand out (reported as a 422)."""
 

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from app.ingest.pipeline import iter_records
-from app.ingest.store import PreparedArticle
+from app.ingest.clean import PreparedArticle
+from app.ingest.run import iter_prepared
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "articles.jsonl"
@@ -35,7 +35,7 @@ import sys, time
 from pathlib import Path
 import spacy
 from app.db.session import create_db_engine
-from app.ingest.pipeline import ingest
+from app.ingest.run import ingest
 engine = create_db_engine(sys.argv[1])
 started = time.perf_counter()
 report = ingest([Path(sys.argv[2])], engine=engine, model=sys.argv[3],
@@ -65,7 +65,7 @@ def bench_ingest_rate(
         with corpus.open(encoding="utf-8") as source, sample.open("w", encoding="utf-8") as out:
             for _, line in zip(range(articles), source, strict=False):
                 out.write(line)
-        prepared = [r for r in iter_records([sample]) if isinstance(r, PreparedArticle)]
+        prepared = [r for r in iter_prepared([sample]) if isinstance(r, PreparedArticle)]
         words = sum(r.word_count for r in prepared)
         texts = Path(folder) / "texts.json"
         texts.write_text(json.dumps([r.body for r in prepared]), encoding="utf-8")

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _PARSE = """
 import resource, sys
 from pathlib import Path
-from app.ingest.pipeline import iter_records
-seen = sum(1 for _ in iter_records([Path(sys.argv[1])]))
+from app.ingest.run import iter_prepared
+seen = sum(1 for _ in iter_prepared([Path(sys.argv[1])]))
 print(seen, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 

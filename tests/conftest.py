@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.cli import run_migrations
 from app.config import Settings
 from app.db.session import create_db_engine
-from app.ingest.pipeline import ingest
+from app.ingest.run import ingest
 from app.main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.db.folding import folded
 from app.db.session import create_db_engine
-from app.ingest.pipeline import ingest
+from app.ingest.run import ingest
 from tests.conftest import MODEL, PostgresServer, make_client, sqlite_url
 
 # (title, body): each README query below has matches and non-matches among these

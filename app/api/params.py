@@ -96,7 +96,9 @@ async def get_highlight(
 HighlightDep = Annotated[Highlight, Depends(get_highlight)]
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for problem+json answers: a status with its usual description, or a
+    (status, description) pair."""
     descriptions = {
         400: "Bad query (problem+json)",
         404: "Not found (problem+json)",
@@ -104,10 +106,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "Search timed out (problem+json)",
     }
     schema = {"$ref": "#/components/schemas/Problem"}
+    pairs = [
+        (s[0], f"{s[1]} (problem+json)") if isinstance(s, tuple) else (s, descriptions[s])
+        for s in statuses
+    ]
     return {
         status: {
-            "description": descriptions[status],
+            "description": text,
             "content": {"application/problem+json": {"schema": schema}},
         }
-        for status in statuses
+        for status, text in pairs
     }

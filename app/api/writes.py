@@ -1,49 +1,25 @@
 """Writes: add or update articles (one JSON object, or NDJSON for a batch run as a job) and
 delete them. Every route needs an API key (``app.web.auth``)."""
 
-import hashlib
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app import ingest
 from app.api import articles
-from app.api.params import ArticleId, SummaryRoute
-from app.db.models import ArticleDetail, IngestJob
-from app.errors import AppError, NotFound, PayloadTooLarge
-from app.ingest.jobs import get_job, start_job
-from app.ingest.records import ArticleRecord, RecordError, validate_record
+from app.api.params import ArticleId, SummaryRoute, problem_responses
+from app.db.models import ArticleDetail, IngestJob, JobStatus
+from app.errors import NotFound, PayloadTooLarge
+from app.ingest import ArticleRecord, RecordError
 from app.web.auth import WriteKey
 
-if TYPE_CHECKING:  # the ingest pipeline (spaCy, trafilatura) is imported on the first write
-    from app.ingest.store import PreparedArticle
-
-_PROBLEM = {"$ref": "#/components/schemas/Problem"}
-
-
-def _problems(**described: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        int(status.removeprefix("s")): {
-            "description": f"{text} (problem+json)",
-            "content": {"application/problem+json": {"schema": _PROBLEM}},
-        }
-        for status, text in described.items()
-    }
-
-
-class DatabaseBusy(AppError):
-    status = 503
-    slug = "database-busy"
-    title = "Database busy"
-    headers = {"Retry-After": "5"}
-
-
-_AUTH_PROBLEMS = _problems(s401="No or a wrong API key", s403="Writes are off: no key configured")
+_AUTH_PROBLEMS = problem_responses(
+    (401, "No or a wrong API key"), (403, "Writes are off: no key configured")
+)
 
 router = APIRouter(tags=["articles"], route_class=SummaryRoute, responses=_AUTH_PROBLEMS)
 
@@ -55,22 +31,6 @@ JobId = Annotated[
         examples=["3f2a9c1d0b7e4a6f8e5d2c1b0a9f8e7d"],
     ),
 ]
-
-
-class JobStatus(BaseModel):
-    id: str = Field(description="Job id.")
-    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
-    total: int = Field(description="Records in the batch.")
-    seen: int = Field(description="Records processed so far.")
-    added: int
-    updated: int
-    unchanged: int
-    duplicate: int
-    failed: int
-    errors: list[str] = Field(
-        description="`api:<line>: reason` for each failed record (the first 1,000)."
-    )
-    error: str | None = Field(default=None, description="Why the whole job failed, if it did.")
 
 
 _BODY_DOC: dict[str, Any] = {
@@ -88,24 +48,6 @@ _BODY_DOC: dict[str, Any] = {
 
 def _invalid(loc: list[str | int], msg: str, kind: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("body", *loc), "msg": msg, "type": kind}])
-
-
-def _prepared(record: Any, line: int) -> "PreparedArticle | RecordError":
-    """A record validated and cleaned as ingestion does; the error names its field."""
-    from app.ingest.pipeline import prepare
-    from app.ingest.sources import SourceError, raw_article
-
-    try:
-        valid = validate_record(record)
-    except RecordError as exc:
-        return exc
-    # without an id or URL, the text itself names the article: the same text again is 200
-    text_id = "sha256:" + hashlib.sha256(valid.body.encode()).hexdigest()[:32]
-    raw = raw_article(valid, "api", line, text_id)
-    item = raw if isinstance(raw, SourceError) else prepare(raw)
-    if isinstance(item, SourceError):
-        return RecordError("body", item.reason, "value_error")
-    return item
 
 
 async def _read_body(request: Request) -> bytes:
@@ -132,10 +74,10 @@ async def _read_body(request: Request) -> bytes:
         201: {"description": "Added: the stored article", "model": ArticleDetail},
         200: {"description": "Known: the stored (or updated) article", "model": ArticleDetail},
         202: {"description": "A batch accepted; poll the `Location` URL", "model": JobStatus},
-        **_problems(
-            s413="Body too large",
-            s422="A bad record: `errors` names the line and field",
-            s503="Another write holds the database; retry after `Retry-After` seconds",
+        **problem_responses(
+            (413, "Body too large"),
+            (422, "A bad record: `errors` names the line and field"),
+            (503, "Another write holds the database; retry after `Retry-After` seconds"),
         ),
     },
 )
@@ -161,25 +103,18 @@ def _create_one(request: Request, response: Response, data: bytes) -> ArticleDet
         record = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid([], f"invalid JSON: {exc}", "json_invalid") from None
-    item = _prepared(record, 1)
+    item = ingest.accept_record(record, 1)
     if isinstance(item, RecordError):
         raise _invalid([item.field] if item.field else [], item.message, item.kind)
     return _store(request, response, item)
 
 
-def _store(request: Request, response: Response, item: "PreparedArticle") -> ArticleDetail:
-    from app.ingest.pipeline import store_one
-
+def _store(request: Request, response: Response, item: "ingest.PreparedArticle") -> ArticleDetail:
     settings = request.app.state.settings
-    try:
-        outcome, article_id = store_one(
-            request.app.state.write_engine, item, model=settings.SPACY_MODEL
-        )
-    except OperationalError as exc:
-        # another writer (a `corpus ingest` batch) held the lock past CORPUS_BUSY_TIMEOUT_MS
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
-        raise DatabaseBusy("The database is busy with another write; try again.") from None
+    # DatabaseBusy (a 503) when a `corpus ingest` batch holds the lock past the busy timeout
+    outcome, article_id = ingest.store_article(
+        request.app.state.write_engine, item, model=settings.SPACY_MODEL
+    )
     location = str(request.url_for("get_article", article_id=article_id).path)
     if outcome == "added":
         response.status_code = 201
@@ -192,7 +127,7 @@ def _store(request: Request, response: Response, item: "PreparedArticle") -> Art
 
 
 def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus:
-    items: list[PreparedArticle] = []
+    items: list[ingest.PreparedArticle] = []
     issues: list[dict[str, Any]] = []
     try:
         text = data.decode("utf-8-sig")
@@ -202,9 +137,10 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
         if not line.strip():
             continue
         try:
-            item = _prepared(json.loads(line), number)
+            item = ingest.accept_record(json.loads(line), number)
         except json.JSONDecodeError as exc:
-            item = RecordError("", f"invalid JSON: {exc.msg} (column {exc.colno})", "json_invalid")
+            reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
+            item = RecordError(reason, kind="json_invalid")
         if isinstance(item, RecordError):
             loc = ("body", number, item.field) if item.field else ("body", number)
             issues.append({"loc": loc, "msg": item.message, "type": item.kind})
@@ -215,7 +151,7 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
     if not items:
         raise _invalid([], "no records: the body is empty", "missing")
     settings = request.app.state.settings
-    job = start_job(
+    job = ingest.start_job(
         items,
         engine=request.app.state.write_engine,
         model=settings.SPACY_MODEL,
@@ -226,10 +162,14 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
     return _status(job)
 
 
-@router.get("/ingest-jobs/{job_id}", response_model=JobStatus, responses=_problems(s404="No job"))
+@router.get(
+    "/ingest-jobs/{job_id}",
+    response_model=JobStatus,
+    responses=problem_responses((404, "No job")),
+)
 def get_ingest_job(request: Request, response: Response, job_id: JobId, _: WriteKey) -> JobStatus:
     """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
-    job = get_job(request.app.state.engine, job_id)
+    job = ingest.get_job(request.app.state.engine, job_id)
     if job is None:
         raise NotFound(f"No ingest job {job_id}.")
     # progress moves without the change counter (ETags, app.web.caching): never reuse an answer
@@ -242,12 +182,12 @@ def _status(job: IngestJob) -> JobStatus:
 
 
 @router.delete(
-    "/articles/{article_id}", status_code=204, responses=_problems(s404="No such article")
+    "/articles/{article_id}",
+    status_code=204,
+    responses=problem_responses((404, "No such article")),
 )
 def delete_article(request: Request, article_id: ArticleId, _: WriteKey) -> Response:
     """Delete an article with its quotes and mentions."""
-    from app.ingest.pipeline import delete_article as delete_stored
-
-    if not delete_stored(request.app.state.write_engine, article_id):
+    if not ingest.delete_article(request.app.state.write_engine, article_id):
         raise NotFound(f"No article with id {article_id}.")
     return Response(status_code=204)

@@ -125,7 +125,19 @@ class Quote(SQLModel, table=True):
     confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
-class IngestJob(SQLModel, table=True):
+class IngestCounts(SQLModel):
+    """What an ingest run did with its records: counted by ``app.ingest.run.IngestReport``,
+    stored in a job's row and answered by its status URL."""
+
+    seen: int = Field(default=0, description="Records processed so far.")
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failed: int = 0
+
+
+class IngestJob(IngestCounts, table=True):
     """An NDJSON batch posted to the write API; kept in the database so that any worker
     process can answer its status URL."""
 
@@ -134,12 +146,6 @@ class IngestJob(SQLModel, table=True):
     id: str = Field(primary_key=True)
     status: str  # queued, running, done, failed
     total: int
-    seen: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicate: int = 0
-    failed: int = 0
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     error: str | None = None
     created_at: datetime
@@ -375,3 +381,15 @@ class HealthStatus(Schema):
     articles: int = Field(description="Number of articles stored.")
     quotes: int = Field(description="Number of quotes stored.")
     entities: int = Field(description="Number of entities stored.")
+
+
+class JobStatus(IngestCounts):
+    """An ingest job as its status URL answers it: the job's row without its timestamps."""
+
+    id: str = Field(description="Job id.")
+    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    total: int = Field(description="Records in the batch.")
+    errors: list[str] = Field(
+        description="`api:<line>: reason` for each failed record (the first 1,000)."
+    )
+    error: str | None = Field(default=None, description="Why the whole job failed, if it did.")

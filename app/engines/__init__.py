@@ -56,3 +56,28 @@ def is_conflict(error: Any) -> bool:
     meanwhile, a deadlock, a serialization failure): worth running again, when it will see the
     other writer's rows. SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html"""
     return getattr(error, "sqlstate", None) in ("23505", "40P01", "40001")
+
+
+def is_busy(error: BaseException) -> bool:
+    """Another writer held SQLite's lock past the busy timeout (SQLITE_BUSY, whose message is
+    "database is locked": https://sqlite.org/rescode.html#busy): worth trying again later."""
+    orig = getattr(error, "orig", error)
+    name = getattr(orig, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
+
+
+def read_without_lock(engine: Any, statement: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one ``SELECT … IN ({values})``, run outside any transaction: a writer's
+    engine takes SQLite's write lock when its transaction begins, which a read that needs no
+    snapshot must not wait for. ``{values}`` becomes one placeholder per value, in the
+    driver's own style (sqlite3 takes ``?``, psycopg ``%s``)."""
+    mark = "?" if engine.dialect.name == SQLITE else "%s"
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        rows = cursor.execute(statement.format(values=",".join([mark] * len(values))), values)
+        result = [tuple(row) for row in rows.fetchall()]
+        cursor.close()
+    finally:
+        connection.close()
+    return result

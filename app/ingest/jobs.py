@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.db.models import IngestJob
+from app.db.models import IngestCounts, IngestJob
 
 if TYPE_CHECKING:  # spaCy loads with the pipeline: only when a job runs, not at API start
-    from app.ingest.pipeline import IngestReport
-    from app.ingest.store import PreparedArticle
+    from app.ingest.clean import PreparedArticle
+    from app.ingest.run import IngestReport
 
 logger = logging.getLogger(__name__)
 # errors kept per job (the counts are always complete)
@@ -39,7 +39,7 @@ def start_job(
     _save(engine, job.model_copy())
 
     def run() -> None:
-        from app.ingest.pipeline import IngestReport, ingest_records
+        from app.ingest.run import IngestReport, ingest_records
 
         report = IngestReport()
         progress = {"seen": 0}
@@ -74,8 +74,7 @@ def _record(
     engine: Engine, job: IngestJob, status: str, report: "IngestReport", error: str | None = None
 ) -> None:
     job.status, job.error = status, error
-    for name in ("seen", "added", "updated", "unchanged", "duplicate", "failed"):
-        setattr(job, name, getattr(report, name))
+    job.sqlmodel_update(report.model_dump(include=set(IngestCounts.model_fields)))
     job.errors = [str(e) for e in report.errors[:_KEPT_ERRORS]]
     job.updated_at = datetime.now(UTC)
     try:

@@ -1,29 +1,90 @@
-"""Writes annotated articles: upsert by source id, get-or-create entities, replace mentions and
-quotes, refresh entity counts. The caller owns the transaction (one per batch)."""
+"""The store stage: compare each article with what is stored, then upsert by source id,
+get-or-create entities, replace mentions and quotes, refresh entity counts. The caller owns the
+transaction (one per batch)."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
-from app.ingest.sources import RawArticle
+from app.ingest.annotate import AnnotationOrError, annotate_in_parts
+from app.ingest.clean import PreparedArticle
 from app.nlp import Annotation
 from app.nlp.entities import EntityMention
 
 
-@dataclass(frozen=True)
-class PreparedArticle:
-    """A parsed record after cleaning, ready to be compared with what is stored."""
+class Outcome(StrEnum):
+    """What storing did with an article (the names of ``IngestCounts``' fields)."""
 
-    raw: RawArticle
-    title: str
-    body: str
-    content_hash: str
-    word_count: int
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+
+
+Stored = tuple[PreparedArticle, Outcome, str | None]
+"""An article, what storing did with it, and a note for the report (a duplicate's owner)."""
+
+
+def classify_and_save(
+    session: Session,
+    batch: list[PreparedArticle],
+    annotations: Mapping[str, AnnotationOrError],
+    model: str,
+) -> list[Stored]:
+    """Compare each article with what is stored and save the new or changed ones with their
+    annotations (annotated here only if another writer changed the database since they were
+    chosen for annotation)."""
+    by_source_id = {
+        a.source_id: a
+        for a in session.exec(
+            select(Article).where(col(Article.source_id).in_([i.raw.source_id for i in batch]))
+        )
+    }
+    hash_owner = dict(
+        session.exec(
+            select(Article.content_hash, Article.source_id).where(
+                col(Article.content_hash).in_([i.content_hash for i in batch])
+            )
+        ).all()
+    )
+    # updates first: an article moving to new text frees its old text for a new record
+    ordered = sorted(batch, key=lambda item: item.raw.source_id not in by_source_id)
+    to_store: list[tuple[PreparedArticle, Article | None]] = []
+    stored: list[Stored] = []
+    for item in ordered:
+        source_id = item.raw.source_id
+        existing = by_source_id.get(source_id)
+        owner = hash_owner.get(item.content_hash)
+        if existing is not None and existing.content_hash == item.content_hash:
+            if update_metadata(existing, item):
+                session.add(existing)
+                stored.append((item, Outcome.UPDATED, None))
+            else:
+                stored.append((item, Outcome.UNCHANGED, None))
+        elif owner is not None and owner != source_id:
+            note = f"{item.raw.path}:{item.raw.line}: same text as {owner!r}, not stored"
+            stored.append((item, Outcome.DUPLICATE, note))
+        else:
+            to_store.append((item, existing))
+            hash_owner[item.content_hash] = source_id
+            if existing is not None:
+                hash_owner.pop(existing.content_hash, None)
+                stored.append((item, Outcome.UPDATED, None))
+            else:
+                stored.append((item, Outcome.ADDED, None))
+    entities = EntityCache(session)
+    for item, existing in to_store:
+        annotation = annotations.get(item.content_hash)
+        if not isinstance(annotation, Annotation):
+            [annotation] = annotate_in_parts([item.body], model=model, batch_size=1)
+        save_article(session, item, annotation, existing, entities)
+    refresh_entity_counts(session, entities.touched)
+    return stored
 
 
 class EntityCache:

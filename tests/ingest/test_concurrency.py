@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from app.db.session import create_db_engine
 from app.ingest import annotate
-from app.ingest.pipeline import ingest
+from app.ingest.run import ingest
 from tests.ingest.test_durability import CORPUS, assert_consistent, env, stored_ids, write_input
 from tests.ingest.test_pipeline import write_jsonl
 

@@ -10,8 +10,9 @@ from sqlalchemy import Engine
 
 from app.db.session import create_db_engine
 from app.ingest.annotate import annotate_in_parts, split_text
-from app.ingest.pipeline import ingest
-from app.ingest.sources import RawArticle, SourceError, iter_documents
+from app.ingest.read import iter_documents
+from app.ingest.record import RawArticle, RecordError
+from app.ingest.run import ingest
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Harbour | Gazette</title>
@@ -25,7 +26,7 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def read(path: Path) -> list[RawArticle | SourceError]:
+def read(path: Path) -> list[RawArticle | RecordError]:
     return list(iter_documents(path, path.parent))
 
 
@@ -103,7 +104,7 @@ class TestEncodings:
         path = tmp_path / "e.txt"
         path.write_bytes(b"abcdefgh\x00rest")
         [error] = read(path)
-        assert isinstance(error, SourceError)
+        assert isinstance(error, RecordError)
         assert error.reason == "binary content (a NUL byte at byte 8): this is not a text file"
 
     def test_mojibake_is_repaired(self, tmp_path: Path, engine: Engine, blank_model: str) -> None:
@@ -144,7 +145,7 @@ class TestTypes:
         path = tmp_path / "f.jsonl"
         path.write_text(json.dumps(record), encoding="utf-8")
         [error] = read(path)
-        assert isinstance(error, SourceError) and error.reason.startswith(reason), error
+        assert isinstance(error, RecordError) and error.reason.startswith(reason), error
 
     def test_a_numeric_id_is_text(self, tmp_path: Path) -> None:
         path = tmp_path / "f.json"
@@ -179,7 +180,7 @@ def test_an_empty_file_is_reported(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"")
     [error] = read(path)
-    assert isinstance(error, SourceError) and error.reason == "no records: the file is empty"
+    assert isinstance(error, RecordError) and error.reason == "no records: the file is empty"
 
 
 class TestStreamedJsonArray:
@@ -197,7 +198,7 @@ class TestStreamedJsonArray:
         path.write_text('[\n {"body": "Good one."},\n {"body": oops}\n]', encoding="utf-8")
         good, error = read(path)
         assert isinstance(good, RawArticle)
-        assert isinstance(error, SourceError) and error.line == 3 and "invalid JSON" in error.reason
+        assert isinstance(error, RecordError) and error.line == 3 and "invalid JSON" in error.reason
 
 
 def test_csv_rows_with_extra_cells_are_reported(tmp_path: Path) -> None:
@@ -205,9 +206,9 @@ def test_csv_rows_with_extra_cells_are_reported(tmp_path: Path) -> None:
     path.write_text("id,body\na,First text.\nb,Second text.,surplus\nc\n", encoding="utf-8")
     first, extra, missing = read(path)
     assert isinstance(first, RawArticle)
-    assert isinstance(extra, SourceError) and extra.line == 3 and "more cell" in extra.reason
+    assert isinstance(extra, RecordError) and extra.line == 3 and "more cell" in extra.reason
     assert (
-        isinstance(missing, SourceError) and missing.line == 4 and "missing body" in missing.reason
+        isinstance(missing, RecordError) and missing.line == 4 and "missing body" in missing.reason
     )
 
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from app.db.session import create_db_engine
-from app.ingest import pipeline, store
-from app.ingest.pipeline import IngestAborted, ingest
+from app.ingest import store
+from app.ingest.record import IngestAborted
+from app.ingest.run import ingest
 from tests.conftest import MODEL, SEEDS
 
 TABLES = ("article", "entity", "mention", "quote", "article_fts", "quote_fts")
@@ -201,7 +202,7 @@ def test_a_failing_article_costs_only_itself(
             raise RuntimeError("disk full")
         return real_save(session, item, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "save_article", failing_save)
+    monkeypatch.setattr(store, "save_article", failing_save)
     report = ingest([feed], engine=engine, model=MODEL)
     assert (report.added, report.failed) == (2, 1)
     assert [str(e) for e in report.errors] == [f"{feed}:2: not stored: RuntimeError: disk full"]

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from app.ingest.sources import RawArticle, SourceError, iter_documents, iter_files, parse_date
+from app.ingest.read import iter_documents, iter_files
+from app.ingest.record import RawArticle, RecordError, parse_date
 
 
-def read(path: Path) -> list[RawArticle | SourceError]:
+def read(path: Path) -> list[RawArticle | RecordError]:
     return list(iter_documents(path, path.parent))
 
 
@@ -63,7 +64,7 @@ class TestText:
 
     def test_binary_file_is_rejected(self, tmp_path: Path) -> None:
         [error] = read(write(tmp_path, "e.txt", b"\x89PNG\x00\x00\x01"))
-        assert isinstance(error, SourceError) and "not a text file" in error.reason
+        assert isinstance(error, RecordError) and "not a text file" in error.reason
 
     def test_id_is_the_path_below_the_folder(self, tmp_path: Path) -> None:
         write(tmp_path, "sport/001.txt", "Title\n\nBody text.")
@@ -83,7 +84,7 @@ class TestJson:
         first, second = read(write(tmp_path, "many.json", json.dumps(many)))
         assert isinstance(first, RawArticle) and first.source_id == "many:1"
         assert (
-            isinstance(second, SourceError) and second.line == 2 and "missing body" in second.reason
+            isinstance(second, RecordError) and second.line == 2 and "missing body" in second.reason
         )
 
     def test_jsonl_reports_bad_lines_and_keeps_the_rest(self, tmp_path: Path) -> None:
@@ -97,7 +98,7 @@ class TestJson:
         ]
         records = read(write(tmp_path, "feed.ndjson", "\n".join(lines)))
         good = [r.source_id for r in records if isinstance(r, RawArticle)]
-        bad = [(r.line, r.reason) for r in records if isinstance(r, SourceError)]
+        bad = [(r.line, r.reason) for r in records if isinstance(r, RecordError)]
         assert good == ["a", "c"]
         assert [line for line, _ in bad] == [2, 4, 5]
         assert "invalid JSON" in bad[0][1] and "expected an object" in bad[1][1]
@@ -105,7 +106,7 @@ class TestJson:
 
     def test_whole_file_invalid_json(self, tmp_path: Path) -> None:
         [error] = read(write(tmp_path, "bad.json", '{"title": "x",\n  oops}'))
-        assert isinstance(error, SourceError) and error.line == 2
+        assert isinstance(error, RecordError) and error.line == 2
 
 
 class TestCsv:
@@ -120,7 +121,7 @@ class TestCsv:
         assert isinstance(first, RawArticle) and first.source_id == "https://ex.org/1"
         assert first.title == "First, story" and first.published == date(2019, 1, 4)
         assert first.body == "Line one.\n\nLine two." and first.url == "https://ex.org/1"
-        assert isinstance(missing, SourceError) and missing.line == 5
+        assert isinstance(missing, RecordError) and missing.line == 5
         assert isinstance(third, RawArticle) and third.line == 6
 
     def test_header_aliases(self, tmp_path: Path) -> None:
@@ -132,13 +133,13 @@ class TestCsv:
 
     def test_header_without_a_body_column(self, tmp_path: Path) -> None:
         [error] = read(write(tmp_path, "x.csv", "id,title\n1,T\n"))
-        assert isinstance(error, SourceError)
+        assert isinstance(error, RecordError)
         assert "no 'body', 'text' or 'content' column" in error.reason
 
 
 def test_unknown_extension(tmp_path: Path) -> None:
     [error] = read(write(tmp_path, "notes.docx", b"PK"))
-    assert isinstance(error, SourceError) and "unknown file extension" in error.reason
+    assert isinstance(error, RecordError) and "unknown file extension" in error.reason
     assert str(error) == f"{tmp_path / 'notes.docx'}: unknown file extension '.docx'"
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.config import get_settings
+from app.config import FetchSettings, get_settings
 from app.db.session import create_db_engine
-from app.ingest.pipeline import ingest
-from app.ingest.sources import RawArticle, SourceError, Web, iter_documents, iter_urls
-from app.ingest.web import FetchSettings
+from app.ingest.read import Web, iter_documents, iter_urls
+from app.ingest.record import RawArticle, RecordError
+from app.ingest.run import ingest
 from tests.ingest.conftest import FixtureServer, page
 
 STORY = [
@@ -25,7 +25,7 @@ STORY = [
 FAST = FetchSettings(timeout_s=1.0, retries=1, backoff_s=0.01, max_bytes=1_000_000, concurrency=2)
 
 
-def read(path: Path, web: Web | None = None) -> list[RawArticle | SourceError]:
+def read(path: Path, web: Web | None = None) -> list[RawArticle | RecordError]:
     return list(iter_documents(path, path.parent, web))
 
 
@@ -60,7 +60,7 @@ class TestPages:
         path = tmp_path / "index.htm"
         path.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>", "utf-8")
         [error] = read(path)
-        assert isinstance(error, SourceError)
+        assert isinstance(error, RecordError)
         assert error.reason == "no article text found in the page"
 
 
@@ -92,7 +92,7 @@ class TestFeeds:
         path.write_text(rss(server.base, items), encoding="utf-8")
         records = read(path, Web(FAST))
         good = {r.line: r for r in records if isinstance(r, RawArticle)}
-        bad = {r.line: r.reason for r in records if isinstance(r, SourceError)}
+        bad = {r.line: r.reason for r in records if isinstance(r, RecordError)}
         assert good[1].body == "\n\n".join(STORY) and str(good[1].published) == "2024-05-06"
         assert good[1].source_id == "https://gazette.example/1" and good[1].source == "Gazette"
         assert good[2].body == "\n\n".join(STORY) and good[2].title == "Ferry returns"
@@ -124,7 +124,7 @@ class TestFeeds:
         path = tmp_path / "notes.xml"
         path.write_text("<notes><note>hello</note></notes>", encoding="utf-8")
         [error] = read(path)
-        assert isinstance(error, SourceError) and error.reason.startswith("not an RSS or Atom feed")
+        assert isinstance(error, RecordError) and error.reason.startswith("not an RSS or Atom feed")
 
 
 class TestUrls:
@@ -143,7 +143,7 @@ class TestUrls:
             web.close()
         assert isinstance(records[good], RawArticle)
         assert records[good].title == "Harbour wall plan approved"  # type: ignore[union-attr]
-        reasons = {url: r.reason for url, r in records.items() if isinstance(r, SourceError)}
+        reasons = {url: r.reason for url, r in records.items() if isinstance(r, RecordError)}
         assert reasons == {
             f"{server.base}/missing": "HTTP 404 Not Found",
             f"{server.base}/slow": "timed out after 0.5 s (after 2 attempts)",

@@ -12,7 +12,7 @@ from spacy.language import Language
 from app.db.session import create_db_engine
 from app.ingest import annotate
 from app.ingest.annotate import Annotator, annotate_in_parts, split_text, text_parts
-from app.ingest.pipeline import ingest
+from app.ingest.run import ingest
 from app.nlp import Annotation
 from app.nlp.blas import openblas_on_one_thread
 from app.nlp.entities import EntityMention, _link_partial_names

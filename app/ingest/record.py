@@ -1,7 +1,9 @@
-"""One article record as any source gives it (a JSON object, a CSV row, front matter, a page's
-metadata), validated with pydantic so a wrong type is refused with its field's name instead of
-being stored as a Python repr."""
+"""The record stage: one article's fields as any source gives them (a JSON object, a CSV row, front
+matter, a page's metadata), validated with pydantic so that a wrong type is refused with its
+field's name instead of being stored as a Python repr; the one record type (``RawArticle``) and
+the one error type (``RecordError``) that every later stage passes on."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -83,20 +85,62 @@ class ArticleRecord(BaseModel):
 
 
 class RecordError(ValueError):
-    """A record that does not validate; ``str()`` names the field as the source spelled it."""
+    """A record that cannot be stored, from any stage: ``str()`` is ``file:line: reason`` (the
+    CLI's report); the write API answers ``field``, ``message`` and ``kind`` (pydantic's error
+    type) in a 422."""
 
-    def __init__(self, field: str, message: str, kind: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str = "",
+        kind: str = "value_error",
+        path: str = "",
+        line: int | None = None,
+    ) -> None:
         # "missing body (…)" names its field already
-        super().__init__(f"field {field!r}: {message}" if field and kind != "missing" else message)
-        self.field = field
-        self.message = message
-        self.kind = kind
+        self.reason = f"field {field!r}: {message}" if field and kind != "missing" else message
+        super().__init__(self.reason)
+        self.message, self.field, self.kind = message, field, kind
+        self.path = path  # a file or a URL
+        self.line = line  # 1-based line (or item number) where the record starts
+
+    def at(self, path: str, line: int | None) -> "RecordError":
+        """The same error, placed in its input."""
+        return RecordError(self.message, field=self.field, kind=self.kind, path=path, line=line)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}" if where else self.reason
+
+
+class IngestAborted(Exception):
+    """Raised in strict mode on the first bad record; the current batch is not stored."""
+
+    def __init__(self, error: RecordError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """A valid record, named (``source_id``) and placed in its input, before cleaning."""
+
+    path: str
+    line: int  # 1-based line (or item number in a JSON array) where the record starts
+    source_id: str
+    title: str | None
+    body: str
+    published: date | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
 
 
 def validate_record(record: Any) -> ArticleRecord:
     """Map a source's field names onto the record and validate it; raise ``RecordError``."""
     if not isinstance(record, dict):
-        raise RecordError("", f"expected an object, got {type(record).__name__}", "type_error")
+        raise RecordError(f"expected an object, got {type(record).__name__}", kind="type_error")
     fields: dict[str, Any] = {}
     spelled: dict[str, str] = {}
     for key, value in record.items():
@@ -108,11 +152,16 @@ def validate_record(record: Any) -> ArticleRecord:
         if value == "":
             del fields[field]
     if "body" not in fields or (isinstance(fields["body"], str) and not fields["body"].strip()):
-        raise RecordError("body", "missing body (expected a 'body' or 'text' field)", "missing")
+        message = "missing body (expected a 'body' or 'text' field)"
+        raise RecordError(message, field="body", kind="missing")
     try:
         return ArticleRecord.model_validate(fields)
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
         field = str(first["loc"][0]) if first["loc"] else ""
         message = first["msg"].removeprefix("Value error, ")
-        raise RecordError(spelled.get(field, field), message, first["type"]) from None
+        raise RecordError(message, field=spelled.get(field, field), kind=first["type"]) from None
+
+
+ReadResult = RawArticle | RecordError
+"""What a reader yields for each record of its input."""

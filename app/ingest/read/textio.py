@@ -3,12 +3,10 @@ block, and the rest is decoded as it streams, so memory stays flat whatever the 
 
 import codecs
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import ftfy
 from charset_normalizer import from_bytes
 
 # enough text to tell an encoding apart, small enough to hold whatever the file's size
@@ -22,13 +20,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _FALLBACK_ERRORS = "corpus-cp1252"
-# UTF-8 read as Windows-1252 turns a lead byte (C2–F4) into Â…ô and the continuation byte
-# after it into a C1 position: ASCII-range \x80–\xbf or one of cp1252's substitutes there
-_mojibake_re = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
-    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
-    "\u20ac\u2122]"
-)
 
 
 class BinaryContent(ValueError):
@@ -101,14 +92,6 @@ def read_limited(path: Path, limit: int) -> str:
                 f"at most {limit} (split it, or use JSON Lines)"
             )
         return handle.read()
-
-
-def fix_mojibake(text: str) -> str:
-    """Repair UTF-8 that was decoded as Windows-1252 somewhere upstream ("SchrÃ¶der"); ftfy
-    leaves text alone unless the repair is unambiguous: https://ftfy.readthedocs.io/"""
-    if text.isascii() or not _mojibake_re.search(text):
-        return text  # ftfy costs ~0.8 s per MB even when there is nothing to fix
-    return ftfy.fix_encoding(text)
 
 
 def iter_lines(handle: io.TextIOWrapper) -> Iterator[tuple[int, str]]:

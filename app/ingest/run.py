@@ -1,52 +1,32 @@
 """The ingestion run: parse → clean → skip what is stored → annotate → store, one batch per
 transaction, with a report of what happened to every record."""
 
-import hashlib
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import Field
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from app.db.models import Article
-from app.engines import is_conflict, lock_for_writing
-from app.ingest.annotate import (
-    AnnotationOrError,
-    Annotator,
-    annotate_in_parts,
-    annotate_texts,
-)
-from app.ingest.clean import clean_body, clean_title, title_from_lead, word_count
-from app.ingest.sources import (
-    RawArticle,
-    SourceError,
-    Web,
-    is_url,
-    iter_documents,
-    iter_files,
-    iter_urls,
-)
-from app.ingest.store import (
-    EntityCache,
-    PreparedArticle,
-    refresh_entity_counts,
-    remove_article,
-    save_article,
-    update_metadata,
-)
-from app.ingest.textio import fix_mojibake
-from app.nlp import Annotation
+from app.db.models import Article, IngestCounts
+from app.engines import is_busy, is_conflict, lock_for_writing, read_without_lock
+from app.errors import DatabaseBusy
+from app.ingest.annotate import AnnotationOrError, Annotator, annotate_texts
+from app.ingest.clean import PreparedArticle, prepare
+from app.ingest.read import Web, iter_records
+from app.ingest.record import IngestAborted, RecordError
+from app.ingest.store import Outcome, classify_and_save, remove_article
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# a body needs this many letters or digits to be an article (a 1-character body is not one)
-MIN_BODY_CHARS = 5
 # a batch waiting for the write lock: SQLite's busy timeout first, then this many retries with
 # pauses doubling from the first to the longest (about a minute in all)
 _BUSY_RETRIES = 8
@@ -54,25 +34,25 @@ _BUSY_FIRST_PAUSE_S = 0.2
 _BUSY_MAX_PAUSE_S = 5.0
 
 
-class IngestAborted(Exception):
-    """Raised in strict mode on the first bad record; the current batch is not stored."""
+class IngestReport(IngestCounts):
+    """What a run did with every record: the counts (``IngestCounts``, which a job's row
+    stores), each failure and duplicate, and the time taken. A caller may read it while the
+    run goes on."""
 
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    model_config = {"arbitrary_types_allowed": True}
 
-
-@dataclass
-class IngestReport:
-    seen: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicate: int = 0
-    failed: int = 0
-    errors: list[SourceError] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    errors: list[RecordError] = Field(default_factory=list)
+    duplicates: list[str] = Field(default_factory=list)
     seconds: float = 0.0
+
+    def count(self, outcome: Outcome, note: str | None) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if note:
+            self.duplicates.append(note)
+
+    def fail(self, error: RecordError) -> None:
+        self.failed += 1
+        self.errors.append(error)
 
     @property
     def articles_per_second(self) -> float:
@@ -84,42 +64,6 @@ class IngestReport:
             f"{self.unchanged} unchanged, {self.duplicate} duplicate, {self.failed} failed "
             f"in {self.seconds:.1f} s ({self.articles_per_second:.1f} articles/s)"
         )
-
-
-def prepare(raw: RawArticle) -> PreparedArticle | SourceError:
-    body = clean_body(fix_mojibake(raw.body))
-    if not body:
-        return SourceError(raw.path, raw.line, "body is empty after cleaning")
-    letters = sum(char.isalnum() for char in body[: MIN_BODY_CHARS * 10])
-    if letters < MIN_BODY_CHARS:
-        return SourceError(
-            raw.path,
-            raw.line,
-            f"body too short to be an article ({len(body)} character(s); "
-            f"at least {MIN_BODY_CHARS} letters or digits needed)",
-        )
-    title = clean_title(fix_mojibake(raw.title) if raw.title else title_from_lead(body))
-    digest = hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
-    return PreparedArticle(
-        raw=raw, title=title, body=body, content_hash=digest, word_count=word_count(body)
-    )
-
-
-def iter_records(
-    inputs: Iterable[Path | str], web: Web | None = None
-) -> Iterator[PreparedArticle | SourceError]:
-    """Records from files and folders, then from URLs (``https://…`` strings)."""
-    web = web or Web()
-    paths = [Path(i) for i in inputs if not (isinstance(i, str) and is_url(i))]
-    urls = [i for i in inputs if isinstance(i, str) and is_url(i)]
-    try:
-        for path, root in iter_files(paths):
-            for record in iter_documents(path, root, web):
-                yield record if isinstance(record, SourceError) else prepare(record)
-        for record in iter_urls(urls, web):
-            yield record if isinstance(record, SourceError) else prepare(record)
-    finally:
-        web.close()
 
 
 def ingest(
@@ -141,7 +85,7 @@ def ingest(
     (1: this one).
     """
     return ingest_records(
-        iter_records(list(paths), web),
+        iter_prepared(list(paths), web),
         engine=engine,
         model=model,
         batch_size=batch_size,
@@ -149,6 +93,18 @@ def ingest(
         on_record=on_record,
         workers=workers,
     )
+
+
+def iter_prepared(
+    inputs: Iterable[Path | str], web: Web | None = None
+) -> Iterator[PreparedArticle | RecordError]:
+    """Each record of the inputs read and cleaned: the stages before annotation."""
+    web = web or Web()
+    try:
+        for record in iter_records(inputs, web):
+            yield record if isinstance(record, RecordError) else prepare(record)
+    finally:
+        web.close()
 
 
 @dataclass
@@ -168,7 +124,7 @@ class _Batch:
 
 
 def ingest_records(
-    records: Iterable[PreparedArticle | SourceError],
+    records: Iterable[PreparedArticle | RecordError],
     *,
     engine: Engine,
     model: str,
@@ -206,15 +162,14 @@ def ingest_records(
                     where = f"{record.raw.path}:{record.raw.line}"
                     earlier = first_seen.setdefault(record.raw.source_id, where)
                     if earlier != where:
-                        record = SourceError(
-                            record.raw.path,
-                            record.raw.line,
+                        record = RecordError(
                             f"duplicate id {record.raw.source_id!r} in the input "
                             f"(first at {earlier})",
+                            path=record.raw.path,
+                            line=record.raw.line,
                         )
-                if isinstance(record, SourceError):
-                    report.failed += 1
-                    report.errors.append(record)
+                if isinstance(record, RecordError):
+                    report.fail(record)
                     logger.info("skipped %s", record)
                     if strict:
                         send(batch, 0)
@@ -246,27 +201,20 @@ def _needing_text(engine: Engine, items: list[PreparedArticle]) -> list[Prepared
     the store will most likely annotate. The store decides again in its transaction."""
     source_ids = [i.raw.source_id for i in items]
     hashes = [i.content_hash for i in items]
-    # autocommit reads, one statement each: the engine's "begin" takes the write lock
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        # the driver's own placeholder: sqlite3 takes ?, psycopg %s
-        marks = ",".join(["?" if engine.dialect.name == "sqlite" else "%s"] * len(items))
-        stored = set(
-            cursor.execute(
-                f"SELECT source_id, content_hash FROM article WHERE source_id IN ({marks})",
-                source_ids,
-            ).fetchall()
+    stored = set(
+        read_without_lock(
+            engine,
+            "SELECT source_id, content_hash FROM article WHERE source_id IN ({values})",
+            source_ids,
         )
-        owners = dict(
-            cursor.execute(
-                f"SELECT content_hash, source_id FROM article WHERE content_hash IN ({marks})",
-                hashes,
-            ).fetchall()
+    )
+    owners = dict(
+        read_without_lock(
+            engine,
+            "SELECT content_hash, source_id FROM article WHERE content_hash IN ({values})",
+            hashes,
         )
-        cursor.close()
-    finally:
-        connection.close()
+    )
     return [
         i
         for i in items
@@ -284,9 +232,8 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
     for item in batch.items:
         annotation = annotations.get(item.content_hash)
         if isinstance(annotation, str):
-            report.failed += 1
-            report.errors.append(
-                SourceError(item.raw.path, item.raw.line, f"not stored: {annotation}")
+            report.fail(
+                RecordError(f"not stored: {annotation}", path=item.raw.path, line=item.raw.line)
             )
             logger.error("%s:%s not annotated: %s", item.raw.path, item.raw.line, annotation)
         else:
@@ -294,14 +241,13 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
     if not items:
         return
     try:
-        counts = _write_with_retry(
-            engine,
-            lambda session, counts: _classify_and_save(session, items, annotations, model, counts),
+        stored = _write_with_retry(
+            engine, lambda session: classify_and_save(session, items, annotations, model)
         )
     except Exception as exc:  # one bad batch must not lose the rest of the run
         # still locked after every retry: one by one, each article would wait as long again,
         # so they are all reported instead (and the exit code says so)
-        if len(items) > 1 and not (isinstance(exc, OperationalError) and _is_busy(exc)):
+        if len(items) > 1 and not is_busy(exc):
             logger.warning(
                 "batch starting at %s:%s failed (%s: %s); storing its articles one by one",
                 items[0].raw.path,
@@ -316,36 +262,26 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
             logger.error(
                 "%s:%s not stored: %s: %s", item.raw.path, item.raw.line, type(exc).__name__, exc
             )
-            report.failed += 1
-            report.errors.append(
-                SourceError(
-                    item.raw.path, item.raw.line, f"not stored: {type(exc).__name__}: {exc}"
-                )
-            )
+            reason = f"not stored: {type(exc).__name__}: {exc}"
+            report.fail(RecordError(reason, path=item.raw.path, line=item.raw.line))
         return
-    report.added += counts.added
-    report.updated += counts.updated
-    report.unchanged += counts.unchanged
-    report.duplicate += counts.duplicate
-    report.duplicates += counts.duplicates
+    for _, outcome, note in stored:
+        report.count(outcome, note)
 
 
 def _write_with_retry(
-    engine: Engine, write: Callable[[Session, IngestReport], None], retries: int = _BUSY_RETRIES
-) -> IngestReport:
+    engine: Engine, write: Callable[[Session], T], retries: int = _BUSY_RETRIES
+) -> T:
     """Run ``write`` in one transaction, again (with growing pauses) while SQLite answers
     SQLITE_BUSY (another ingest holds the write lock longer than the busy timeout) or
     PostgreSQL reports a conflict with another writer."""
     for attempt in range(retries + 1):
-        counts = IngestReport()
         try:
             with Session(engine) as session, session.begin():
                 lock_for_writing(session.connection())
-                write(session, counts)
-            return counts
+                return write(session)
         except DBAPIError as exc:
-            retryable = _is_busy(exc) if isinstance(exc, OperationalError) else False
-            if attempt == retries or not (retryable or is_conflict(exc.orig)):
+            if attempt == retries or not (is_busy(exc) or is_conflict(exc.orig)):
                 raise
             pause = min(_BUSY_MAX_PAUSE_S, _BUSY_FIRST_PAUSE_S * 2**attempt)
             logger.info("database busy (%s); retrying in %.1f s", exc.orig, pause)
@@ -353,97 +289,31 @@ def _write_with_retry(
     raise AssertionError("unreachable")
 
 
-def _is_busy(exc: OperationalError) -> bool:
-    # https://sqlite.org/rescode.html#busy ("database is locked" is SQLITE_BUSY's message)
-    name = getattr(exc.orig, "sqlite_errorname", "")
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(
-        exc.orig
-    )
-
-
-def _classify_and_save(
-    session: Session,
-    batch: list[PreparedArticle],
-    annotations: Mapping[str, AnnotationOrError],
-    model: str,
-    report: IngestReport,
-) -> None:
-    """Compare each article with what is stored and save the new or changed ones with their
-    annotations (annotated here only if another writer changed the database since they were
-    chosen for annotation)."""
-    by_source_id = {
-        a.source_id: a
-        for a in session.exec(
-            select(Article).where(col(Article.source_id).in_([i.raw.source_id for i in batch]))
-        )
-    }
-    hash_owner = dict(
-        session.exec(
-            select(Article.content_hash, Article.source_id).where(
-                col(Article.content_hash).in_([i.content_hash for i in batch])
-            )
-        ).all()
-    )
-    # updates first: an article moving to new text frees its old text for a new record
-    ordered = sorted(batch, key=lambda item: item.raw.source_id not in by_source_id)
-    to_store: list[tuple[PreparedArticle, Article | None]] = []
-    for item in ordered:
-        source_id = item.raw.source_id
-        existing = by_source_id.get(source_id)
-        owner = hash_owner.get(item.content_hash)
-        if existing is not None and existing.content_hash == item.content_hash:
-            if update_metadata(existing, item):
-                session.add(existing)
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        elif owner is not None and owner != source_id:
-            report.duplicate += 1
-            report.duplicates.append(
-                f"{item.raw.path}:{item.raw.line}: same text as {owner!r}, not stored"
-            )
-        else:
-            to_store.append((item, existing))
-            hash_owner[item.content_hash] = source_id
-            if existing is not None:
-                hash_owner.pop(existing.content_hash, None)
-                report.updated += 1
-            else:
-                report.added += 1
-    entities = EntityCache(session)
-    for item, existing in to_store:
-        annotation = annotations.get(item.content_hash)
-        if not isinstance(annotation, Annotation):
-            [annotation] = annotate_in_parts([item.body], model=model, batch_size=1)
-        save_article(session, item, annotation, existing, entities)
-    refresh_entity_counts(session, entities.touched)
-
-
-def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[str, int]:
-    """Store one article in its own transaction: (``added``, ``updated``, ``unchanged`` or
-    ``duplicate``, the id of the stored article holding its text)."""
+def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Outcome, int]:
+    """Store one article in its own transaction: (its outcome, the id of the stored article
+    holding its text). ``DatabaseBusy`` when another writer holds the lock past the busy
+    timeout: the API answers a 503 with Retry-After rather than hold a request for a minute."""
     texts = {i.content_hash: i.body for i in _needing_text(engine, [item])}
     annotations = dict(zip(texts, annotate_texts(list(texts.values()), model, 1), strict=True))
     if isinstance(error := annotations.get(item.content_hash), str):
         raise RuntimeError(f"could not annotate: {error}")
-    result: list[tuple[str, int]] = []
 
-    def write(session: Session, counts: IngestReport) -> None:
-        _classify_and_save(session, [item], annotations, model, counts)
-        outcome = next(
-            name for name in ("added", "updated", "unchanged", "duplicate") if getattr(counts, name)
-        )
-        if outcome == "duplicate":
+    def write(session: Session) -> tuple[Outcome, int]:
+        [(_, outcome, _)] = classify_and_save(session, [item], annotations, model)
+        if outcome == Outcome.DUPLICATE:
             where = col(Article.content_hash) == item.content_hash
         else:
             where = col(Article.source_id) == item.raw.source_id
         article_id = session.exec(select(Article.id).where(where)).one()
         assert article_id is not None
-        result[:] = [(outcome, article_id)]
+        return outcome, article_id
 
-    # no retries: the API answers a 503 with Retry-After rather than hold a request for a minute
-    _write_with_retry(engine, write, retries=0)
-    return result[0]
+    try:
+        return _write_with_retry(engine, write, retries=0)
+    except DBAPIError as exc:
+        if is_busy(exc):
+            raise DatabaseBusy("The database is busy with another write; try again.") from None
+        raise
 
 
 def delete_article(engine: Engine, article_id: int) -> bool:
