@@ -386,6 +386,9 @@ class HealthStatus(Schema):
 class JobStatus(IngestCounts):
     """An ingest job as its status URL answers it: the job's row without its timestamps."""
 
+    # every field is in every answer: required in the response schema, defaults or not
+    model_config = {"json_schema_serialization_defaults_required": True}
+
     id: str = Field(description="Job id.")
     status: str = Field(description="`queued`, `running`, `done` or `failed`.")
     total: int = Field(description="Records in the batch.")

@@ -35,6 +35,12 @@ def engine_name(url: str) -> str:
     return name
 
 
+def dialect_of(session: Any) -> str:
+    """``sqlite`` or ``postgresql``: the engine a session is bound to."""
+    name: str = session.get_bind().dialect.name
+    return name
+
+
 def insert_ignoring_duplicates(dialect_name: str, table: Any, *unique: str) -> Any:
     """``INSERT … ON CONFLICT (unique) DO NOTHING`` in the dialect's own syntax: concurrent
     writers on PostgreSQL may race to create the same row, and the loser must not fail."""

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from app.engines import POSTGRESQL, SQLITE
+from app.engines import POSTGRESQL, SQLITE, dialect_of
 from app.engines.common import FACETS, ArticleFilters, Highlight
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
@@ -62,7 +62,7 @@ _ENGINE_MODULES = {SQLITE: "app.engines.sqlite", POSTGRESQL: "app.engines.postgr
 
 def engine_of(session: Session) -> Engine:
     """The engine module for the database the session is bound to."""
-    module: Engine = importlib.import_module(_ENGINE_MODULES[session.get_bind().dialect.name])
+    module: Engine = importlib.import_module(_ENGINE_MODULES[dialect_of(session)])
     return module
 
 
