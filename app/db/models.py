@@ -27,7 +27,7 @@ class QuoteKind(StrEnum):
 
 
 class Article(SQLModel, table=True):
-    # what search filters and facets read of each match, in narrow rows (see app/search.py)
+    # what search filters and facets read of each match, in narrow rows (app/engines/sqlite.py)
     __table_args__ = (
         Index("ix_article_facets", "id", "source", "published", "author", "entity_ids"),
     )
