@@ -69,7 +69,7 @@ def ingest(
     from sqlmodel import Session, func, select
 
     from app.db.models import Article
-    from app.db.session import create_db_engine
+    from app.engines.connect import create_db_engine
     from app.ingest.pipeline import IngestAborted
     from app.ingest.pipeline import ingest as run_ingest
     from app.ingest.sources import Web, count_documents, is_url, iter_files, read_url_list

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest import pipeline, store
 from app.ingest.pipeline import IngestAborted, ingest
 from tests.conftest import MODEL, SEEDS

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.config import get_settings
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.pipeline import ingest
 from app.ingest.sources import RawArticle, SourceError, Web, iter_documents, iter_urls
 from app.ingest.web import FetchSettings
