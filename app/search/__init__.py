@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from app.engines import POSTGRESQL, SQLITE
-from app.engines.common import FACETS, ArticleFilters, Highlight
+from app.engines.common import ArticleFilters, Highlight
+from app.engines.facets import FACETS
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
 
