@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 # the largest id either engine stores: PostgreSQL's `integer` (SERIAL) is 32-bit, and one limit
@@ -35,10 +36,12 @@ def engine_name(url: str) -> str:
     return name
 
 
-def insert_ignoring_duplicates(dialect_name: str, table: Any, *unique: str) -> Any:
-    """``INSERT … ON CONFLICT (unique) DO NOTHING`` in the dialect's own syntax: concurrent
-    writers on PostgreSQL may race to create the same row, and the loser must not fail."""
-    insert = postgresql_dialect.insert if dialect_name == POSTGRESQL else sqlite_dialect.insert
+def insert_ignoring_duplicates(session: Session, table: Any, *unique: str) -> Any:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING`` for the session's database, made with its
+    dialect's insert (SQLAlchemy has ON CONFLICT only per dialect): concurrent writers on
+    PostgreSQL may race to create the same row, and the loser must not fail."""
+    postgres = session.get_bind().dialect.name == POSTGRESQL
+    insert = postgresql_dialect.insert if postgres else sqlite_dialect.insert
     return insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
