@@ -1,11 +1,9 @@
-"""The engine seam: which database a URL names, and the small SQL pieces that differ between
-SQLite and PostgreSQL, compiled per dialect so that statements stay engine-neutral.
+"""Every difference between SQLite and PostgreSQL: here, which database a URL names, which
+module searches it, upserts and write locks; beside it, connecting, change tokens, facets,
+full-text conditions and the schema filter (Wagtail's search backends are the model)."""
 
-Full-text search itself lives in one module per engine (``sqlite.py``, ``postgres.py``) behind
-the functions of ``app.search``; everything else the queries need is here (Wagtail's search
-backends are the model: one query model, one compiler per database).
-"""
-
+import importlib
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy.dialects import postgresql as postgresql_dialect
@@ -34,6 +32,16 @@ def engine_name(url: str) -> str:
     if name not in (SQLITE, POSTGRESQL):
         raise ValueError(f"unsupported database {name!r}: use a sqlite:// or postgresql:// URL")
     return name
+
+
+# each engine's search module, imported when first used (as Wagtail names its search backends by
+# dotted path): they render app.search's query tree, so they import it, not it them
+_SEARCH_MODULES = {SQLITE: "app.engines.sqlite", POSTGRESQL: "app.engines.postgres"}
+
+
+def search_module(session: Session) -> ModuleType:
+    """The search module of the session's engine: the functions ``app.search.Engine`` lists."""
+    return importlib.import_module(_SEARCH_MODULES[session.get_bind().dialect.name])
 
 
 def insert_ignoring_duplicates(session: Session, table: Any, *unique: str) -> Any:
