@@ -69,7 +69,7 @@ def ingest(
     from sqlmodel import Session, func, select
 
     from app.db.models import Article
-    from app.db.session import create_db_engine
+    from app.engines.connect import create_db_engine
     from app.ingest import IngestAborted, count_records, is_url, read_url_list
     from app.ingest import ingest as run_ingest
 

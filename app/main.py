@@ -16,7 +16,8 @@ from starlette.middleware.cors import CORSMiddleware
 from app.api import api_router, health
 from app.api.params import Problem
 from app.config import Settings, get_settings
-from app.db.session import ChangeTokenReader, create_db_engine
+from app.engines.changes import ChangeTokenReader
+from app.engines.connect import create_db_engine
 from app.errors import register_error_handlers
 from app.web.auth import require_read_key
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware

@@ -34,7 +34,7 @@ _OURS = """
 import sys, time
 from pathlib import Path
 import spacy
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.run import ingest
 engine = create_db_engine(sys.argv[1])
 started = time.perf_counter()

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.config import get_settings
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.engines.schema import include_object
 
 config = context.config

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.cli import run_migrations
 from app.config import Settings
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.run import ingest
 from app.main import create_app
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.run import ingest
 from tests.conftest import MODEL, SHARED_CORPUS, make_client
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db.folding import folded
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.run import ingest
 from tests.conftest import MODEL, PostgresServer, make_client, sqlite_url
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db.session import create_db_engine
 from app.engines import sqlite as search
+from app.engines.connect import create_db_engine
 from app.main import create_app
 from tests.factories import make_article
 

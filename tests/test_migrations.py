@@ -15,7 +15,8 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from app.cli import _PROJECT_ROOT, run_migrations
-from app.db.session import create_db_engine, read_change_token
+from app.engines.changes import read_change_token
+from app.engines.connect import create_db_engine
 from app.engines.schema import include_object
 from app.queries.quotes import list_quotes
 from tests.conftest import PostgresServer, sqlite_url

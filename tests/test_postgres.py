@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from app.db.session import create_db_engine
 from app.engines import database_url, engine_name
+from app.engines.connect import create_db_engine
 from app.engines.schema import include_object
 from app.engines.tsquery import render_prefilter, render_tsquery
 from app.search.language import parse

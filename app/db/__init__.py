@@ -1,1 +1,1 @@
-"""The database: tables and response schemas, engine and session factory, pagination."""
+"""The database: tables and response schemas, the session dependency, pagination."""

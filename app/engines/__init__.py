@@ -1,16 +1,15 @@
-"""The engine seam: which database a URL names, and the small SQL pieces that differ between
-SQLite and PostgreSQL, compiled per dialect so that statements stay engine-neutral.
+"""Every difference between SQLite and PostgreSQL: here, which database a URL names, which
+module searches it, upserts and write locks; beside it, connecting, change tokens, facets,
+full-text conditions and the schema filter (Wagtail's search backends are the model)."""
 
-Full-text search itself lives in one module per engine (``sqlite.py``, ``postgres.py``) behind
-the functions of ``app.search``; everything else the queries need is here (Wagtail's search
-backends are the model: one query model, one compiler per database).
-"""
-
+import importlib
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 # the largest id either engine stores: PostgreSQL's `integer` (SERIAL) is 32-bit, and one limit
@@ -35,16 +34,22 @@ def engine_name(url: str) -> str:
     return name
 
 
-def dialect_of(session: Any) -> str:
-    """``sqlite`` or ``postgresql``: the engine a session is bound to."""
-    name: str = session.get_bind().dialect.name
-    return name
+# each engine's search module, imported when first used (as Wagtail names its search backends by
+# dotted path): they render app.search's query tree, so they import it, not it them
+_SEARCH_MODULES = {SQLITE: "app.engines.sqlite", POSTGRESQL: "app.engines.postgres"}
 
 
-def insert_ignoring_duplicates(dialect_name: str, table: Any, *unique: str) -> Any:
-    """``INSERT … ON CONFLICT (unique) DO NOTHING`` in the dialect's own syntax: concurrent
-    writers on PostgreSQL may race to create the same row, and the loser must not fail."""
-    insert = postgresql_dialect.insert if dialect_name == POSTGRESQL else sqlite_dialect.insert
+def search_module(session: Session) -> ModuleType:
+    """The search module of the session's engine: the functions ``app.search.Engine`` lists."""
+    return importlib.import_module(_SEARCH_MODULES[session.get_bind().dialect.name])
+
+
+def insert_ignoring_duplicates(session: Session, table: Any, *unique: str) -> Any:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING`` for the session's database, made with its
+    dialect's insert (SQLAlchemy has ON CONFLICT only per dialect): concurrent writers on
+    PostgreSQL may race to create the same row, and the loser must not fail."""
+    postgres = session.get_bind().dialect.name == POSTGRESQL
+    insert = postgresql_dialect.insert if postgres else sqlite_dialect.insert
     return insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-FACETS = ("source", "published_year", "published_month", "entity")
-
 # markers that cannot occur in text, replaced by <mark> after HTML-escaping
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
@@ -48,12 +46,6 @@ def hit(row: Any, highlight: Highlight) -> dict[str, Any]:
             for n, (start, end) in enumerate(marks)
         ],
     }
-
-
-def timeline(counts: dict[str | None, int]) -> list[dict[str, Any]]:
-    """Facet values in order, articles without a date first."""
-    ordered = sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or ""))
-    return [{"value": value, "count": count} for value, count in ordered]
 
 
 def highlighted(marked: str, highlight: Highlight) -> str:

@@ -20,8 +20,8 @@ from app.engines.common import (
     highlighted,
     hit,
 )
+from app.engines.facets import facet_counts
 from app.engines.postgres_marks import mark_rows
-from app.engines.sqlite import facet_counts
 from app.engines.tsquery import render_prefilter, render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.search.language import Node

@@ -101,9 +101,8 @@ class EntityCache:
         if key not in self.ids:
             # insert unless stored, then read the id: two writers creating the same entity at
             # once (several ingests into PostgreSQL) both get the one row, neither fails
-            dialect = self.session.get_bind().dialect.name
             self.session.execute(
-                insert_ignoring_duplicates(dialect, Entity, "name", "type").values(
+                insert_ignoring_duplicates(self.session, Entity, "name", "type").values(
                     name=mention.name,
                     type=mention.label,
                     aliases=[],

@@ -1,15 +1,15 @@
 """Full-text search, engine-neutral: a query is validated and parsed here once, and each call
-goes to the module of the session's engine (``app/engines/sqlite.py`` or ``postgres.py``)."""
+goes to the search module of the session's engine (``app.engines.search_module``)."""
 
-import importlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from app.engines import POSTGRESQL, SQLITE, dialect_of
-from app.engines.common import FACETS, ArticleFilters, Highlight
+from app.engines import search_module
+from app.engines.common import ArticleFilters, Highlight
+from app.engines.facets import FACETS
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
 
@@ -55,14 +55,9 @@ class Engine(Protocol):
     ) -> list[tuple[str | None, int, bytes]]: ...
 
 
-# the module of each engine, imported when first used (as Wagtail names its search backends by
-# dotted path): the engines render this package's query tree, so they import it, not it them
-_ENGINE_MODULES = {SQLITE: "app.engines.sqlite", POSTGRESQL: "app.engines.postgres"}
-
-
 def engine_of(session: Session) -> Engine:
     """The engine module for the database the session is bound to."""
-    module: Engine = importlib.import_module(_ENGINE_MODULES[dialect_of(session)])
+    module: Engine = search_module(session)
     return module
 
 

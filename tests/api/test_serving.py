@@ -22,8 +22,8 @@ from sqlalchemy import event, text
 from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
-from app.db.session import create_db_engine
 from app.engines import sqlite as search
+from app.engines.connect import create_db_engine
 from app.web.http import AdmissionMiddleware, RequestIdMiddleware
 from tests.conftest import make_client
 from tests.factories import make_article, make_entity, make_mention, make_quote

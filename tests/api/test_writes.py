@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.web.auth import key_is_valid
 from tests.conftest import make_client
 

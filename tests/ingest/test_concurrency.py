@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest import annotate
 from app.ingest.run import ingest
 from tests.ingest.test_durability import CORPUS, assert_consistent, env, stored_ids, write_input

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.annotate import annotate_in_parts, split_text
 from app.ingest.read import iter_documents
 from app.ingest.record import RawArticle, RecordError

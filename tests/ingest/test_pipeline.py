@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest import store
 from app.ingest.record import IngestAborted
 from app.ingest.run import ingest

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from tests.conftest import PostgresServer
 from tests.ingest.test_durability import CORPUS, env, write_input
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.config import FetchSettings, get_settings
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest.read import Web, iter_documents, iter_urls
 from app.ingest.record import RawArticle, RecordError
 from app.ingest.run import ingest

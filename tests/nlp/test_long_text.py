@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from app.db.session import create_db_engine
+from app.engines.connect import create_db_engine
 from app.ingest import annotate
 from app.ingest.annotate import Annotator, annotate_in_parts, split_text, text_parts
 from app.ingest.run import ingest
