@@ -324,7 +324,7 @@ def parse(query: str, *, fields: tuple[str, ...] = FIELDS) -> Node:
     return _Parser(_control_re.sub(" ", query), fields).parse()
 
 
-# --- rendering for SQLite FTS5 ---------------------------------------------------------------
+# --- walking the tree (each engine renders it: app/engines/fts5.py, tsquery.py) ---------------
 
 
 def children(node: Node) -> tuple[Node, ...]:
