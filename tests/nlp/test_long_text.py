@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
 from app.db.session import create_db_engine
 from app.ingest import annotate
@@ -226,3 +227,5 @@ def test_openblas_is_limited_to_one_thread() -> None:
     """The model multiplies with numpy's OpenBLAS only when it runs on one thread (two threads
     per worker cost more CPU than BLIS)."""
     assert openblas_on_one_thread()
+    openblas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+    assert openblas and all(lib["num_threads"] == 1 for lib in openblas)
