@@ -6,14 +6,13 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from types import TracebackType
 
 from app.nlp import Annotation, annotate
-from app.nlp.entities import EntityMention, _by_majority_type, _expansion, _initials
+from app.nlp.entities import EntityMention, link_mentions
 from app.nlp.pipeline import load_pipeline
 from app.nlp.quotes import QuoteSpan
 
@@ -33,8 +32,6 @@ PART_CHARS = 10_000
 _CONTINUING = "\"“”'‘’—–-"
 # nor after a line ending with one of these: it introduces a block quote on the next line
 _INTRODUCING = ":;"
-# the types a short name is linked within (``entities._link_partial_names``)
-_LINKED_LABELS = ("PERSON", "ORG")
 # how often a worker checks that the process that started it is still there (a SIGKILLed
 # ingest must not leave its workers behind, each holding a model in memory)
 _PARENT_CHECK_S = 1.0
@@ -143,7 +140,7 @@ def _across_parts(entities: list[EntityMention], quotes: list[QuoteSpan]) -> Ann
     text: a lone surname takes the full name another part gives, and a name gets the type
     most of its mentions in the whole text have (each part voted on its own). Speakers follow
     their mentions."""
-    linked = _by_majority_type(_link_across(entities))
+    linked = link_mentions(entities)
     by_span = {(m.start, m.end): m for m in linked}
     return Annotation(
         entities=tuple(linked),
@@ -154,35 +151,6 @@ def _across_parts(entities: list[EntityMention], quotes: list[QuoteSpan]) -> Ann
             for q in quotes
         ),
     )
-
-
-def _link_across(mentions: list[EntityMention]) -> list[EntityMention]:
-    """What ``entities._link_partial_names`` makes of ``mentions``, with each short name
-    compared only with the mentions an index finds for it (its word in a name, its letters as
-    initials, its first four letters), not with every mention of the text, which grows with
-    the square of the text (the same links for the 5,212 mentions of 400,000 characters of the
-    corpus in 0.07 s rather than 1.0 s)."""
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, mention in enumerate(mentions):
-        if mention.label in _LINKED_LABELS:
-            keys = {*mention.name.split(), f"^{_initials(mention.name).upper()}"}
-            for key in keys | {f"<{mention.name[:4]}"}:
-                index[key].append(i)
-    surnames = {m.name.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.name}
-    linked = []
-    for mention in mentions:
-        word = mention.name
-        if " " not in word and word in surnames:
-            mention = replace(mention, label="PERSON")
-        if " " not in word and mention.label in _LINKED_LABELS:
-            near = {*index.get(word, ()), *index.get(f"^{word}", ())}
-            if len(word) >= 4:
-                near.update(index.get(f"<{word[:4]}", ()))
-            full = _expansion(mention, [mentions[i] for i in sorted(near)])
-            if full is not None:
-                mention = replace(mention, name=full.name, label=full.label)
-        linked.append(mention)
-    return linked
 
 
 def _shifted(annotation: Annotation, offset: int) -> Annotation:

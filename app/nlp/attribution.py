@@ -1,22 +1,19 @@
-"""Who said a quotation: named, ordered rules, each a small function over the quote's context.
+"""Who said a quotation: named, ordered rules over what each sees of it (``app.nlp.context``);
+the first that finds a speaker gives the quote its name and confidence. To cover a construction,
+add a function, its entry in ``RULES`` and a row to ``tests/nlp/test_attribution.py``."""
 
-The first rule that finds a speaker wins, and the quote gets that rule's name and confidence.
-To cover a new construction, add a function and an entry to ``RULES`` (in the order it should be
-tried) and a row to its table in ``tests/nlp/test_attribution.py``.
-"""
-
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Token
 
-from app.nlp.entities import EntityMention
+from app.nlp.context import QuoteContext
+from app.nlp.spans import NO_ATTRIBUTION, Attribution, sentences_of
 from app.nlp.speakers import (
     SPEAKER_LABELS,
     Speaker,
     inside,
+    is_according_to,
     is_speech_verb,
     phrase_speaker,
     resolve,
@@ -25,88 +22,10 @@ from app.nlp.speakers import (
     verb_lemma,
 )
 
-# a quote ends where its attribution may follow: "…," she said / "…?" he asked / "…" — X said
-_TAIL_TOKENS = 16
 _DASHES = ("-", "–", "—")
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 # verbs that announce a quotation on their own ("X said in a statement.")
 _SAY = frozenset("say add write tell state explain tweet post respond reply declare".split())
-
-
-@dataclass(frozen=True)
-class Attribution:
-    cue: str | None
-    speaker_text: str | None
-    speaker_start: int | None
-    speaker_end: int | None
-    speaker: EntityMention | None
-    confidence: float
-    rule: str | None
-
-
-NO_ATTRIBUTION = Attribution(None, None, None, None, None, 0.0, None)
-
-
-@dataclass(frozen=True)
-class QuoteContext:
-    """A quoted passage and what a rule may look at around it."""
-
-    doc: Doc
-    text: str  # doc.text, which spaCy rebuilds from the tokens on every access
-    token_starts: Sequence[int]  # token.idx of every token, for bisection
-    start: int  # first character inside the marks
-    end: int
-    open_at: int  # the opening mark
-    mark_end: int  # just after the closing mark (or the text, for an unclosed quote)
-    quoted: Sequence[tuple[int, int]]  # every quoted passage, marks included
-    mentions: Sequence[EntityMention]
-    previous: "PreviousQuote | None"
-
-    @cached_property
-    def paragraph(self) -> tuple[int, int]:
-        text = self.text
-        start = text.rfind("\n", 0, self.open_at) + 1
-        end = text.find("\n", self.mark_end)
-        return start, len(text) if end == -1 else end
-
-    @cached_property
-    def tail(self) -> list[Token]:
-        """Tokens right after the closing mark, up to the next quote or the paragraph end."""
-        tokens: list[Token] = []
-        token = _token_at(self.doc, self.token_starts, self.mark_end)
-        while token is not None and len(tokens) < _TAIL_TOKENS:
-            if token.idx >= self.paragraph[1] or inside(token.idx, self.quoted):
-                break
-            tokens.append(token)
-            token = token.nbor(1) if token.i + 1 < len(self.doc) else None
-        return tokens
-
-    @cached_property
-    def lead(self) -> list[Token]:
-        """Tokens of the quote's sentence before the opening mark, in its paragraph and after
-        any earlier quote."""
-        opening = _token_at(self.doc, self.token_starts, self.open_at)
-        if opening is None:
-            return []
-        floor = max(opening.sent.start_char, self.paragraph[0])
-        if self.previous is not None and self.previous.mark_end <= self.open_at:
-            floor = max(floor, self.previous.mark_end)
-        return [
-            t
-            for t in self.doc[opening.sent.start : opening.i]
-            if t.idx >= floor and t.idx < self.open_at and not inside(t.idx, self.quoted)
-        ]
-
-    @property
-    def ends_sentence(self) -> bool:
-        """The quote closes its sentence ("…." rather than "…," or "…?")."""
-        return self.text[self.start : self.end].rstrip()[-1:] == "."
-
-
-@dataclass(frozen=True)
-class PreviousQuote:
-    mark_end: int
-    attribution: Attribution
 
 
 @dataclass(frozen=True)
@@ -245,7 +164,7 @@ def cue_before_quote(c: QuoteContext) -> Speaker | None:
 
     The last speech verb in the quote's sentence before the opening mark."""
     for token in reversed(c.lead):
-        if _is_according_to(token) or (is_speech_verb(token) and token.dep_ != "amod"):
+        if is_according_to(token) or (is_speech_verb(token) and token.dep_ != "amod"):
             return speaker_of(token, c.mentions, c.quoted)
     return None
 
@@ -293,11 +212,11 @@ def cue_in_sentence(c: QuoteContext) -> Speaker | None:
     lo, hi = c.paragraph
     candidates = [
         t
-        for sentence in _sentences(span)
+        for sentence in sentences_of(span)
         for t in sentence
         if lo <= t.idx < hi
         and not inside(t.idx, c.quoted)
-        and (is_speech_verb(t) or _is_according_to(t))
+        and (is_speech_verb(t) or is_according_to(t))
     ]
     if not candidates:
         return None
@@ -316,7 +235,7 @@ def intro_before(c: QuoteContext) -> Speaker | None:
     for token in reversed(colon.sent[: colon.i - colon.sent.start]):
         if token.idx < _line_start(c.text, colon.idx) or inside(token.idx, c.quoted):
             break
-        if is_speech_verb(token) or _is_according_to(token):
+        if is_speech_verb(token) or is_according_to(token):
             return speaker_of(token, c.mentions, c.quoted)
     return None
 
@@ -431,12 +350,6 @@ RULES: tuple[Rule, ...] = (
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _token_at(doc: Doc, starts: Sequence[int], offset: int) -> Token | None:
-    """The first token starting at or after ``offset``."""
-    i = bisect_left(starts, offset)
-    return doc[i] if i < len(doc) else None
-
-
 def _subject_after(verb: Token, c: QuoteContext) -> Token | None:
     """The subject written after an inverted verb ("said Jane Doe, a lawyer")."""
     for token in verb.rights:
@@ -453,19 +366,6 @@ def _from_subject(verb: Token, subject: Token | None, c: QuoteContext) -> Speake
     if subject is None or inside(subject.idx, c.quoted):
         return Speaker(verb.text, None, None, None, None)
     return phrase_speaker(verb.text, subject, c.mentions, c.quoted)
-
-
-def _is_according_to(token: Token) -> bool:
-    return (
-        token.lower_ == "according"
-        and token.i + 1 < len(token.doc)
-        and token.nbor(1).lower_ == "to"
-    )
-
-
-def _sentences(span: Span) -> list[Span]:
-    first, last = span[0].sent, span[-1].sent
-    return [s for s in span.doc.sents if first.start <= s.start <= last.start]
 
 
 def _colon_before(c: QuoteContext) -> Token | None:

@@ -1,9 +1,6 @@
 """Cues of reported stance: verbs that attribute a position to their subject without a clause
-of speech ("endorsed Clinton", "urged voters to stay home", "declined to comment").
-
-Each row names a verb and the shape of its content; a newcomer covers a verb by adding a row
-and a case to the table in ``tests/nlp/test_cues.py``.
-"""
+of speech ("endorsed Clinton", "urged voters to stay home"). Each row names a verb and the shape
+of its content; to cover a verb, add a row and a case to ``tests/nlp/test_cues.py``."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -1,75 +1,36 @@
-"""Quotations and their speakers from a spaCy ``Doc``: direct, block, partial and indirect.
-
-Finding the passages lives here; who said a marked quote is decided by the ordered rules of
-``app.nlp.attribution``, and a speech verb's speaker by ``app.nlp.speakers``.
-"""
+"""Quotations from a spaCy ``Doc``: passages in quotation marks, block quotes and interview
+answers, joined with reported speech (``app.nlp.reported``); who said a quoted passage is
+decided by the ordered rules of ``app.nlp.attribution``."""
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
-from app.nlp.attribution import (
-    NO_ATTRIBUTION,
-    Attribution,
-    PreviousQuote,
-    QuoteContext,
-    attribute,
-)
-from app.nlp.cues import (
-    clause_content,
-    is_noun_cue,
-    noun_content,
-    spoken_object,
-    stance_content,
-    stance_cue,
-    subject_holds,
-    topic_content,
-)
+from app.nlp.attribution import attribute
+from app.nlp.context import PreviousQuote, QuoteContext
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
-from app.nlp.speakers import (
-    SPEAKER_DEPS,
-    Speaker,
-    inside,
-    possessor_of,
-    speaker_of,
-    verb_lemma,
+from app.nlp.reported import reported_quotes
+from app.nlp.spans import (
+    QUOTE_MARKS,
+    Attribution,
+    QuoteSpan,
+    attribution_of,
+    make_quote,
+    sentences_of,
+    trim_span,
 )
+from app.nlp.speakers import inside, speaker_of, verb_lemma
 
-__all__ = ["QuoteSpan", "extract_quotes", "quote_spans", "verb_lemma"]
+__all__ = ["QuoteSpan", "extract_quotes", "quote_spans"]
 
-_quote_mark_re = re.compile(r'["“”]')
+_quote_mark_re = re.compile(f"[{QUOTE_MARKS}]")
 _OPENING_CONTEXT = "([{—–-/"
 _CLOSING_CONTEXT = ".,;:!?)]}—–-'’"
 # a line that introduces a block quote: "He said:", "… said;" or "… told reporters:"
 _block_intro_re = re.compile(r"(?:\b(\w+)\s+)?\b(\w+)(?:\s+\w+)?\s*[:;]\s*$")
-_QUOTE_MARKS = '"“”'
-# reported speech only: these never introduce a quotation in marks
-_REPORTING_FORMS = frozenset(
-    """think thinks thought believe believes believed find finds found show shows showed shown
-    feel feels felt know knows knew hope hopes hoped expect expects expected fear fears feared
-    indicate indicates indicated reveal reveals revealed estimate estimates estimated
-    acknowledge acknowledges acknowledged signal signals signaled signalled hint hints hinted
-    learn learned learnt""".split()
-)
-
-
-@dataclass(frozen=True)
-class QuoteSpan:
-    text: str
-    start: int
-    end: int
-    kind: str
-    cue: str | None = None
-    speaker_text: str | None = None
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    speaker: EntityMention | None = None  # the mention the speaker resolves to
-    # how sure the attribution is (0 without a speaker), and the rule that made it
-    confidence: float = 0.0
-    rule: str | None = None
 
 
 def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpan]:
@@ -84,7 +45,7 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
         if q.kind == "direct" and not _runs_into_sentence(body, q)
     ]
     statements += [(q.start, q.end) for q in blocks]
-    indirect = _indirect_quotes(doc, mentions, statements)
+    indirect = reported_quotes(doc, mentions, statements)
     marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
     kept = _drop_nested(marked + blocks + indirect + turns)
@@ -210,7 +171,7 @@ def _reporting_clause(doc: Doc, quote: QuoteSpan) -> Span | None:
     after = [t for t in token.subtree if t.i > token.i]
     if not after:
         return None
-    clause = _trim_span(doc[after[0].i : after[-1].i + 1])
+    clause = trim_span(doc[after[0].i : after[-1].i + 1])
     # the opening and closing marks belong to the clause when the fragment ends it
     if not len(clause) or clause.start_char > quote.start or clause.end_char < quote.end:
         return None
@@ -313,7 +274,7 @@ def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
         context = doc.char_span(start - 1, mark_end, alignment_mode="expand")
         if context is None:
             continue
-        full = _is_full_quote(body, start, end, mark_end, _sentences(context))
+        full = _is_full_quote(body, start, end, mark_end, sentences_of(context))
         kind = "direct" if full else "partial"
         attribution = attribute(
             QuoteContext(
@@ -322,14 +283,9 @@ def _marked_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
         )
         if not _is_statement(text, kind, attribution):
             continue  # scare quotes, titles and nicknames: no one is said to say them
-        quotes.append(_make_quote(text, start, end, kind, attribution))
+        quotes.append(make_quote(text, start, end, kind, attribution))
         previous = PreviousQuote(mark_end, attribution)
     return quotes
-
-
-def _sentences(span: Span) -> list[Span]:
-    first, last = span[0].sent, span[-1].sent
-    return [s for s in span.doc.sents if first.start <= s.start <= last.start]
 
 
 def _is_full_quote(body: str, start: int, end: int, mark_end: int, sentences: list[Span]) -> bool:
@@ -372,12 +328,12 @@ def _block_quotes(
         if group is None:
             continue
         text = body[start:end]
-        if text[0] in _QUOTE_MARKS or inside(start, quoted):
+        if text[0] in QUOTE_MARKS or inside(start, quoted):
             continue
         verb = doc.char_span(intro_start + match.start(group), intro_start + match.end(group))
         found = speaker_of(verb[0], mentions, quoted) if verb is not None else None
-        attribution = _from_speaker(found, 0.8, "block_intro")
-        quotes.append(_make_quote(text, start, end, "block", attribution))
+        attribution = attribution_of(found, 0.8, "block_intro")
+        quotes.append(make_quote(text, start, end, "block", attribution))
     return quotes
 
 
@@ -388,207 +344,3 @@ def _lines(text: str) -> Iterable[tuple[int, int]]:
         if line.strip():
             lead = len(line) - len(line.lstrip())
             yield match.start() + lead, match.start() + len(line.rstrip())
-
-
-SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
-
-
-@dataclass(frozen=True)
-class ReportRule:
-    """A cue of reported speech or stance: the content it reports (None: not this rule's cue),
-    the fewest words that content may have, the confidence of its speaker, the part of speech
-    of its cue word and how its speaker is found."""
-
-    name: str
-    confidence: float
-    content: Callable[[Token], Span | None]
-    min_words: int = 3
-    kind: str = "indirect"
-    pos: str = "VERB"
-    speaker: SpeakerFinder = speaker_of
-
-
-def _according_to(token: Token) -> Span | None:
-    return _according_to_content(token) if _is_according_to(token) else None
-
-
-def _speech_clause(token: Token) -> Span | None:
-    if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
-        return None
-    return _reported_clause(token) or _parenthetical_clause(token)
-
-
-def _parenthetical_clause(verb: Token) -> Span | None:
-    """ "The tax, she added, would fall on small firms": a speech verb set inside the clause it
-    reports (parsed as parataxis) reports that whole clause."""
-    if verb.dep_ != "parataxis" or verb.head.pos_ not in ("VERB", "AUX"):
-        return None
-    if any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children):
-        return None  # a clause of its own ("…; she said nothing")
-    inner = {t.i for t in verb.subtree}
-    words = [t for t in verb.head.subtree if t.i not in inner]
-    if not words:
-        return None
-    return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
-
-
-def _speech_topic(token: Token) -> Span | None:
-    lemma = verb_lemma(token.text)
-    return topic_content(token, lemma) if lemma is not None else None
-
-
-def _speech_object(token: Token) -> Span | None:
-    lemma = verb_lemma(token.text)
-    return spoken_object(token, lemma) if lemma is not None else None
-
-
-def _stance(token: Token) -> Span | None:
-    cue = stance_cue(token)
-    return stance_content(token, cue.content) if cue is not None else None
-
-
-def _stance_holder(
-    verb: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
-) -> Speaker:
-    """The subject of a stance verb, unless it is not who holds it ("seems to", "is expected
-    to"): then no speaker."""
-    cue = stance_cue(verb)
-    if cue is not None and not subject_holds(verb, cue):
-        return Speaker(verb.text, None, None, None, None)
-    return speaker_of(verb, mentions, quoted)
-
-
-def _noun_stance(token: Token) -> Span | None:
-    return noun_content(token) if is_noun_cue(token) else None
-
-
-# in order: the first rule that finds content for a token makes its quote
-REPORT_RULES: tuple[ReportRule, ...] = (
-    ReportRule("according_to", 0.8, _according_to),
-    ReportRule("reported_clause", 0.8, _speech_clause),
-    # a position, not words spoken: its own kind, and below the 0.8 of reported speech
-    # (app.nlp.cues)
-    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance", speaker=_stance_holder),
-    # any other verb with a clause after it: what its subject thinks, sees or holds
-    ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
-    # a speech verb without a clause: what it is about ("asked about the plan")
-    ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
-    # … or what it says as its object ("predicted a landslide")
-    ReportRule("speech_object", 0.5, _speech_object, min_words=1, kind="stance"),
-    # a noun of speech or stance ("her criticism of the plan"): spoken by its possessor only
-    ReportRule(
-        "noun_stance",
-        0.5,
-        _noun_stance,
-        min_words=1,
-        kind="stance",
-        pos="NOUN",
-        speaker=possessor_of,
-    ),
-)
-_CUE_POS = frozenset(rule.pos for rule in REPORT_RULES)
-
-
-def _indirect_quotes(
-    doc: Doc, mentions: Sequence[EntityMention], quoted: list[tuple[int, int]]
-) -> list[QuoteSpan]:
-    """Reported speech and stance (``REPORT_RULES``): a speech verb with a clausal complement
-    ("stressed that Huawei is open", "Prices will rise, the bank said"), a clause sourced
-    "according to X", a verb of stance with its content ("endorsed the governor") or a noun of
-    stance ("his attacks on the press")."""
-    quotes = []
-    for token in doc:
-        # every cue is a verb ("according" too) or a noun: the cheap test first, on long texts
-        if token.pos_ not in _CUE_POS or inside(token.idx, quoted):
-            continue
-        for rule in REPORT_RULES:
-            span = rule.content(token) if token.pos_ == rule.pos else None
-            if span is not None:
-                break
-        else:
-            continue
-        if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
-            continue
-        # without a subject the content is still reported (PolNeAR counts it), with no speaker
-        # and confidence 0 rather than a guess: "Expect prices to rise", "…, noting that …"
-        found = rule.speaker(token, mentions, quoted)
-        attribution = _from_speaker(found, rule.confidence, rule.name)
-        # a quoted word in a stance (called them "crazy") is the speaker's: mixed, though alone
-        # it is no quote; in reported speech it may be the writer's ('the so-called "Rocket"')
-        quoted_word = rule.kind == "stance" and _quote_mark_re.search(span.text)
-        kind = "mixed" if quoted_word else rule.kind
-        quotes.append(_make_quote(span.text, span.start_char, span.end_char, kind, attribution))
-    return quotes
-
-
-def _reports(token: Token) -> bool:
-    """A verb of belief or finding that reports a clause as well as a speech verb does
-    ("polls show that …", "she believes the plan will fail")."""
-    word = token.lower_
-    return word in _REPORTING_FORMS
-
-
-def _is_according_to(token: Token) -> bool:
-    return (
-        token.lower_ == "according"
-        and token.i + 1 < len(token.doc)
-        and (token.nbor(1).lower_ == "to")
-    )
-
-
-def _reported_clause(verb: Token) -> Span | None:
-    """The clause a speech verb reports: after it ("said that …", "said the plan failed"), or
-    before it when the speaker follows ("The plan failed, the minister said")."""
-    subject = next((c for c in verb.children if c.dep_ in SPEAKER_DEPS), None)
-    for clause in verb.children:
-        if clause.dep_ != "ccomp":
-            continue
-        if clause.i < verb.i and (subject is None or subject.i < clause.i):
-            continue  # "X, who said …": a clause before both subject and verb is not reported
-        words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-        return _trim_span(verb.doc[words[0].i : words[-1].i + 1])
-    return None
-
-
-def _according_to_content(according: Token) -> Span | None:
-    """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
-    attribution phrase; "<subject>, according to X, <predicate>": the longer side of it."""
-    sentence = according.sent
-    phrase = list(according.subtree)
-    first, last = phrase[0].i, phrase[-1].i
-    before = sentence.doc[sentence.start : first]
-    after = sentence.doc[last + 1 : sentence.end]
-    span = after if len(after) > len(before) else before
-    while len(span) and (span[0].is_punct or span[0].is_space):
-        span = span[1:]
-    return _trim_span(span)
-
-
-def _trim_span(span: Span) -> Span:
-    while len(span) and (span[-1].is_punct or span[-1].is_space):
-        span = span[:-1]
-    return span
-
-
-def _from_speaker(found: Speaker | None, confidence: float, rule: str) -> Attribution:
-    if found is None:
-        return NO_ATTRIBUTION
-    sure = confidence if found.text is not None else 0.0
-    return Attribution(found.cue, found.text, found.start, found.end, found.mention, sure, rule)
-
-
-def _make_quote(text: str, start: int, end: int, kind: str, attribution: Attribution) -> QuoteSpan:
-    a = attribution
-    return QuoteSpan(
-        text=text,
-        start=start,
-        end=end,
-        kind=kind,
-        cue=a.cue,
-        speaker_text=a.speaker_text,
-        speaker_start=a.speaker_start,
-        speaker_end=a.speaker_end,
-        speaker=a.speaker,
-        confidence=a.confidence,
-        rule=a.rule,
-    )

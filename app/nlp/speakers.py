@@ -1,7 +1,5 @@
-"""Who a speech verb's speaker is: its subject as written, resolved to an entity mention.
-
-Used by the attribution rules (``app.nlp.attribution``) and by block and reported quotes.
-"""
+"""Who a speech verb's speaker is: its subject as written, resolved to an entity mention; used
+by the attribution rules (``app.nlp.attribution``), block quotes and reported speech."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,6 +78,15 @@ def verb_lemma(word: str) -> str | None:
 
 def is_speech_verb(token: Token) -> bool:
     return token.pos_ in ("VERB", "AUX") and verb_lemma(token.text) is not None
+
+
+def is_according_to(token: Token) -> bool:
+    """ "according" in "according to X", which attributes like a speech verb."""
+    return (
+        token.lower_ == "according"
+        and token.i + 1 < len(token.doc)
+        and token.nbor(1).lower_ == "to"
+    )
 
 
 def inside(offset: int, spans: Iterable[tuple[int, int]]) -> bool:

@@ -8,7 +8,7 @@ A row is (text, content, speaker as written). To cover a new verb, add a row to 
 import pytest
 
 from app.nlp.cues import STANCE_CUES, Content
-from app.nlp.quotes import REPORT_RULES
+from app.nlp.reported import REPORT_RULES
 from tests.nlp.test_quotes import Extract
 
 Row = tuple[str, str, str]

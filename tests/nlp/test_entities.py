@@ -4,7 +4,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from app.nlp.entities import EntityMention, _by_majority_type, canonical, extract_entities
+from app.nlp.entities import EntityMention, canonical, extract_entities, link_mentions
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,38 @@ def test_one_type_per_name_by_majority() -> None:
         EntityMention(text="Twitter", start=20, end=27, label="PERSON", name="Twitter"),
         EntityMention(text="Twitter", start=40, end=47, label="ORG", name="Twitter"),
     ]
-    assert {m.label for m in _by_majority_type(mentions)} == {"ORG"}
+    assert {m.label for m in link_mentions(mentions)} == {"ORG"}
+
+
+def test_short_forms_take_the_full_name() -> None:
+    """Every kind of short form, as within one doc and across the parts of a long text."""
+    names = [
+        ("Ruiz", "GPE"),  # a surname typed as a place, before its full name
+        ("Ana Ruiz", "PERSON"),
+        ("Ruiz", "PERSON"),
+        ("AR", "PERSON"),  # initials
+        ("World Health Organization", "ORG"),
+        ("WHO", "ORG"),  # an acronym
+        ("Acme Harbour Works", "ORG"),
+        ("Acme", "ORG"),  # a first word
+        ("Bank", "ORG"),
+        ("Tomas Ruiz", "PERSON"),  # a second Ruiz: the nearest before wins
+        ("Ruiz", "PERSON"),
+        ("Lisbon", "GPE"),
+        ("Olsen", "PERSON"),  # nothing to link to
+    ]
+    mentions = [
+        EntityMention(text=name, start=10 * n, end=10 * n + 5, label=label, name=name)
+        for n, (name, label) in enumerate(names)
+    ]
+    linked = link_mentions(mentions)
+    assert [m.name for m in linked if m.text in ("Ruiz", "WHO", "Acme")] == [
+        "Ana Ruiz",
+        "Ana Ruiz",
+        "World Health Organization",
+        "Acme Harbour Works",
+        "Tomas Ruiz",
+    ]
 
 
 def test_interview_labels(ruler_nlp: Language) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
 from app.engines.connect import create_db_engine
 from app.ingest import annotate
@@ -15,7 +16,6 @@ from app.ingest.annotate import Annotator, annotate_in_parts, split_text, text_p
 from app.ingest.run import ingest
 from app.nlp import Annotation
 from app.nlp.blas import openblas_on_one_thread
-from app.nlp.entities import EntityMention, _link_partial_names
 from tests.conftest import MODEL
 
 _PEOPLE = [
@@ -190,39 +190,9 @@ class TestCuts:
         assert len(text_parts(text + "x", whole_chars=len(text))) > 1
 
 
-def test_linking_across_parts_is_the_doc_wide_linking() -> None:
-    """The indexed linking gives what the doc-wide rule gives, on every kind of short form."""
-    names = [
-        ("Ruiz", "GPE"),  # a surname typed as a place, before its full name
-        ("Ana Ruiz", "PERSON"),
-        ("Ruiz", "PERSON"),
-        ("AR", "PERSON"),  # initials
-        ("World Health Organization", "ORG"),
-        ("WHO", "ORG"),  # an acronym
-        ("Acme Harbour Works", "ORG"),
-        ("Acme", "ORG"),  # a first word
-        ("Bank", "ORG"),
-        ("Tomas Ruiz", "PERSON"),  # a second Ruiz: the nearest before wins
-        ("Ruiz", "PERSON"),
-        ("Lisbon", "GPE"),
-        ("Olsen", "PERSON"),  # nothing to link to
-    ]
-    mentions = [
-        EntityMention(text=name, start=10 * n, end=10 * n + 5, label=label, name=name)
-        for n, (name, label) in enumerate(names)
-    ]
-    linked = annotate._link_across(mentions)
-    assert linked == _link_partial_names(mentions)
-    assert [m.name for m in linked if m.text in ("Ruiz", "WHO", "Acme")] == [
-        "Ana Ruiz",
-        "Ana Ruiz",
-        "World Health Organization",
-        "Acme Harbour Works",
-        "Tomas Ruiz",
-    ]
-
-
 def test_openblas_is_limited_to_one_thread() -> None:
     """The model multiplies with numpy's OpenBLAS only when it runs on one thread (two threads
     per worker cost more CPU than BLIS)."""
     assert openblas_on_one_thread()
+    openblas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+    assert openblas and all(lib["num_threads"] == 1 for lib in openblas)
