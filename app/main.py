@@ -18,15 +18,11 @@ from app.api.params import Problem
 from app.config import Settings, get_settings
 from app.db.session import ChangeTokenReader, create_db_engine
 from app.errors import register_error_handlers
+from app.web.admission import AdmissionMiddleware
 from app.web.auth import require_read_key
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
-from app.web.http import (
-    AdmissionMiddleware,
-    HeadAsGetMiddleware,
-    NegotiatedGZipMiddleware,
-    RequestIdMiddleware,
-    configure_access_log,
-)
+from app.web.compression import HeadAsGetMiddleware, NegotiatedGZipMiddleware
+from app.web.requests import RequestIdMiddleware, configure_access_log
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.main import create_app
-from app.web.http import BufferedLogHandler, new_request_id
+from app.web.requests import BufferedLogHandler, new_request_id
 from tests.factories import make_article
 
 
