@@ -1,13 +1,16 @@
 """Request ids and the access log: every request gets an ``X-Request-ID`` and one access line,
 and an error that escapes the app still gets a problem+json answer that carries the id."""
 
+import atexit
 import itertools
 import logging
 import os
 import re
-import threading
+import sys
 import time
-from typing import Any
+from logging.handlers import QueueHandler, QueueListener
+from queue import SimpleQueue
+from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,52 +26,6 @@ _id_counter = itertools.count(1)
 
 def new_request_id() -> str:
     return f"{_id_prefix}{next(_id_counter):016x}"
-
-
-class BufferedLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes lines in batches, at most ``interval_s`` late, as nginx's ``access_log buffer=
-    flush=`` does: one write per batch from a thread of its own, instead of a write and a flush
-    on the event loop's thread for every request."""
-
-    def __init__(self, stream: Any = None, *, interval_s: float = 1.0, max_lines: int = 256):
-        super().__init__(stream)
-        self.interval_s = interval_s
-        self.max_lines = max_lines
-        self.lines: list[str] = []
-        self.stopped = threading.Event()
-        threading.Thread(target=self._flush_every, name="log-flush", daemon=True).start()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # Handler.handle holds self.lock here, as flush() does
-        try:
-            self.lines.append(self.format(record))
-        except Exception:  # logging's own contract: a bad record is reported, never raised
-            self.handleError(record)
-            return
-        if len(self.lines) >= self.max_lines:
-            self.flush()
-
-    def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            if self.lines and self.stream is not None:
-                batch = "\n".join(self.lines) + "\n"
-                self.lines.clear()
-                try:
-                    self.stream.write(batch)
-                    self.stream.flush()
-                except (ValueError, BrokenPipeError):
-                    # the stream was closed under us (a test runner's capture, a pipe whose
-                    # reader left): the batch is lost, the server and its flush thread go on
-                    pass
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.flush()
-        super().close()
-
-    def _flush_every(self) -> None:
-        while not self.stopped.wait(self.interval_s):
-            self.flush()
 
 
 class RequestIdMiddleware:
@@ -125,12 +82,45 @@ class RequestIdMiddleware:
             )
 
 
+class _Enqueue(QueueHandler):
+    """Puts the record on the queue as it is, not formatted first: the listener is in this
+    process (nothing to pickle) and the access line's arguments are immutable, so the listener's
+    thread does the formatting too, not the event loop's."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+class _LineWriter(logging.StreamHandler[TextIO]):
+    """A StreamHandler whose stream may be closed under it (a test runner's capture, a pipe whose
+    reader left): the line is lost quietly instead of a traceback on stderr for every request."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, BrokenPipeError) or getattr(self.stream, "closed", False):
+            return
+        super().handleError(record)
+
+
+def queued_log_handler(stream: TextIO | None = None) -> tuple[QueueHandler, QueueListener]:
+    """A handler that only puts records on a queue, and a started listener that formats and
+    writes them (to stderr by default) from a thread of its own, so the event loop's thread
+    never writes; ``listener.stop()`` writes what is still queued."""
+    records: SimpleQueue[logging.LogRecord] = SimpleQueue()
+    writer = _LineWriter(stream)
+    writer.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    listener = QueueListener(records, writer)
+    listener.start()
+    return _Enqueue(records), listener
+
+
 def configure_access_log() -> None:
-    """One line per request, written in batches; it replaces uvicorn's (`corpus serve` turns that
-    off) to carry the request id."""
+    """One line per request, written from a thread of its own; it replaces uvicorn's (`corpus
+    serve` turns that off) to carry the request id."""
     if not access_log.handlers:
-        handler = BufferedLogHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler, listener = queued_log_handler()
+        # registered after logging's own shutdown, so run before it closes the stream
+        atexit.register(listener.stop)
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
         access_log.propagate = False
