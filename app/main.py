@@ -1,6 +1,5 @@
 """The FastAPI application factory: settings in; engine, routers and problem+json errors wired."""
 
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +10,6 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from starlette.middleware.cors import CORSMiddleware
 
 from app.api import api_router, health
 from app.api.params import Problem
@@ -19,15 +17,8 @@ from app.config import Settings, get_settings
 from app.engines.changes import ChangeTokenReader
 from app.engines.connect import create_db_engine
 from app.errors import register_error_handlers
+from app.web import add_middleware_stack
 from app.web.auth import require_read_key
-from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
-from app.web.http import (
-    AdmissionMiddleware,
-    HeadAsGetMiddleware,
-    NegotiatedGZipMiddleware,
-    RequestIdMiddleware,
-    configure_access_log,
-)
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they
@@ -90,55 +81,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     register_error_handlers(app)
-    _add_middleware(app, settings)
+    # read per request from the reader the lifespan opens
+    add_middleware_stack(app, settings, change_token=lambda: app.state.change_token())
     app.include_router(health.router)
     # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.web.auth)
     read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []
     app.include_router(api_router, dependencies=read_guard)
     app.openapi = lambda: _openapi_with_problem_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Stack the middleware; the last added runs first: request ids cover everything, a cached
-    answer needs no admission, admission comes before any work, and the validators are set on
-    the uncompressed answer."""
-    configure_access_log()
-
-    def change_token() -> Any:
-        return app.state.change_token()
-
-    cache_control = (
-        f"public, max-age={settings.CACHE_MAX_AGE}" if settings.CACHE_MAX_AGE else "no-cache"
-    )
-    build = hashlib.sha256(f"{app.version} {settings.model_dump_json()}".encode()).hexdigest()
-    app.add_middleware(
-        ConditionalGetMiddleware,
-        change_token=change_token,
-        build=build,
-        cache_control=cache_control,
-    )
-    app.add_middleware(NegotiatedGZipMiddleware, minimum_size=1024)
-    app.add_middleware(HeadAsGetMiddleware)
-    if settings.CORS_ORIGINS:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.CORS_ORIGINS,
-            allow_methods=["GET", "HEAD", "OPTIONS"],
-            allow_headers=["*"],
-            expose_headers=["ETag", "Last-Modified", "Link", "X-Request-ID"],
-        )
-    app.add_middleware(
-        AdmissionMiddleware, slots=settings.THREADS, max_wait_s=settings.MAX_QUEUE_WAIT_MS / 1000
-    )
-    # a read that needs a key is checked by the routes on every request, so none is cached
-    if settings.RESPONSE_CACHE_MB > 0 and not settings.READ_REQUIRES_KEY:
-        app.add_middleware(
-            ResponseCacheMiddleware,
-            change_token=change_token,
-            max_bytes=settings.RESPONSE_CACHE_MB * 2**20,
-        )
-    app.add_middleware(RequestIdMiddleware)
 
 
 # an example for every parameter the routes do not give one themselves

@@ -12,7 +12,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.session import ChangeToken
-from app.web.http import accepts_gzip, has_header, header
+from app.web.asgi import has_header, header
+from app.web.compression import accepts_gzip
 
 _TOKEN = "app.change_token"
 

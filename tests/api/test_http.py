@@ -4,10 +4,14 @@ and the Link header of paged lists."""
 import gzip
 import io
 import logging
+import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +19,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.main import create_app
-from app.web.http import BufferedLogHandler, new_request_id
+from app.web.requests import new_request_id, queued_log_handler
 from tests.factories import make_article
 
 
@@ -199,9 +203,19 @@ def _log_through(handler: logging.Handler) -> logging.Logger:
     return logger
 
 
-def test_the_access_log_is_written_in_whole_batches_without_losing_or_reordering_lines() -> None:
+_line_re = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (.*)$")
+
+
+def _messages(text: str) -> list[str]:
+    """The lines' messages, once each line is checked to be ``<asctime> <message>``."""
+    matches = [_line_re.match(line) for line in text.splitlines()]
+    assert all(matches), text
+    return [match.group(1) for match in matches if match]
+
+
+def test_the_access_log_writes_every_line_in_order_by_the_time_it_stops() -> None:
     stream = io.StringIO()
-    handler = BufferedLogHandler(stream, interval_s=3600, max_lines=50)
+    handler, listener = queued_log_handler(stream)
     logger = _log_through(handler)
 
     def log_lines(thread: int) -> None:
@@ -213,39 +227,95 @@ def test_the_access_log_is_written_in_whole_batches_without_losing_or_reordering
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(stream.getvalue().splitlines()) == 450  # 9 full batches; 30 lines wait
-    handler.close()
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 480
+    listener.stop()
+    messages = _messages(stream.getvalue())
+    assert len(messages) == 480
     for t in range(4):
-        mine = [line for line in lines if line.startswith(f"thread {t} ")]
+        mine = [message for message in messages if message.startswith(f"thread {t} ")]
         assert mine == [f"thread {t} line {n}" for n in range(120)]
 
 
-def test_a_buffered_line_is_written_within_the_interval() -> None:
+def test_an_access_line_is_written_without_waiting_for_more() -> None:
     stream = io.StringIO()
-    handler = BufferedLogHandler(stream, interval_s=0.05)
+    handler, listener = queued_log_handler(stream)
     try:
         _log_through(handler).warning("a quiet server's only request")
         deadline = time.monotonic() + 5
         while not stream.getvalue() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert stream.getvalue() == "a quiet server's only request\n"
+        assert _messages(stream.getvalue()) == ["a quiet server's only request"]
     finally:
-        handler.close()
+        listener.stop()
 
 
-def test_a_closed_stream_loses_the_batch_but_not_the_flush_thread() -> None:
-    stream = io.StringIO()
-    handler = BufferedLogHandler(stream, interval_s=3600)
+def test_logging_a_request_never_waits_for_the_stream() -> None:
+    """The event loop's thread only queues the line: a stream that blocks (a full pipe) holds
+    up the writer's thread, not the requests."""
+
+    class Stuck(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.unblocked = threading.Event()
+
+        def write(self, text: str) -> int:
+            self.unblocked.wait(10)
+            return super().write(text)
+
+    stream = Stuck()
+    handler, listener = queued_log_handler(stream)
     logger = _log_through(handler)
-    logger.warning("before")
+    started = time.monotonic()
+    for n in range(300):
+        logger.warning("line %d", n)
+    assert time.monotonic() - started < 2 and stream.getvalue() == ""
+    stream.unblocked.set()
+    listener.stop()
+    assert _messages(stream.getvalue()) == [f"line {n}" for n in range(300)]
+
+
+def test_a_closed_stream_loses_the_line_but_not_the_writer_thread(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class Watched(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tried = threading.Event()
+
+        def write(self, text: str) -> int:
+            self.tried.set()
+            return super().write(text)  # ValueError once closed
+
+    stream = Watched()
+    handler, listener = queued_log_handler(stream)
+    logger = _log_through(handler)
     stream.close()
-    handler.flush()  # raised ValueError from the flush thread, every second, until exit
-    handler.setStream(replacement := io.StringIO())
+    logger.warning("lost")
+    assert stream.tried.wait(5)
+    writer = listener.handlers[0]
+    assert isinstance(writer, logging.StreamHandler)
+    # the write ran under the handler's lock, which setStream takes too: "lost" is done with
+    writer.setStream(replacement := io.StringIO())
     logger.warning("after")
-    handler.close()
-    assert replacement.getvalue() == "after\n"
+    listener.stop()
+    assert _messages(replacement.getvalue()) == ["after"]
+    assert capsys.readouterr().err == ""  # no traceback for the lost line
+
+
+def test_the_access_log_is_written_out_when_the_process_exits() -> None:
+    script = (
+        "from app.web.requests import access_log, configure_access_log\n"
+        "configure_access_log()\n"
+        "access_log.info('last request before exit')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert _messages(done.stderr) == ["last request before exit"]
 
 
 def test_generated_request_ids_are_distinct() -> None:

@@ -24,7 +24,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.engines import sqlite as search
 from app.engines.connect import create_db_engine
-from app.web.http import AdmissionMiddleware, RequestIdMiddleware
+from app.web.admission import AdmissionMiddleware
+from app.web.requests import RequestIdMiddleware
 from tests.conftest import make_client
 from tests.factories import make_article, make_entity, make_mention, make_quote
 
