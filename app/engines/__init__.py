@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
@@ -71,8 +72,11 @@ def is_conflict(error: Any) -> bool:
 
 def is_busy(error: BaseException) -> bool:
     """Another writer held SQLite's lock past the busy timeout (SQLITE_BUSY, whose message is
-    "database is locked": https://sqlite.org/rescode.html#busy): worth trying again later."""
-    orig = getattr(error, "orig", error)
+    "database is locked": https://sqlite.org/rescode.html#busy): worth trying again later.
+    Only the driver's operational errors count, whatever another error's message says."""
+    if not isinstance(error, OperationalError):
+        return False
+    orig = error.orig
     name = getattr(orig, "sqlite_errorname", "")
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
 

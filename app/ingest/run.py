@@ -311,7 +311,9 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
     try:
         return _write_with_retry(engine, write, retries=0)
     except DBAPIError as exc:
-        if is_busy(exc):
+        # another writer holds the lock (SQLite) or won a race (PostgreSQL: a deadlock, a
+        # unique key it stored meanwhile): trying again later will succeed
+        if is_busy(exc) or is_conflict(exc.orig):
             raise DatabaseBusy("The database is busy with another write; try again.") from None
         raise
 
