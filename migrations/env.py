@@ -21,15 +21,12 @@ def run_migrations() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_db_engine(url)
+    # a SQLite migration may rebuild a table by DROP and re-create; with foreign keys on, the
+    # DROP would cascade into mentions and quotes: https://sqlite.org/lang_altertable.html
+    # (set when connecting: the pragma does nothing inside the transaction a statement opens)
+    engine = create_db_engine(url, foreign_keys=False)
     with engine.connect() as connection:
         is_sqlite = connection.dialect.name == "sqlite"
-        if is_sqlite:
-            # a batch migration rebuilds a table by DROP and re-create; with foreign keys on,
-            # the DROP would cascade into mentions and quotes:
-            # https://sqlite.org/lang_altertable.html
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -32,7 +32,12 @@ def _config(url: str):  # type: ignore[no-untyped-def]
 
 def _tables(path: Path) -> set[str]:
     with sqlite3.connect(path) as db:
-        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        # sqlite_sequence, AUTOINCREMENT's counter, is SQLite's own and stays once made
+        rows = db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite\\_%' "
+            "ESCAPE '\\'"
+        )
+        return {row[0] for row in rows}
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
@@ -238,3 +243,63 @@ def _indexes(url: str, table: str) -> set[str]:
             return set(connection.execute(text(catalog), {"table": table}).scalars())
     finally:
         engine.dispose()
+
+
+def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(tmp_path: Path) -> None:
+    """Issue 18: SQLite's tables are rebuilt with AUTOINCREMENT, their rows, indexes, triggers
+    and the rows that refer to them intact (migrations run with foreign keys off, so dropping
+    the old table cascades nowhere), both ways; then a deleted article's id stays retired."""
+    path = tmp_path / "m.db"
+    config = _config(sqlite_url(path))
+    upgrade(config, "2d6b8e0f4a13")
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute(
+            "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+            "ingested_at) VALUES (1, 'a', 'Harbour', 'The harbour wall', 3, 'h1', "
+            "CURRENT_TIMESTAMP), (2, 'b', 'Ferry', 'The ferry returns', 3, 'h2', "
+            "CURRENT_TIMESTAMP)"
+        )
+        db.execute(
+            "INSERT INTO entity (id, name, type, aliases, article_count, mention_count) "
+            "VALUES (1, 'Kelby', 'GPE', '[]', 2, 2)"
+        )
+        db.execute(
+            "INSERT INTO mention (article_id, entity_id, text, start, \"end\") "
+            "VALUES (1, 1, 'Kelby', 0, 5), (2, 1, 'Kelby', 0, 5)"
+        )
+        db.execute(
+            'INSERT INTO quote (article_id, text, start, "end", kind) '
+            "VALUES (1, 'wall', 4, 8, 'direct'), (2, 'ferry', 4, 9, 'direct')"
+        )
+
+    def counts() -> tuple[int, ...]:
+        with sqlite3.connect(path) as db:
+            return tuple(
+                db.execute(sql).fetchone()[0]
+                for sql in (
+                    "SELECT count(*) FROM article",
+                    "SELECT count(*) FROM quote",
+                    "SELECT count(*) FROM mention",
+                    "SELECT count(*) FROM entity",
+                    "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'ferry'",
+                    "SELECT count(*) FROM sqlite_master WHERE type IN ('index', 'trigger')",
+                )
+            )
+
+    before = counts()
+    upgrade(config, "head")
+    assert counts() == before
+    downgrade(config, "2d6b8e0f4a13")
+    assert counts() == before
+    upgrade(config, "head")
+    assert counts() == before
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("DELETE FROM article WHERE id = 2")
+        db.execute(
+            "INSERT INTO article (source_id, title, body, word_count, content_hash, ingested_at) "
+            "VALUES ('c', 'Kelby', 'Kelby votes', 2, 'h3', CURRENT_TIMESTAMP)"
+        )
+        assert db.execute("SELECT max(id) FROM article").fetchone()[0] == 3
+        assert db.execute("SELECT count(*) FROM quote").fetchone()[0] == 1  # cascaded

@@ -14,7 +14,7 @@ from app.api import articles
 from app.api.params import ArticleId, SummaryRoute, problem_responses
 from app.db.models import ArticleDetail, IngestJob, JobStatus
 from app.errors import NotFound, PayloadTooLarge
-from app.ingest import ArticleRecord, RecordError
+from app.ingest import ArticleRecord, RecordError, loads_json
 from app.web.auth import WriteKey
 
 _AUTH_PROBLEMS = problem_responses(
@@ -100,7 +100,7 @@ async def create_article(request: Request, response: Response, _: WriteKey) -> A
 
 def _create_one(request: Request, response: Response, data: bytes) -> ArticleDetail:
     try:
-        record = json.loads(data)
+        record = loads_json(data.decode(json.detect_encoding(data), "surrogatepass"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _invalid([], f"invalid JSON: {exc}", "json_invalid") from None
     item = ingest.accept_record(record, 1)
@@ -137,7 +137,7 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
         if not line.strip():
             continue
         try:
-            item = ingest.accept_record(json.loads(line), number)
+            item = ingest.accept_record(loads_json(line), number)
         except json.JSONDecodeError as exc:
             reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
             item = RecordError(reason, kind="json_invalid")

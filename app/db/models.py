@@ -26,10 +26,15 @@ class QuoteKind(StrEnum):
 # --- tables -----------------------------------------------------------------------------------
 
 
+# ids in URLs are never handed to another row after a delete (the ids-never-reused migration)
+_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class Article(SQLModel, table=True):
     # what search filters and facets read of each match, in narrow rows (app/engines/sqlite.py)
     __table_args__ = (
         Index("ix_article_facets", "id", "source", "published", "author", "entity_ids"),
+        _NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -59,7 +64,7 @@ def _folded_column(name: str) -> Any:
 
 
 class Entity(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("name", "type"),)
+    __table_args__ = (UniqueConstraint("name", "type"), _NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -94,6 +99,7 @@ class Quote(SQLModel, table=True):
     __table_args__ = (
         Index("ix_quote_speaker_key", "speaker_key", "article_id", "start"),
         Index("ix_quote_speaker_text_key", "speaker_text_key", "article_id", "start"),
+        _NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)

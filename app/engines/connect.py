@@ -21,9 +21,16 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def create_db_engine(
-    url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False, pool_size: int = 5
+    url: str,
+    *,
+    busy_timeout_ms: int = 5000,
+    read_only: bool = False,
+    pool_size: int = 5,
+    foreign_keys: bool = True,
 ) -> Engine:
     """Create an engine; SQLite files get their folder created and per-connection pragmas.
+    ``foreign_keys=False`` is for migrations, which rebuild tables by DROP and re-create: with
+    foreign keys on, the DROP would cascade into the rows that refer to the table.
 
     The pool never makes a caller wait: ``pool_size`` connections are kept, and more are opened
     when more are needed (a request waiting for a connection while holding a worker thread is
@@ -32,12 +39,16 @@ def create_db_engine(
     if engine_name(url) == POSTGRESQL:
         return _create_postgres_engine(url, read_only=read_only, pool_size=pool_size)
     return _create_sqlite_engine(
-        url, busy_timeout_ms=busy_timeout_ms, read_only=read_only, pool_size=pool_size
+        url,
+        busy_timeout_ms=busy_timeout_ms,
+        read_only=read_only,
+        pool_size=pool_size,
+        foreign_keys=foreign_keys,
     )
 
 
 def _create_sqlite_engine(
-    url: str, *, busy_timeout_ms: int, read_only: bool, pool_size: int
+    url: str, *, busy_timeout_ms: int, read_only: bool, pool_size: int, foreign_keys: bool
 ) -> Engine:
     if (path := sqlite_path(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +64,8 @@ def _create_sqlite_engine(
     def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         # foreign keys are off by default in SQLite: https://sqlite.org/foreignkeys.html#fk_enable
-        cursor.execute("PRAGMA foreign_keys=ON")
+        # (and the pragma is a no-op inside a transaction, so it is set here, on connecting)
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if read_only:
             # the API only reads: refuse writes at the connection level

@@ -16,7 +16,13 @@ from sqlalchemy import Engine
 from app.config import FetchSettings
 from app.db.models import IngestJob
 from app.ingest.jobs import get_job
-from app.ingest.record import ArticleRecord, IngestAborted, RecordError, validate_record
+from app.ingest.record import (
+    ArticleRecord,
+    IngestAborted,
+    RecordError,
+    loads_json,
+    validate_record,
+)
 
 if TYPE_CHECKING:  # the types of what the door hands out, for annotations elsewhere
     from app.ingest.clean import PreparedArticle as PreparedArticle
@@ -32,6 +38,7 @@ __all__ = [
     "get_job",
     "ingest",
     "is_url",
+    "loads_json",
     "read_url_list",
     "start_job",
     "store_article",

@@ -3,11 +3,29 @@ matter, a page's metadata), validated with pydantic so that a wrong type is refu
 field's name instead of being stored as a Python repr; the one record type (``RawArticle``) and
 the one error type (``RecordError``) that every later stage passes on."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+)
+
+# the longest value of each field (characters); past it, a record is refused naming the field
+MAX_ID_CHARS = 512
+MAX_TITLE_CHARS = 2_000
+MAX_NAME_CHARS = 1_000  # source and author
+MAX_URL_CHARS = 4_096
+# Python refuses to turn longer digit strings into an int (CVE-2020-10735); JSON numbers that
+# long are kept as text, so that the field they are in is named in the error
+_MAX_INT_DIGITS = 4_300
 
 # field names as sources spell them (case ignored) → the record's field
 FIELD_ALIASES = {
@@ -47,20 +65,57 @@ def parse_date(value: Any) -> date | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"published date {text!r} is not ISO 8601 (YYYY-MM-DD)") from None
+        raise ValueError(f"published date {text!r:.80} is not ISO 8601 (YYYY-MM-DD)") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59:59-12:00 is past the last UTC date
+            raise ValueError(f"published date {text!r:.80} is out of range in UTC") from None
     return moment.date()
+
+
+@dataclass(frozen=True)
+class LongNumber:
+    """A JSON integer with more digits than Python converts: a number, kept as its digits."""
+
+    digits: str
 
 
 def _id_text(value: Any) -> Any:
     """An id may be a number in JSON (42 → "42"); a list or object stays a type error."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, LongNumber):
+        return value.digits
     return value
 
 
-OptionalText = Annotated[StrictStr | None, Field(default=None)]
+def _storable(value: str | None) -> str | None:
+    """Text both engines can store: valid Unicode (no lone surrogate, which JSON's ``\\ud800``
+    escape makes) and, outside the body, no NUL (PostgreSQL's text refuses it)."""
+    if value is None:
+        return value
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode: a lone surrogate at position {exc.start}") from None
+    return value
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError(f"contains a NUL character at position {value.index(chr(0))}")
+    return value
+
+
+_CheckedText = Annotated[
+    StrictStr | None,
+    AfterValidator(_storable),
+    AfterValidator(_no_nul),
+]
+_Title = Annotated[_CheckedText, Field(default=None, max_length=MAX_TITLE_CHARS)]
+_Name = Annotated[_CheckedText, Field(default=None, max_length=MAX_NAME_CHARS)]
+_Url = Annotated[_CheckedText, Field(default=None, max_length=MAX_URL_CHARS)]
 
 
 class ArticleRecord(BaseModel):
@@ -68,20 +123,27 @@ class ArticleRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    id: Annotated[StrictStr | None, BeforeValidator(_id_text)] = Field(
-        default=None, description="Your identifier; re-sending it updates the article."
+    id: Annotated[
+        StrictStr | None,
+        BeforeValidator(_id_text),
+        AfterValidator(_storable),
+        AfterValidator(_no_nul),
+    ] = Field(
+        default=None,
+        max_length=MAX_ID_CHARS,
+        description="Your identifier; re-sending it updates the article.",
     )
-    title: OptionalText
-    body: StrictStr = Field(
+    title: _Title
+    body: Annotated[StrictStr, AfterValidator(_storable)] = Field(
         description="The article's text, or a whole HTML page: then its article text, and its "
         "headline, author, date, site and URL where the record has none."
     )
     published: Annotated[date | None, BeforeValidator(parse_date)] = Field(
         default=None, description="ISO 8601 date or date-time."
     )
-    source: OptionalText
-    url: OptionalText
-    author: OptionalText
+    source: _Name
+    url: _Url
+    author: _Name
 
 
 class RecordError(ValueError):
@@ -161,6 +223,25 @@ def validate_record(record: Any) -> ArticleRecord:
         field = str(first["loc"][0]) if first["loc"] else ""
         message = first["msg"].removeprefix("Value error, ")
         raise RecordError(message, field=spelled.get(field, field), kind=first["type"]) from None
+    except Exception as exc:  # the promise: a bad value is a RecordError, never a crash
+        raise RecordError(f"unreadable value: {type(exc).__name__}: {exc}") from None
+
+
+def _parse_int(digits: str) -> int | LongNumber:
+    return int(digits) if len(digits.lstrip("-")) <= _MAX_INT_DIGITS else LongNumber(digits)
+
+
+JSON_DECODER = json.JSONDecoder(parse_int=_parse_int)
+"""JSON as records are read: integers of any length (see ``LongNumber``)."""
+
+
+def loads_json(text: str) -> Any:
+    """A JSON document; any input it cannot read is a ``json.JSONDecodeError`` (nesting deeper
+    than the parser's recursion limit included), never another exception."""
+    try:
+        return JSON_DECODER.decode(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 ReadResult = RawArticle | RecordError

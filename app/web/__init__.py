@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.config import Settings
 from app.db.session import ChangeToken
 from app.web.admission import AdmissionMiddleware
+from app.web.auth import scope_has_key
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
 from app.web.compression import HeadAsGetMiddleware, NegotiatedGZipMiddleware
 from app.web.requests import RequestIdMiddleware, configure_access_log
@@ -34,12 +35,19 @@ def add_middleware_stack(
     cache_control = (
         f"public, max-age={settings.CACHE_MAX_AGE}" if settings.CACHE_MAX_AGE else "no-cache"
     )
-    build = hashlib.sha256(f"{app.version} {settings.model_dump_json()}".encode()).hexdigest()
+    # validators depend on the code, the settings that shape answers and the data, never on a
+    # secret: a key mixed in here could be recovered offline from a public ETag (issue 18)
+    build = hashlib.sha256(f"{app.version} {settings.public_json()}".encode()).hexdigest()
     app.add_middleware(
         ConditionalGetMiddleware,
         change_token=change_token,
         build=build,
         cache_control=cache_control,
+        may_answer=(
+            (lambda scope: scope_has_key(scope, settings.API_KEYS))
+            if settings.READ_REQUIRES_KEY
+            else None
+        ),
     )
     app.add_middleware(NegotiatedGZipMiddleware, minimum_size=1024)
     app.add_middleware(HeadAsGetMiddleware)

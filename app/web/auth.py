@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
 from app.errors import Unauthorized, WritesDisabled
+from app.web.asgi import header
 
 # auto_error=False: a missing key is our 401 problem+json, not FastAPI's plain 403
 bearer = HTTPBearer(
@@ -27,6 +29,14 @@ def key_is_valid(given: str, keys: list[str]) -> bool:
     for key in keys:
         matched |= hmac.compare_digest(given_bytes, key.encode())
     return matched
+
+
+def scope_has_key(scope: Scope, keys: list[str]) -> bool:
+    """Does an ASGI request carry ``Authorization: Bearer <key>`` with a valid key? For
+    middleware that must not answer before the key is checked (a 304, issue 18)."""
+    value = header(scope, b"authorization") or ""
+    scheme, _, given = value.partition(" ")
+    return scheme.lower() == "bearer" and key_is_valid(given.strip(), keys)
 
 
 def _check(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:

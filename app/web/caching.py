@@ -40,11 +40,15 @@ class ConditionalGetMiddleware:
         change_token: Callable[[], ChangeToken | None],
         build: str,
         cache_control: str,
+        may_answer: Callable[[Scope], bool] | None = None,
     ) -> None:
         self.app = app
         self.change_token = change_token
         self.build = build
         self.cache_control = cache_control.encode()
+        # whether a request may be answered here (a 304) before its route runs: not before
+        # its read key is checked, when reads need one
+        self.may_answer = may_answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -63,6 +67,9 @@ class ConditionalGetMiddleware:
             # the body depends on Accept-Encoding (gzip), on the 304 too: RFC 9110 15.4.5
             (b"vary", b"Accept-Encoding"),
         ]
+        if self.may_answer is not None and not self.may_answer(scope):
+            await self.app(scope, receive, send)
+            return
         if_none_match = header(scope, b"if-none-match")
         if if_none_match is not None and _etag_matches(if_none_match, etag):
             await _not_modified(send, validators)

@@ -94,6 +94,20 @@ class FixtureServer:
                     except (BrokenPipeError, ConnectionResetError):
                         pass
                     return
+                if self.path == "/loop":  # redirects to itself, for ever
+                    self.send_response(302)
+                    self.send_header("Location", "/loop")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path == "/badgzip":  # says gzip, is not
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", "16")
+                    self.end_headers()
+                    self.wfile.write(b"not gzip at all!")
+                    return
                 if self.path == "/flaky" and server.hits[self.path] == 1:
                     self.send_response(500)
                     self.end_headers()

@@ -153,6 +153,19 @@ class TestUrls:
         assert server.hits["/flaky"] == 2  # the 500 was retried
         assert set(server.user_agents) == {settings.user_agent}
 
+    def test_redirect_loops_and_broken_bodies_fail_alone(
+        self, server: FixtureServer, engine: Engine, blank_model: str
+    ) -> None:
+        """Issue 18: a URL redirecting to itself or answering a broken gzip body is reported by
+        URL, and the good URLs beside it are stored."""
+        good = server.add("/kelby", page("Harbour wall plan approved", STORY))
+        urls = [f"{server.base}/loop", good, f"{server.base}/badgzip"]
+        report = ingest(urls, engine=engine, model=blank_model, web=Web(FAST))
+        reasons = sorted(str(e) for e in report.errors)
+        assert report.added == 1 and report.failed == 2, reasons
+        assert reasons[0].startswith(f"{server.base}/badgzip: DecodingError: ")
+        assert reasons[1].startswith(f"{server.base}/loop: too many redirects: ")
+
     def test_concurrency_is_bounded(self, server: FixtureServer) -> None:
         urls = [server.add(f"/wait{n}", page(f"Story {n}", STORY)) for n in range(8)]
         web = Web(FAST)

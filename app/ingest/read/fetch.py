@@ -69,6 +69,10 @@ def _fetch_once(client: httpx.Client, url: str, settings: FetchSettings) -> Fetc
         raise _Retryable(f"connection failed: {exc}") from None
     except httpx.InvalidURL as exc:
         raise FetchError(f"invalid URL: {exc}") from None
+    except httpx.TooManyRedirects as exc:  # a page that redirects to itself, or a long chain
+        raise FetchError(f"too many redirects: {exc}") from None
+    except httpx.HTTPError as exc:  # a broken gzip body (DecodingError), a bad protocol reply
+        raise FetchError(f"{type(exc).__name__}: {exc}") from None
     data = b"".join(chunks)
     try:
         text = _decode_declared(data, declared_charset) or decode(data)
@@ -108,6 +112,8 @@ def fetch_all(
             return fetch(client, url, settings)
         except FetchError as exc:
             return exc
+        except Exception as exc:  # whatever one URL does, it fails alone, reported by its URL
+            return FetchError(f"{type(exc).__name__}: {exc}")
 
     with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
         pending: deque[tuple[str, Future[Fetched | FetchError]]] = deque()

@@ -18,7 +18,7 @@ from app.ingest.read.fetch import Web
 from app.ingest.read.mapping import feed_records, from_mapping, page_record
 from app.ingest.read.pages import looks_like_html
 from app.ingest.read.textio import BinaryContent, iter_lines, open_text, read_limited
-from app.ingest.record import FIELD_ALIASES, ReadResult, RecordError
+from app.ingest.record import FIELD_ALIASES, JSON_DECODER, ReadResult, RecordError, loads_json
 
 _MAX_HEADING_LENGTH = 150
 # a one-document file (.txt, .html, a feed, a single JSON object) is decoded whole, so its
@@ -92,7 +92,7 @@ def read_jsonl(path: Path, default_id: str, web: Web) -> Iterator[ReadResult]:
                 )
                 continue
             try:
-                record = json.loads(line)
+                record = loads_json(line)
             except json.JSONDecodeError as exc:
                 reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
                 yield RecordError(reason, path=str(path), line=number)
@@ -112,7 +112,7 @@ def read_json(path: Path, default_id: str, web: Web) -> Iterator[ReadResult]:
             if handle.read(1):
                 raise ValueError(f"a single JSON object over {MAX_DOCUMENT_BYTES} chars")
             try:
-                data = json.loads(buffer + rest)
+                data = loads_json(buffer + rest)
             except json.JSONDecodeError as exc:
                 reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
                 yield RecordError(reason, path=str(path), line=exc.lineno)
@@ -129,7 +129,6 @@ def read_json(path: Path, default_id: str, web: Web) -> Iterator[ReadResult]:
 def _iter_array(handle: io.TextIOWrapper, buffer: str, pos: int) -> Iterator[Any]:
     """Items of a JSON array whose ``[`` ends at ``pos``, decoding one item at a time and
     reading more only when an item is cut by the end of the buffer."""
-    decoder = json.JSONDecoder()
     line = 1 + buffer.count("\n", 0, pos)
     eof = False
     expect_value = True
@@ -157,7 +156,10 @@ def _iter_array(handle: io.TextIOWrapper, buffer: str, pos: int) -> Iterator[Any
             expect_value = True
             continue
         try:
-            item, end = decoder.raw_decode(buffer, pos)
+            try:
+                item, end = JSON_DECODER.raw_decode(buffer, pos)
+            except RecursionError:
+                raise json.JSONDecodeError("nested too deeply", buffer, pos) from None
             if end >= len(buffer) and not eof:
                 raise json.JSONDecodeError("cut", buffer, end)  # a number may go on
         except json.JSONDecodeError as exc:
