@@ -265,7 +265,7 @@ def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(tmp_path: Path) ->
             "VALUES (1, 'Kelby', 'GPE', '[]', 2, 2)"
         )
         db.execute(
-            "INSERT INTO mention (article_id, entity_id, text, start, \"end\") "
+            'INSERT INTO mention (article_id, entity_id, text, start, "end") '
             "VALUES (1, 1, 'Kelby', 0, 5), (2, 1, 'Kelby', 0, 5)"
         )
         db.execute(
