@@ -165,7 +165,7 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
 @router.get(
     "/ingest-jobs/{job_id}",
     response_model=JobStatus,
-    responses=problem_responses((404, "No job")),
+    responses=problem_responses((404, "No job"), 422),
 )
 def get_ingest_job(request: Request, response: Response, job_id: JobId, _: WriteKey) -> JobStatus:
     """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
@@ -184,7 +184,7 @@ def _status(job: IngestJob) -> JobStatus:
 @router.delete(
     "/articles/{article_id}",
     status_code=204,
-    responses=problem_responses((404, "No such article")),
+    responses=problem_responses((404, "No such article"), 422),
 )
 def delete_article(request: Request, article_id: ArticleId, _: WriteKey) -> Response:
     """Delete an article with its quotes and mentions."""

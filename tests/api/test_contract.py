@@ -2,6 +2,7 @@
 response may be a 5xx or break its own documented schema."""
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from itertools import product
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import spacy
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -69,3 +71,74 @@ def test_api_contract(api_schema: schemathesis.schemas.BaseSchema) -> None:
             check()
         except Unsatisfiable:
             assert mode is GenerationMode.NEGATIVE  # nothing invalid to send (e.g. /health)
+
+
+KEY = "contract-key-5c1e9a7f3b"
+
+
+@pytest.fixture(scope="module")
+def write_schema(
+    migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[schemathesis.schemas.BaseSchema, Path]]:
+    """The API with writes on (a blank pipeline extracts, so that cases stay fast)."""
+    folder = tmp_path_factory.mktemp("writes")
+    model = folder / "blank_en"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(model)
+    path = folder / "corpus.db"
+    shutil.copy(migrated_template, path)
+    app = create_app(
+        Settings(DATABASE_URL=f"sqlite:///{path}", API_KEYS=[KEY], SPACY_MODEL=str(model))
+    )
+    with TestClient(app):
+        yield schemathesis.openapi.from_asgi("/openapi.json", app), path
+
+
+def _articles(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT count(*) FROM article").fetchone()[0])
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["key", "no-key"])
+def test_write_contract(
+    write_schema: tuple[schemathesis.schemas.BaseSchema, Path], with_key: bool
+) -> None:
+    """Issue 18: the write routes with a valid key and without one: every answer 2xx or 4xx
+    as documented, problem+json when refused, and nothing stored by a refused request."""
+    schema, path = write_schema
+    headers = {"Authorization": f"Bearer {KEY}"} if with_key else {}
+    writes = [
+        result.ok()  # type: ignore[union-attr]
+        for result in schema.get_all_operations()
+        if result.ok().method.upper() in ("POST", "DELETE")  # type: ignore[union-attr]
+        or "ingest-jobs" in result.ok().path  # type: ignore[union-attr]
+    ]
+    assert len(writes) == 3
+    for operation, mode in product(writes, GenerationMode):
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=15,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any) -> None:
+            before = _articles(path)
+            response = case.call(headers=headers)
+            case.validate_response(
+                response,
+                checks=[not_a_server_error, status_code_conformance, content_type_conformance],
+            )
+            if response.status_code >= 400:
+                [content_type] = response.headers["content-type"]
+                assert content_type == "application/problem+json"
+                assert _articles(path) == before, response.text
+            if not with_key:
+                assert response.status_code == 401
+
+        try:
+            check()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE
