@@ -16,7 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 err = Console(stderr=True, soft_wrap=True)
 # the cores this process may run on (a container's CPU set, not the host's count)
 _CORES = len(os.sched_getaffinity(0))
@@ -26,11 +25,10 @@ _SHOWN_DUPLICATES = 10
 
 def run_migrations(database_url: str) -> None:
     from alembic import command
-    from alembic.config import Config
 
-    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", database_url)
-    command.upgrade(config, "head")
+    from app.db.migrations import alembic_config
+
+    command.upgrade(alembic_config(database_url), "head")
 
 
 @app.command()
