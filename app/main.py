@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.API_KEYS
             else None
         )
+        # where writes are on, readiness waits for the model (and the first write does not)
+        app.state.model_loading = (
+            health.ModelLoading(settings.SPACY_MODEL) if settings.API_KEYS else None
+        )
         yield
         app.state.change_token.close()
         app.state.engine.dispose()

@@ -375,9 +375,12 @@ class FacetCount(Schema):
     type: str | None = Field(default=None, description="Entity type (entity facet only).")
 
 
-class HealthStatus(Schema):
-    status: str = Field(description="`ok` when the database answers.")
-    database: str = Field(description="`reachable` or `unreachable`.")
+class Health(Schema):
+    status: str = Field(description="`ok` (the process answers) or `ready` (it can serve).")
+    checks: dict[str, str] = Field(default={}, description="What readiness checked, and found.")
+
+
+class CorpusStats(Schema):
     articles: int = Field(description="Number of articles stored.")
     quotes: int = Field(description="Number of quotes stored.")
     entities: int = Field(description="Number of entities stored.")

@@ -32,6 +32,7 @@ __all__ = [
     "get_job",
     "ingest",
     "is_url",
+    "load_model",
     "read_url_list",
     "start_job",
     "store_article",
@@ -102,6 +103,13 @@ def start_job(
     from app.ingest.jobs import start_job as start
 
     return start(items, engine=engine, model=model, batch_size=batch_size)
+
+
+def load_model(model: str) -> None:
+    """Load the extraction model into this process now rather than on the first write."""
+    from app.nlp.pipeline import load_pipeline
+
+    load_pipeline(model)
 
 
 def delete_article(engine: Engine, article_id: int) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.asgi import send_problem
+from app.web.asgi import UNQUEUED_PATHS, send_problem
 
 # A forecast wait this far past the limit is refused without queueing; nearer the limit it
 # queues, and the limit itself stops it if its turn does not come. Refusals take CPU from the
@@ -53,7 +53,7 @@ class AdmissionMiddleware:
         self.backlogged = False  # the last slot freed went to a queued request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNQUEUED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.free > 0 and not self.queue:

@@ -12,7 +12,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.session import ChangeToken
-from app.web.asgi import has_header, header
+from app.web.asgi import UNCACHED_PATHS, has_header, header
 from app.web.compression import accepts_gzip
 
 _TOKEN = "app.change_token"
@@ -20,9 +20,10 @@ _TOKEN = "app.change_token"
 
 def change_token_of(scope: Scope, read: Callable[[], ChangeToken | None]) -> ChangeToken | None:
     """The database's change token for this request, read once however many layers ask (on
-    PostgreSQL each read is a query): the cache's key and the validators then agree."""
+    PostgreSQL each read is a query): the cache's key and the validators then agree. Probes
+    and scrapes get none."""
     if _TOKEN not in scope:
-        scope[_TOKEN] = read()
+        scope[_TOKEN] = None if scope["path"] in UNCACHED_PATHS else read()
     token: ChangeToken | None = scope[_TOKEN]
     return token
 
