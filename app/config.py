@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # half a second when the queue clearly would not reach it in time)
     MAX_QUEUE_WAIT_MS: int = 3000
     INGEST_BATCH_SIZE: int = 64
+    # a running ingest job writes its row this often; one silent for three of these lost its
+    # process and is shown as interrupted
+    JOB_HEARTBEAT_S: float = 10.0
     # processes that annotate during `corpus ingest`; 0 means one per core
     INGEST_WORKERS: int = 0
     # whole GET answers kept in memory per process until the next write (app.web.caching); 0: none

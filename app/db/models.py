@@ -144,7 +144,7 @@ class IngestJob(IngestCounts, table=True):
     __tablename__ = "ingest_job"
 
     id: str = Field(primary_key=True)
-    status: str  # queued, running, done, failed
+    status: str  # queued, running, done, failed (interrupted is read, not stored)
     total: int
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     error: str | None = None
@@ -393,7 +393,10 @@ class JobStatus(IngestCounts):
     model_config = {"json_schema_serialization_defaults_required": True}
 
     id: str = Field(description="Job id.")
-    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    status: str = Field(
+        description="`queued`, `running`, `done`, `failed`, or `interrupted` (its process "
+        "stopped: `error` says how far it got; post the batch again to finish it)."
+    )
     total: int = Field(description="Records in the batch.")
     errors: list[str] = Field(
         description="`api:<line>: reason` for each failed record (the first 1,000)."
