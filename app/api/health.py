@@ -55,8 +55,10 @@ async def get_health() -> Health:
     responses=problem_responses((503, "Not ready: `checks` says what is missing")),
 )
 def get_readiness(request: Request) -> Health | JSONResponse:
-    """Say whether this process can serve: the database answers at the migrations' head, and
-    the extraction model is loaded when writes are on (readiness)."""
+    """Say whether this process can serve (readiness).
+
+    The database answers at the migrations' head, and the extraction model is loaded when
+    writes are on; otherwise a 503 whose `checks` say what is missing."""
     checks: dict[str, str] = {}
     ready = True
     try:
