@@ -2,6 +2,8 @@
 
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -145,6 +147,24 @@ def serve(
     ] = 5,
 ) -> None:
     """Serve the API (Swagger UI at /docs)."""
+    # every worker writes its metrics into files in one folder, summed by whichever answers
+    # /metrics (prometheus-client's multiprocess mode); set before any worker imports the app
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    metrics_dir = Path(given or tempfile.mkdtemp(prefix="corpus-metrics-"))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):  # a previous run's counts are not this one's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        _run_server(
+            host, port, workers=1 if reload else workers, reload=reload, shutdown=shutdown_timeout
+        )
+    finally:
+        if not given:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run_server(host: str, port: int, *, workers: int, reload: bool, shutdown: int) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -152,13 +172,13 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=1 if reload else workers,
+        workers=workers,
         reload=reload,
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
         access_log=False,  # app.web.http logs each request with its X-Request-ID
-        timeout_graceful_shutdown=shutdown_timeout,
+        timeout_graceful_shutdown=shutdown,
     )
 
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     API_KEYS: list[str] = []
     # when true, reads need a key too
     READ_REQUIRES_KEY: bool = False
+    # when true, /metrics needs a key (it shows request rates and paths' templates, no data)
+    METRICS_REQUIRES_KEY: bool = False
     # largest body POST /api/v1/articles accepts (one article or an NDJSON batch)
     MAX_WRITE_BYTES: int = 32 * 1024 * 1024
     # fetching pages and feeds (corpus ingest https://…, feed items with only a summary)

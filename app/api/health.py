@@ -1,10 +1,11 @@
-"""Liveness (the process answers: no query) and readiness (the database answers at the
-migrations' head, and the extraction model is loaded where writes are on)."""
+"""Liveness (the process answers: no query), readiness (the database answers at the
+migrations' head, and the extraction model is loaded where writes are on), and the Prometheus
+metrics of every worker."""
 
 import logging
 import threading
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +14,8 @@ from app.api.params import SummaryRoute, problem_responses
 from app.db.migrations import database_revisions, head_revisions
 from app.db.models import Health
 from app.errors import problem
+from app.metrics import CONTENT_TYPE, exposition
+from app.web.auth import require_metrics_key
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["system"], route_class=SummaryRoute)
@@ -85,3 +88,9 @@ def get_readiness(request: Request) -> Health | JSONResponse:
         return Health(status="ready", checks=checks)
     detail = "; ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
     return problem(request, 503, slug="not-ready", title="Not ready", detail=detail, checks=checks)
+
+
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_key)])
+async def get_metrics() -> Response:
+    """Give the Prometheus metrics of every worker process, summed (text format)."""
+    return Response(exposition(), media_type=CONTENT_TYPE)

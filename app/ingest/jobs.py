@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.db.models import IngestCounts, IngestJob
 from app.ingest.record import RecordError
+from app.metrics import JOBS, JOBS_RUNNING
 
 if TYPE_CHECKING:  # spaCy loads with the pipeline: only when a job runs, not at API start
     from app.ingest.clean import PreparedArticle
@@ -88,6 +89,7 @@ def start_job(
 
         record("running")
         threading.Thread(target=heartbeat, name=f"ingest-job-{job.id}-beat", daemon=True).start()
+        JOBS_RUNNING.inc()
         try:
             ingest_records(
                 items,
@@ -104,7 +106,11 @@ def start_job(
         else:
             finished.set()
             record("done")
+        finally:
+            JOBS_RUNNING.dec()
+            JOBS.labels(state=job.status).inc()
 
+    JOBS.labels(state="started").inc()
     threading.Thread(target=run, name=f"ingest-job-{job.id}", daemon=True).start()
     return job
 

@@ -1,5 +1,5 @@
-"""HTTP behaviour around the routes: request ids and the access log, admission, HEAD and
-compression, conditional GETs and the response cache, API keys. `add_middleware_stack` installs
+"""HTTP behaviour around the routes: request ids and the access log, metrics, admission, HEAD
+and compression, conditional GETs and the response cache, API keys. `add_middleware_stack` installs
 it on the app."""
 
 import hashlib
@@ -13,6 +13,7 @@ from app.db.session import ChangeToken
 from app.web.admission import AdmissionMiddleware
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
 from app.web.compression import HeadAsGetMiddleware, NegotiatedGZipMiddleware
+from app.web.metrics import MetricsMiddleware
 from app.web.requests import RequestIdMiddleware, configure_access_log
 
 
@@ -23,6 +24,7 @@ def add_middleware_stack(
     meets them in this order:
 
     1. request ids: the id and the access line cover everything below, refusals included;
+    1b. metrics (requests, latency, in flight): the same, outside everything that answers;
     2. the response cache (when on): a cached answer needs no admission;
     3. admission: before any work;
     4. CORS (when origins are set): below the cache, which keys its answers by origin;
@@ -61,4 +63,6 @@ def add_middleware_stack(
             change_token=change_token,
             max_bytes=settings.RESPONSE_CACHE_MB * 2**20,
         )
+    # below the request ids, which turn an escaped error into the 500 this counts
+    app.add_middleware(MetricsMiddleware, routes=app.router.routes)
     app.add_middleware(RequestIdMiddleware)

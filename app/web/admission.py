@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import DROPPED, QUEUED, REFUSED
 from app.web.asgi import UNQUEUED_PATHS, send_problem
 
 # A forecast wait this far past the limit is refused without queueing; nearer the limit it
@@ -62,14 +63,21 @@ class AdmissionMiddleware:
             expected_wait = (len(self.queue) + 1) * self.drain_s
             known = self.samples >= self.min_samples
             if known and expected_wait > self.max_wait_s * _CLEARLY_PAST:
+                REFUSED.labels(reason="forecast").inc()
                 await asyncio.sleep(min(_REFUSAL_PAUSE_S, self.max_wait_s / 4))
                 await self._refuse(scope, send)
                 return
             received: list[Message] = []
-            outcome = await self._wait_for_slot(receive, received)
+            QUEUED.inc()
+            try:
+                outcome = await self._wait_for_slot(receive, received)
+            finally:
+                QUEUED.dec()
             if outcome == "gone":
+                DROPPED.inc()
                 return
             if outcome == "timeout":
+                REFUSED.labels(reason="timeout").inc()
                 await self._refuse(scope, send)
                 return
             receive = _replaying(received, receive)

@@ -12,6 +12,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.session import ChangeToken
+from app.metrics import CACHE_HITS, CACHE_MISSES
 from app.web.asgi import UNCACHED_PATHS, has_header, header
 from app.web.compression import accepts_gzip
 
@@ -170,11 +171,13 @@ class ResponseCacheMiddleware:
         answer = self.answers.get(key)
         if answer is not None:
             self.hits += 1
+            CACHE_HITS.inc()
             self.answers.move_to_end(key)
             await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
             await send({"type": "http.response.body", "body": answer.body})
             return
         self.misses += 1
+        CACHE_MISSES.inc()
         headers: list[tuple[bytes, bytes]] | None = None
         body: list[bytes] | None = []
 
