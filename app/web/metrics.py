@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.metrics import IN_FLIGHT, LATENCY, REQUESTS
+from app.web.requests import ROUTE_KEY
 
 # paths seen, with their route template: ids make paths many, so the table is emptied when full
 _KEPT_TEMPLATES = 4096
@@ -31,6 +32,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         route, method = self._template(scope), scope["method"]
+        scope[ROUTE_KEY] = route  # for the access line, written by the layer above
         started = time.perf_counter()
         status = 499  # no answer and no error: the client left first (nginx's code)
 
