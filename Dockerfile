@@ -11,7 +11,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
-COPY pyproject.toml alembic.ini README.md ./
+COPY pyproject.toml setup.py alembic.ini README.md ./
 COPY migrations ./migrations
 COPY seeds ./seeds
 COPY app ./app
