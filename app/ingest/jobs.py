@@ -38,11 +38,13 @@ def get_job(engine: Engine, job_id: str, *, heartbeat_s: float) -> IngestJob | N
     beat = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(tzinfo=UTC)
     if datetime.now(UTC) - beat < timedelta(seconds=heartbeat_s * _MISSED_HEARTBEATS):
         return job
+    # seen counts records read, some perhaps in a batch that was never stored: count outcomes
+    done = job.added + job.updated + job.unchanged + job.duplicate + job.failed
     stopped = job.model_copy()
     stopped.status = "interrupted"
     stopped.error = (
-        f"the process running this job stopped after {job.seen} of {job.total} records; what "
-        "it stored is kept: post the same batch again to finish (stored articles come back "
+        f"the process running this job stopped after {done} of {job.total} records; what it "
+        "stored is kept: post the same batch again to finish (stored articles come back "
         "unchanged)"
     )
     return stopped
