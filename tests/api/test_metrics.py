@@ -15,8 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from starlette.types import Message, Receive, Scope, Send
 
+from app.web.admission import AdmissionMiddleware
 from tests.api.test_serving import ROOT, _free_port
 from tests.api.test_writes import AUTH, KEY, STORY
 from tests.conftest import make_client
@@ -149,3 +152,47 @@ def test_summed_over_the_workers(seeded_db_url: str, tmp_path: Path) -> None:
 def _no_metrics_folder_left(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`corpus serve` makes its metrics folder in the temporary folder: this test's."""
     monkeypatch.setenv("TMPDIR", str(tmp_path))
+
+
+def test_admission_counts_its_queue_and_refusals() -> None:
+    async def scenario() -> tuple[float | None, list[Message]]:
+        release = asyncio.Event()
+
+        async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        gate = AdmissionMiddleware(slow, slots=1, max_wait_s=0.3)
+
+        async def call() -> list[Message]:
+            messages: list[Message] = []
+
+            async def receive() -> Message:
+                await asyncio.sleep(10)  # the client stays; cancelled once answered
+                return {"type": "http.disconnect"}
+
+            async def send(message: Message) -> None:
+                messages.append(message)
+
+            await gate(
+                {"type": "http", "method": "GET", "path": "/x", "headers": []}, receive, send
+            )
+            return messages
+
+        first = asyncio.create_task(call())
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(call())
+        await asyncio.sleep(0.1)
+        queued = REGISTRY.get_sample_value("corpus_admission_queue_length")
+        refused = await second
+        release.set()
+        await first
+        return queued, refused
+
+    timeouts = {"reason": "timeout"}
+    before = REGISTRY.get_sample_value("corpus_admission_refusals_total", timeouts) or 0
+    queued, refused = asyncio.run(scenario())
+    assert refused[0]["status"] == 503 and queued == 1
+    assert REGISTRY.get_sample_value("corpus_admission_refusals_total", timeouts) == before + 1
+    assert REGISTRY.get_sample_value("corpus_admission_queue_length") == 0
