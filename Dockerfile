@@ -11,7 +11,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
-COPY pyproject.toml alembic.ini README.md ./
+COPY pyproject.toml setup.py alembic.ini README.md ./
 COPY migrations ./migrations
 COPY seeds ./seeds
 COPY app ./app
@@ -24,6 +24,7 @@ USER 10001
 VOLUME ["/data"]
 EXPOSE 8000
 
+# liveness: the process answers, no query (readiness, /health/ready, is for a load balancer)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 

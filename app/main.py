@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
+from app import metrics
 from app.api import api_router, health
 from app.api.params import Problem
 from app.config import Settings, get_settings
@@ -52,7 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.API_KEYS
             else None
         )
+        # where writes are on, readiness waits for the model (and the first write does not)
+        app.state.model_loading = (
+            health.ModelLoading(settings.SPACY_MODEL) if settings.API_KEYS else None
+        )
         yield
+        metrics.process_stopped()
         app.state.change_token.close()
         app.state.engine.dispose()
         if app.state.write_engine is not None:

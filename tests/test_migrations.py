@@ -14,20 +14,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from app.cli import _PROJECT_ROOT, run_migrations
+from app.cli import run_migrations
+from app.db.migrations import alembic_config
 from app.engines.changes import read_change_token
 from app.engines.connect import create_db_engine
 from app.engines.schema import include_object
 from app.queries.quotes import list_quotes
 from tests.conftest import PostgresServer, sqlite_url
 
-
-def _config(url: str):  # type: ignore[no-untyped-def]
-    from alembic.config import Config
-
-    config = Config(str(_PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url)
-    return config
+_config = alembic_config
 
 
 def _tables(path: Path) -> set[str]:

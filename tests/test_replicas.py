@@ -36,7 +36,7 @@ HOST = "corpus.example"
 PAUSE_S = 0.01  # between one caller's requests
 # what the clients ask while the ingest runs, and what both replicas must agree on after it
 PATHS = [
-    "/health",
+    "/api/v1/stats",
     "/api/v1/search?q=harbour",
     "/api/v1/search?q=%22harbour%20wall%22&facet=source&facet=entity",
     "/api/v1/search?q=Olsen&sort=-published&limit=5",
@@ -142,7 +142,7 @@ class Callers:
         self.stop = threading.Event()
         self.failures: list[str] = []
         self.calls = 0
-        self.counts: set[int] = set()  # article counts /health reported meanwhile
+        self.counts: set[int] = set()  # article counts /api/v1/stats reported meanwhile
         self.threads = [
             threading.Thread(target=self._run, args=(url, offset), daemon=True)
             for url in urls
@@ -164,7 +164,7 @@ class Callers:
                 self.calls += 1
                 if not (response.is_success or response.status_code == 404 and path in DETAILS):
                     self.failures.append(f"{url}{path}: {response.status_code} {response.text}")
-                elif path == "/health":
+                elif path == "/api/v1/stats":
                     self.counts.add(response.json()["articles"])
 
     def __enter__(self) -> "Callers":
@@ -279,9 +279,9 @@ def test_two_replicas_serve_through_an_ingest_and_agree(replicas: Replicas, tmp_
         assert _get(b, path, **{"If-None-Match": first.headers["etag"]}).status_code == 304
         assert _get(a, path).content == first.content  # from a's cache, the same
 
-    health = _get(a, "/health").json()
-    assert health["articles"] == ARTICLES
-    assert health["quotes"] == ARTICLES  # one each, none twice
+    stats = _get(a, "/api/v1/stats").json()
+    assert stats["articles"] == ARTICLES
+    assert stats["quotes"] == ARTICLES  # one each, none twice
     listed = _all_pages(
         clients,
         "/api/v1/articles?sort=-published&limit=10&fields=source_id&include=quotes,entities",

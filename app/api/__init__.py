@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import articles, entities, quotes, search, writes
+from app.api import articles, entities, quotes, search, stats, writes
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(articles.router)
@@ -10,3 +10,4 @@ api_router.include_router(quotes.router)
 api_router.include_router(entities.router)
 api_router.include_router(search.router)
 api_router.include_router(writes.router)
+api_router.include_router(stats.router)

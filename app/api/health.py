@@ -1,43 +1,96 @@
-"""Liveness and readiness: is the database reachable, and what does it hold."""
+"""Liveness (the process answers: no query), readiness (the database answers at the
+migrations' head, and the extraction model is loaded where writes are on), and the Prometheus
+metrics of every worker."""
 
-from fastapi import APIRouter, Request
+import logging
+import threading
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import func, select
 
-from app.api.params import SummaryRoute
-from app.db.models import Article, Entity, HealthStatus, Quote
-from app.db.session import SessionDep
+from app import ingest
+from app.api.params import SummaryRoute, problem_responses
+from app.db.migrations import database_revisions, head_revisions
+from app.db.models import Health
 from app.errors import problem
+from app.metrics import CONTENT_TYPE, exposition
+from app.web.auth import require_metrics_key
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["system"], route_class=SummaryRoute)
 
 
+class ModelLoading:
+    """The extraction model, loaded in a thread of its own as the app starts when writes are
+    on: readiness waits for it, and the first write no longer pays for it."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.loaded = threading.Event()
+        self.error: str | None = None
+        threading.Thread(target=self._load, name="load-model", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            ingest.load_model(self.model)
+            self.loaded.set()
+        except Exception as exc:  # reported by readiness, which stays 503
+            logger.exception("could not load the extraction model %s", self.model)
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def state(self) -> str | None:
+        """None when loaded, else what readiness reports."""
+        if self.loaded.is_set():
+            return None
+        return f"{self.model} failed to load: {self.error}" if self.error else "loading"
+
+
+@router.get("/health", response_model=Health)
+async def get_health() -> Health:
+    """Say that this process answers (liveness); no query runs."""
+    return Health(status="ok")
+
+
 @router.get(
-    "/health",
-    response_model=HealthStatus,
-    responses={
-        503: {
-            "description": "The database is unreachable (problem+json)",
-            "content": {"application/problem+json": {}},
-        }
-    },
+    "/health/ready",
+    response_model=Health,
+    responses=problem_responses((503, "Not ready: `checks` says what is missing")),
 )
-def get_health(request: Request, session: SessionDep) -> HealthStatus | JSONResponse:
-    """Report whether the database answers, with row counts."""
+def get_readiness(request: Request) -> Health | JSONResponse:
+    """Say whether this process can serve (readiness).
+
+    The database answers at the migrations' head, and the extraction model is loaded when
+    writes are on; otherwise a 503 whose `checks` say what is missing."""
+    checks: dict[str, str] = {}
+    ready = True
     try:
-        articles, quotes, entities = (
-            session.exec(select(func.count()).select_from(table)).one()
-            for table in (Article, Quote, Entity)
-        )
+        with request.app.state.engine.connect() as connection:
+            revisions = database_revisions(connection)
+        checks["database"] = "ok"
     except SQLAlchemyError as exc:
-        return problem(
-            request,
-            503,
-            slug="database-unreachable",
-            title="Database unreachable",
-            detail=f"The database did not answer: {type(exc).__name__}.",
-        )
-    return HealthStatus(
-        status="ok", database="reachable", articles=articles, quotes=quotes, entities=entities
-    )
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+        revisions, ready = frozenset(), False
+    if checks["database"] == "ok":
+        if revisions == head_revisions():
+            checks["migrations"] = "ok"
+        else:
+            at = ", ".join(sorted(revisions)) or "none"
+            expected = ", ".join(sorted(head_revisions()))
+            checks["migrations"] = f"at {at}, not {expected}: run `corpus migrate`"
+            ready = False
+    loading: ModelLoading | None = request.app.state.model_loading
+    if loading is not None:
+        missing = loading.state()
+        checks["model"] = missing or "ok"
+        ready = ready and missing is None
+    if ready:
+        return Health(status="ready", checks=checks)
+    detail = "; ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
+    return problem(request, 503, slug="not-ready", title="Not ready", detail=detail, checks=checks)
+
+
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_key)])
+async def get_metrics() -> Response:
+    """Give the Prometheus metrics of every worker process, summed (text format)."""
+    return Response(exposition(), media_type=CONTENT_TYPE)

@@ -87,8 +87,9 @@ async def create_article(request: Request, response: Response, _: WriteKey) -> A
     One article is extracted (quotes, entities) before the answer: 201 with `Location` when it
     is new; 200 with the stored article when its `id` is known (a changed text is stored and
     extracted again) or the same text is stored under another id (never a second copy).
-    A batch (`Content-Type: application/x-ndjson`) is validated whole (any bad line is a 422
-    and nothing is stored), then runs as a job: 202 with the job's URL in `Location`.
+    A batch (`Content-Type: application/x-ndjson`) has its fields checked whole (any bad line
+    is a 422 and nothing is stored), then runs as a job: 202 with the job's URL in `Location`
+    before any page is read or text extracted; what fails after that is the job's `errors`.
 
     Async only to read the raw body; the work runs in the thread pool, as sync routes do."""
     data = await _read_body(request)
@@ -127,7 +128,7 @@ def _store(request: Request, response: Response, item: "ingest.PreparedArticle")
 
 
 def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus:
-    items: list[ingest.PreparedArticle] = []
+    records: list[tuple[int, ArticleRecord]] = []
     issues: list[dict[str, Any]] = []
     try:
         text = data.decode("utf-8-sig")
@@ -136,8 +137,9 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        # fields and types only: pages in bodies are read in the job, after the 202
         try:
-            item = ingest.accept_record(loads_json(line), number)
+            item = ingest.check_record(loads_json(line), number)
         except json.JSONDecodeError as exc:
             reason = f"invalid JSON: {exc.msg} (column {exc.colno})"
             item = RecordError(reason, kind="json_invalid")
@@ -145,17 +147,18 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
             loc = ("body", number, item.field) if item.field else ("body", number)
             issues.append({"loc": loc, "msg": item.message, "type": item.kind})
         else:
-            items.append(item)
+            records.append((number, item))
     if issues:
         raise RequestValidationError(issues)
-    if not items:
+    if not records:
         raise _invalid([], "no records: the body is empty", "missing")
     settings = request.app.state.settings
     job = ingest.start_job(
-        items,
+        records,
         engine=request.app.state.write_engine,
         model=settings.SPACY_MODEL,
         batch_size=settings.INGEST_BATCH_SIZE,
+        heartbeat_s=settings.JOB_HEARTBEAT_S,
     )
     response.status_code = 202
     response.headers["Location"] = str(request.url_for("get_ingest_job", job_id=job.id).path)
@@ -169,7 +172,8 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
 )
 def get_ingest_job(request: Request, response: Response, job_id: JobId, _: WriteKey) -> JobStatus:
     """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
-    job = ingest.get_job(request.app.state.engine, job_id)
+    settings = request.app.state.settings
+    job = ingest.get_job(request.app.state.engine, job_id, heartbeat_s=settings.JOB_HEARTBEAT_S)
     if job is None:
         raise NotFound(f"No ingest job {job_id}.")
     # progress moves without the change counter (ETags, app.web.caching): never reuse an answer

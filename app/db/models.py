@@ -150,7 +150,7 @@ class IngestJob(IngestCounts, table=True):
     __tablename__ = "ingest_job"
 
     id: str = Field(primary_key=True)
-    status: str  # queued, running, done, failed
+    status: str  # queued, running, done, failed (interrupted is read, not stored)
     total: int
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     error: str | None = None
@@ -381,9 +381,12 @@ class FacetCount(Schema):
     type: str | None = Field(default=None, description="Entity type (entity facet only).")
 
 
-class HealthStatus(Schema):
-    status: str = Field(description="`ok` when the database answers.")
-    database: str = Field(description="`reachable` or `unreachable`.")
+class Health(Schema):
+    status: str = Field(description="`ok` (the process answers) or `ready` (it can serve).")
+    checks: dict[str, str] = Field(default={}, description="What readiness checked, and found.")
+
+
+class CorpusStats(Schema):
     articles: int = Field(description="Number of articles stored.")
     quotes: int = Field(description="Number of quotes stored.")
     entities: int = Field(description="Number of entities stored.")
@@ -396,7 +399,10 @@ class JobStatus(IngestCounts):
     model_config = {"json_schema_serialization_defaults_required": True}
 
     id: str = Field(description="Job id.")
-    status: str = Field(description="`queued`, `running`, `done` or `failed`.")
+    status: str = Field(
+        description="`queued`, `running`, `done`, `failed`, or `interrupted` (its process "
+        "stopped: `error` says how far it got; post the batch again to finish it)."
+    )
     total: int = Field(description="Records in the batch.")
     errors: list[str] = Field(
         description="`api:<line>: reason` for each failed record (the first 1,000)."

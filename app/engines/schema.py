@@ -4,9 +4,16 @@ make by hand for one engine or the other."""
 from typing import Any
 
 # tables and columns that migrations make by hand (FTS5 tables and their shadow tables, the
-# change counter, PostgreSQL's generated tsvector columns and their inline copy for ranking),
-# so absent from the models
-_HANDMADE_TABLES = ("article_fts", "quote_fts", "entity_fts", "corpus_version", "article_vector")
+# change counter, the row counts, PostgreSQL's generated tsvector columns and their inline copy
+# for ranking), so absent from the models
+_HANDMADE_TABLES = (
+    "article_fts",
+    "quote_fts",
+    "entity_fts",
+    "corpus_version",
+    "corpus_count",
+    "article_vector",
+)
 _HANDMADE_COLUMNS = ("search",)
 # indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
 # packed entity ids, too wide for a PostgreSQL btree row)

@@ -33,12 +33,14 @@ __all__ = [
     "IngestAborted",
     "RecordError",
     "accept_record",
+    "check_record",
     "count_records",
     "delete_article",
     "get_job",
     "ingest",
     "is_url",
     "loads_json",
+    "load_model",
     "read_url_list",
     "start_job",
     "store_article",
@@ -73,18 +75,28 @@ def ingest(
     )
 
 
+def check_record(record: Any, line: int) -> ArticleRecord | RecordError:
+    """A record from the write API with its fields and types checked, and nothing more: no
+    page is read and nothing cleaned, so a batch is checked whole before its 202."""
+    try:
+        return validate_record(record)
+    except RecordError as exc:
+        return exc.at("api", line)
+
+
 def accept_record(record: Any, line: int) -> "PreparedArticle | RecordError":
     """A record from the write API, read and cleaned as a file's record is (a body that is a
     whole page is read as one); the error names its field (``body`` for what reading or
     cleaning refused). Without an id or URL, the text names the article, so the same text sent
     again is the same article."""
+    valid = check_record(record, line)
+    return valid if isinstance(valid, RecordError) else _prepare(valid, line)
+
+
+def _prepare(valid: ArticleRecord, line: int) -> "PreparedArticle | RecordError":
     from app.ingest.clean import prepare
     from app.ingest.read import raw_article
 
-    try:
-        valid = validate_record(record)
-    except RecordError as exc:
-        return exc.at("api", line)
     text_id = "sha256:" + hashlib.sha256(valid.body.encode()).hexdigest()[:32]
     raw = raw_article(valid, "api", line, text_id)
     item = raw if isinstance(raw, RecordError) else prepare(raw)
@@ -103,12 +115,33 @@ def store_article(engine: Engine, item: "PreparedArticle", *, model: str) -> tup
 
 
 def start_job(
-    items: Sequence["PreparedArticle"], *, engine: Engine, model: str, batch_size: int
+    records: Sequence[tuple[int, ArticleRecord]],
+    *,
+    engine: Engine,
+    model: str,
+    batch_size: int,
+    heartbeat_s: float,
 ) -> IngestJob:
-    """Store accepted records as a background job whose progress any worker can read."""
+    """Store checked records (with their line numbers) as a background job whose progress any
+    worker can read; pages in bodies are read and texts cleaned in the job, not before."""
     from app.ingest.jobs import start_job as start
 
-    return start(items, engine=engine, model=model, batch_size=batch_size)
+    items = (_prepare(valid, line) for line, valid in records)  # lazily, in the job's thread
+    return start(
+        items,
+        total=len(records),
+        engine=engine,
+        model=model,
+        batch_size=batch_size,
+        heartbeat_s=heartbeat_s,
+    )
+
+
+def load_model(model: str) -> None:
+    """Load the extraction model into this process now rather than on the first write."""
+    from app.nlp.pipeline import load_pipeline
+
+    load_pipeline(model)
 
 
 def delete_article(engine: Engine, article_id: int) -> bool:

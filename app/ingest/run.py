@@ -23,6 +23,7 @@ from app.ingest.clean import PreparedArticle, prepare
 from app.ingest.read import Web, iter_records
 from app.ingest.record import IngestAborted, RecordError
 from app.ingest.store import Outcome, classify_and_save, remove_article
+from app.metrics import INGESTED
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,11 +48,13 @@ class IngestReport(IngestCounts):
 
     def count(self, outcome: Outcome, note: str | None) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
+        INGESTED.labels(outcome=outcome.value).inc()
         if note:
             self.duplicates.append(note)
 
     def fail(self, error: RecordError) -> None:
         self.failed += 1
+        INGESTED.labels(outcome="failed").inc()
         self.errors.append(error)
 
     @property
@@ -309,13 +312,15 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
         return outcome, article_id
 
     try:
-        return _write_with_retry(engine, write, retries=0)
+        outcome, article_id = _write_with_retry(engine, write, retries=0)
     except DBAPIError as exc:
         # another writer holds the lock (SQLite) or won a race (PostgreSQL: a deadlock, a
         # unique key it stored meanwhile): trying again later will succeed
         if is_busy(exc) or is_conflict(exc.orig):
             raise DatabaseBusy("The database is busy with another write; try again.") from None
         raise
+    INGESTED.labels(outcome=outcome.value).inc()
+    return outcome, article_id
 
 
 def delete_article(engine: Engine, article_id: int) -> bool:

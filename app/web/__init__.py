@@ -1,5 +1,5 @@
-"""HTTP behaviour around the routes: request ids and the access log, admission, HEAD and
-compression, conditional GETs and the response cache, API keys. `add_middleware_stack` installs
+"""HTTP behaviour around the routes: request ids and the access log, metrics, admission, HEAD
+and compression, conditional GETs and the response cache, API keys. `add_middleware_stack` installs
 it on the app."""
 
 import hashlib
@@ -14,16 +14,18 @@ from app.web.admission import AdmissionMiddleware
 from app.web.auth import scope_has_key
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
 from app.web.compression import HeadAsGetMiddleware, NegotiatedGZipMiddleware
+from app.web.metrics import MetricsMiddleware
 from app.web.requests import RequestIdMiddleware, configure_access_log
 
 
 def add_middleware_stack(
     app: FastAPI, settings: Settings, *, change_token: Callable[[], ChangeToken | None]
 ) -> None:
-    """Start the access log and stack the middleware. The last added runs first, so a request
+    """Start the logs and stack the middleware. The last added runs first, so a request
     meets them in this order:
 
     1. request ids: the id and the access line cover everything below, refusals included;
+    1b. metrics (requests, latency, in flight): the same, outside everything that answers;
     2. the response cache (when on): a cached answer needs no admission;
     3. admission: before any work;
     4. CORS (when origins are set): below the cache, which keys its answers by origin;
@@ -31,7 +33,7 @@ def add_middleware_stack(
     6. gzip;
     7. the validators (ETag, Last-Modified, 304): set on the uncompressed answer.
     """
-    configure_access_log()
+    configure_access_log(settings.LOG_FORMAT)
     cache_control = (
         f"public, max-age={settings.CACHE_MAX_AGE}" if settings.CACHE_MAX_AGE else "no-cache"
     )
@@ -69,4 +71,6 @@ def add_middleware_stack(
             change_token=change_token,
             max_bytes=settings.RESPONSE_CACHE_MB * 2**20,
         )
+    # below the request ids, which turn an escaped error into the 500 this counts
+    app.add_middleware(MetricsMiddleware, routes=app.router.routes)
     app.add_middleware(RequestIdMiddleware)

@@ -9,7 +9,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.asgi import send_problem
+from app.metrics import DROPPED, QUEUED, REFUSED
+from app.web.asgi import UNQUEUED_PATHS, send_problem
 
 # A forecast wait this far past the limit is refused without queueing; nearer the limit it
 # queues, and the limit itself stops it if its turn does not come. Refusals take CPU from the
@@ -53,7 +54,7 @@ class AdmissionMiddleware:
         self.backlogged = False  # the last slot freed went to a queued request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNQUEUED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.free > 0 and not self.queue:
@@ -62,14 +63,21 @@ class AdmissionMiddleware:
             expected_wait = (len(self.queue) + 1) * self.drain_s
             known = self.samples >= self.min_samples
             if known and expected_wait > self.max_wait_s * _CLEARLY_PAST:
+                REFUSED.labels(reason="forecast").inc()
                 await asyncio.sleep(min(_REFUSAL_PAUSE_S, self.max_wait_s / 4))
                 await self._refuse(scope, send)
                 return
             received: list[Message] = []
-            outcome = await self._wait_for_slot(receive, received)
+            QUEUED.inc()
+            try:
+                outcome = await self._wait_for_slot(receive, received)
+            finally:
+                QUEUED.dec()
             if outcome == "gone":
+                DROPPED.inc()
                 return
             if outcome == "timeout":
+                REFUSED.labels(reason="timeout").inc()
                 await self._refuse(scope, send)
                 return
             receive = _replaying(received, receive)

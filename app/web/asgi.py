@@ -7,6 +7,13 @@ from starlette.types import Message, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 
+# probes and scrapes: never validated or cached, so they read no change token (a query on
+# PostgreSQL) and always say how the process is now
+UNCACHED_PATHS = frozenset({"/health", "/health/ready", "/metrics"})
+# those that do no work in a worker thread: answered past the admission queue, so that a
+# process busy with a backlog still says it is alive and still shows its metrics
+UNQUEUED_PATHS = frozenset({"/health", "/metrics"})
+
 
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):

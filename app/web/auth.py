@@ -58,3 +58,9 @@ def require_read_key(request: Request, credentials: Credentials) -> None:
 
 
 WriteKey = Annotated[None, Depends(require_write_key)]
+
+
+def require_metrics_key(request: Request, credentials: Credentials) -> None:
+    """``/metrics`` needs a key only with ``CORPUS_METRICS_REQUIRES_KEY``."""
+    if request.app.state.settings.METRICS_REQUIRES_KEY:
+        _check(request, credentials)

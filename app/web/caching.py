@@ -12,7 +12,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.session import ChangeToken
-from app.web.asgi import has_header, header
+from app.metrics import CACHE_HITS, CACHE_MISSES
+from app.web.asgi import UNCACHED_PATHS, has_header, header
 from app.web.compression import accepts_gzip
 
 _TOKEN = "app.change_token"
@@ -20,9 +21,10 @@ _TOKEN = "app.change_token"
 
 def change_token_of(scope: Scope, read: Callable[[], ChangeToken | None]) -> ChangeToken | None:
     """The database's change token for this request, read once however many layers ask (on
-    PostgreSQL each read is a query): the cache's key and the validators then agree."""
+    PostgreSQL each read is a query): the cache's key and the validators then agree. Probes
+    and scrapes get none."""
     if _TOKEN not in scope:
-        scope[_TOKEN] = read()
+        scope[_TOKEN] = None if scope["path"] in UNCACHED_PATHS else read()
     token: ChangeToken | None = scope[_TOKEN]
     return token
 
@@ -176,11 +178,13 @@ class ResponseCacheMiddleware:
         answer = self.answers.get(key)
         if answer is not None:
             self.hits += 1
+            CACHE_HITS.inc()
             self.answers.move_to_end(key)
             await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
             await send({"type": "http.response.body", "body": answer.body})
             return
         self.misses += 1
+        CACHE_MISSES.inc()
         headers: list[tuple[bytes, bytes]] | None = None
         body: list[bytes] | None = []
 

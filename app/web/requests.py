@@ -14,6 +14,7 @@ from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import logs
 from app.web.asgi import header, send_problem
 
 access_log = logging.getLogger("app.access")
@@ -22,6 +23,8 @@ _request_id_re = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # ids made here: random per process, then counted (a uuid4 per request costs a system call)
 _id_prefix = os.urandom(8).hex()
 _id_counter = itertools.count(1)
+# where the metrics layer leaves the request's route template for the access line
+ROUTE_KEY = "app.route"
 
 
 def new_request_id() -> str:
@@ -41,6 +44,8 @@ class RequestIdMiddleware:
             return
         given = header(scope, b"x-request-id")
         request_id = given if given and _request_id_re.match(given) else new_request_id()
+        # for the application's log lines made while this request is worked on (app.logs)
+        context = logs.request_id.set(request_id)
         started = time.perf_counter()
         # nothing answered and nothing failed: the client left first (a request dropped from
         # the queue, or cancelled), logged as nginx logs it, "client closed request"
@@ -72,13 +77,26 @@ class RequestIdMiddleware:
                 detail="The server failed to answer this request.",
             )
         finally:
+            logs.request_id.reset(context)
+            milliseconds = (time.perf_counter() - started) * 1000
+            client = scope.get("client")
+            http = {
+                "request_id": request_id,
+                "method": scope["method"],
+                "route": scope.get(ROUTE_KEY),  # its template (app.web.metrics)
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(milliseconds, 1),
+                "client": client[0] if client else None,
+            }
             access_log.info(
                 '"%s %s" %s %.1fms id=%s',
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
+                milliseconds,
                 request_id,
+                extra={"http": http},
             )
 
 
@@ -102,23 +120,27 @@ class _LineWriter(logging.StreamHandler[TextIO]):
         super().handleError(record)
 
 
-def queued_log_handler(stream: TextIO | None = None) -> tuple[QueueHandler, QueueListener]:
+def queued_log_handler(
+    stream: TextIO | None = None, log_format: str = "text"
+) -> tuple[QueueHandler, QueueListener]:
     """A handler that only puts records on a queue, and a started listener that formats and
     writes them (to stderr by default) from a thread of its own, so the event loop's thread
     never writes; ``listener.stop()`` writes what is still queued."""
     records: SimpleQueue[logging.LogRecord] = SimpleQueue()
     writer = _LineWriter(stream)
-    writer.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    writer.setFormatter(logs.formatter(log_format))
     listener = QueueListener(records, writer)
     listener.start()
     return _Enqueue(records), listener
 
 
-def configure_access_log() -> None:
-    """One line per request, written from a thread of its own; it replaces uvicorn's (`corpus
-    serve` turns that off) to carry the request id."""
+def configure_access_log(log_format: str = "text") -> None:
+    """The application's log in this format (``app.logs``), and the access log: one line per
+    request, written from a thread of its own; it replaces uvicorn's (`corpus serve` turns that
+    off) to carry the request id. The first app of a process sets the format."""
+    logs.configure(log_format)
     if not access_log.handlers:
-        handler, listener = queued_log_handler()
+        handler, listener = queued_log_handler(log_format=log_format)
         # registered after logging's own shutdown, so run before it closes the stream
         atexit.register(listener.stop)
         access_log.addHandler(handler)
