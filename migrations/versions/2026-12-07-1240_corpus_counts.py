@@ -3,7 +3,7 @@
 PostgreSQL: 24 ms at 100,000 articles, issue 22).
 
 Revision ID: 516dc74011ec
-Revises: 2d6b8e0f4a13
+Revises: 7b3e5d1c9a20
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "516dc74011ec"
-down_revision: str | None = "2d6b8e0f4a13"
+down_revision: str | None = "7b3e5d1c9a20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
