@@ -221,7 +221,12 @@ class ArticleSummary(Schema):
     word_count: int = Field(description="Number of words in the body.")
 
 
-class ArticlePublic(ArticleSummary):
+class StoryFields(Schema):
+    story_id: int | None = Field(default=None, description="The story it belongs to (issue 19).")
+    story_size: int | None = Field(default=None, description="Articles in that story.")
+
+
+class ArticlePublic(StoryFields, ArticleSummary):
     model_config = {
         "json_schema_extra": {"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
     }
@@ -313,7 +318,7 @@ class QuoteHit(QuotePublic):
     )
 
 
-class ArticleListItem(Schema):
+class ArticleListItem(StoryFields):
     """An article in the list: every field unless `fields` picks some; `body` unless `include`
     leaves it out; `quotes` and `entities` when `include` asks for them."""
 
