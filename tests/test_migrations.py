@@ -238,3 +238,71 @@ def _indexes(url: str, table: str) -> set[str]:
             return set(connection.execute(text(catalog), {"table": table}).scalars())
     finally:
         engine.dispose()
+
+
+def test_the_stories_migration_places_the_articles_already_stored(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 19: upgrading a database that holds articles puts each in its story (copies
+    together, the rest alone), and the downgrade drops the story tables."""
+    from tests.corpus.syndicated import WIRE, body
+
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    texts = {
+        "copy-1": body(WIRE),
+        "copy-2": "PORT ALDER (Reuters) - " + body(WIRE[1:]),
+        "other": "A different article about the weather on the coast this week.",
+        "copy-3": body(WIRE) + "\n\nCopyright 2024 Example Wire.",
+    }
+    try:
+        upgrade(config, "2d6b8e0f4a13")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            for n, (source_id, text_) in enumerate(texts.items(), 1):
+                connection.execute(
+                    text(
+                        "INSERT INTO article (id, source_id, title, body, word_count, "
+                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', :body, 1, "
+                        ":sid, CURRENT_TIMESTAMP, :published)"
+                    ),
+                    {"n": n, "sid": source_id, "body": text_, "published": f"2024-06-0{5 - n}"},
+                )
+        engine.dispose()
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT s.id, s.size, s.first_article_id, a.source_id FROM story s "
+                    "JOIN story_article sa ON sa.story_id = s.id "
+                    "JOIN article a ON a.id = sa.article_id ORDER BY a.id"
+                )
+            ).all()
+        engine.dispose()
+        grouped: dict[int, set[str]] = {}
+        for story_id, _, _, source_id in rows:
+            grouped.setdefault(story_id, set()).add(source_id)
+        assert sorted(map(sorted, grouped.values())) == [["copy-1", "copy-2", "copy-3"], ["other"]]
+        # the earliest published copy is the story's first (copy-3, 2024-06-01)
+        assert {(size, first) for _, size, first, sid in rows if sid.startswith("copy")} == {(3, 4)}
+        downgrade(config, "2d6b8e0f4a13")
+        assert "story" not in _table_names(url)
+    finally:
+        if drop is not None:
+            drop()
+
+
+def _table_names(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    engine = create_db_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
