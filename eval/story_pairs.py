@@ -12,7 +12,6 @@ import argparse
 import itertools
 import json
 import random
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -129,9 +128,17 @@ def build(bodies: dict[str, str]) -> list[dict[str, Any]]:
     short = sorted(i for i in ids if len(bodies[i].split()) < 350)
     for a, b in zip(rng.sample(short, 60), rng.sample(short, 60), strict=True):
         if a != b:
-            ops = [["dateline", 0], ["head", "byline"]] + [["tail", t] for t in TAILS]
+            dressed: list[list[Any]] = [["dateline", 0], ["head", "byline"]]
+            dressed += [["tail", t] for t in TAILS]
             pairs.append(
-                {"a": a, "b": b, "ops": ops, "ops_a": ops, "label": 0, "kind": "shared boilerplate"}
+                {
+                    "a": a,
+                    "b": b,
+                    "ops": dressed,
+                    "ops_a": dressed,
+                    "label": 0,
+                    "kind": "shared boilerplate",
+                }
             )
     for a, b, similarity in _scan(bodies):
         if similarity >= 0.5:
@@ -170,7 +177,7 @@ def score(
 ) -> tuple[Score, dict[str, Score]]:
     """Pair precision and recall (overall and by kind): a pair is predicted the same story when
     the two share a band key and their shingle sets' Jaccard similarity reaches the threshold."""
-    total, by_kind = Score(), defaultdict(Score)
+    total, by_kind = Score(), defaultdict[str, Score](Score)
     for pair in pairs:
         a = rule.shingles(apply(bodies[pair["a"]], pair.get("ops_a", [])), size)
         b = rule.shingles(apply(bodies[pair["b"]], pair["ops"]), size)

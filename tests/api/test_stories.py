@@ -44,7 +44,8 @@ def stories(engine: Engine) -> dict[frozenset[str], int]:
         ).all()
         unplaced = connection.execute(
             text(
-                "SELECT count(*) FROM article WHERE id NOT IN (SELECT article_id FROM story_article)"
+                "SELECT count(*) FROM article "
+                "WHERE id NOT IN (SELECT article_id FROM story_article)"
             )
         ).scalar_one()
     assert unplaced == 0
@@ -101,7 +102,9 @@ class TestAssignment:
         store(engine, [records[0], records[2], records[1]])
         assert set(stories(engine)) == {frozenset("abc")}
         with engine.connect() as connection:
-            b_id = connection.execute(text("SELECT id FROM article WHERE source_id = 'b'")).scalar()
+            b_id = connection.execute(
+                text("SELECT id FROM article WHERE source_id = 'b'")
+            ).scalar_one()
         assert delete_article(engine, b_id)
         assert set(stories(engine)) == {frozenset("a"), frozenset("c")}
 
