@@ -37,14 +37,21 @@ def list_stories(
         Query(description="Only stories that this source ran (exact).", examples=["Wikinews"]),
     ] = None,
     published_from: Annotated[
-        date | None, Query(description="First published on or after this date.")
+        date | None,
+        Query(description="First published on or after this date.", examples=["2020-01-01"]),
     ] = None,
     published_to: Annotated[
-        date | None, Query(description="First published on or before this date.")
+        date | None,
+        Query(description="First published on or before this date.", examples=["2020-12-31"]),
     ] = None,
     min_size: Annotated[
         int | None,
-        Query(ge=1, le=MAX_ID, description="Only stories of at least this many articles."),
+        Query(
+            ge=1,
+            le=MAX_ID,
+            description="Only stories of at least this many articles.",
+            examples=[2],
+        ),
     ] = None,
     sort: Annotated[
         StorySort,

@@ -318,7 +318,7 @@ class QuoteHit(QuotePublic):
     )
 
 
-class ArticleListItem(StoryFields):
+class ArticleListItem(Schema):
     """An article in the list: every field unless `fields` picks some; `body` unless `include`
     leaves it out; `quotes` and `entities` when `include` asks for them."""
 
@@ -334,6 +334,8 @@ class ArticleListItem(StoryFields):
     url: str | None = Field(default=None, description="Canonical URL, when known.")
     author: str | None = Field(default=None, description="Byline, when known.")
     word_count: int | None = Field(default=None, description="Number of words in the body.")
+    story_id: int | None = StoryFields.model_fields["story_id"]
+    story_size: int | None = StoryFields.model_fields["story_size"]
     body: str | None = Field(
         default=None, description="Cleaned body text (`include=body`, the default)."
     )
