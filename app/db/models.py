@@ -334,8 +334,8 @@ class ArticleListItem(Schema):
     url: str | None = Field(default=None, description="Canonical URL, when known.")
     author: str | None = Field(default=None, description="Byline, when known.")
     word_count: int | None = Field(default=None, description="Number of words in the body.")
-    story_id: int | None = StoryFields.model_fields["story_id"]
-    story_size: int | None = StoryFields.model_fields["story_size"]
+    story_id: int | None = Field(default=None, description="The story it belongs to.")
+    story_size: int | None = Field(default=None, description="Articles in that story.")
     body: str | None = Field(
         default=None, description="Cleaned body text (`include=body`, the default)."
     )
