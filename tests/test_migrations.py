@@ -306,3 +306,67 @@ def _table_names(url: str) -> set[str]:
         return set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_the_quotations_migration_groups_the_quotes_already_stored(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 19: upgrading a database that holds quotes groups them into quotations (the same
+    words, a trimmed variant; not a short reply nor indirect speech), and the downgrade drops
+    them again."""
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    words = "we will rebuild the northern terminal before the end of the summer season"
+    quotes = [
+        (1, words.capitalize() + ".", "direct"),
+        (2, f"“{words.upper()}”", "direct"),
+        (3, "the northern terminal before the end of the summer season", "partial"),
+        (3, "No.", "direct"),
+        (4, "No.", "direct"),
+        (4, words, "indirect"),
+    ]
+    try:
+        upgrade(config, "7a3e5c1d9b20")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            for n in range(1, 5):
+                connection.execute(
+                    text(
+                        "INSERT INTO article (id, source_id, title, body, word_count, "
+                        "content_hash, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, :sid, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"n": n, "sid": f"a{n}"},
+                )
+            for article_id, quoted, kind in quotes:
+                connection.execute(
+                    text(
+                        'INSERT INTO quote (article_id, text, start, "end", kind) '
+                        "VALUES (:a, :t, 0, 1, :k)"
+                    ),
+                    {"a": article_id, "t": quoted, "k": kind},
+                )
+        engine.dispose()
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            grouped = (
+                connection.execute(text("SELECT quotation_id FROM quote ORDER BY id"))
+                .scalars()
+                .all()
+            )
+            occurrences = connection.execute(text("SELECT occurrences FROM quotation")).all()
+        engine.dispose()
+        assert grouped[:3] == [grouped[0]] * 3 and grouped[0] is not None
+        assert grouped[3:] == [None, None, None]
+        assert [tuple(row) for row in occurrences] == [(3,)]
+        downgrade(config, "7a3e5c1d9b20")
+        assert "quotation" not in _table_names(url)
+    finally:
+        if drop is not None:
+            drop()

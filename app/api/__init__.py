@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import articles, entities, quotes, search, stories, writes
+from app.api import articles, entities, quotations, quotes, search, stories, writes
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(articles.router)
@@ -10,4 +10,5 @@ api_router.include_router(quotes.router)
 api_router.include_router(entities.router)
 api_router.include_router(search.router)
 api_router.include_router(stories.router)
+api_router.include_router(quotations.router)
 api_router.include_router(writes.router)

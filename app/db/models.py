@@ -123,6 +123,8 @@ class Quote(SQLModel, table=True):
     )
     # issue 9: how sure the attribution is, from the rule that made it (0 without a speaker)
     confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    # issue 19: the quotation it is an occurrence of (app.corpus.quotations)
+    quotation_id: int | None = Field(default=None, index=True)
 
 
 class IngestCounts(SQLModel):
@@ -307,6 +309,9 @@ class QuotePublic(Schema):
         description="How sure the attribution is, 0 to 1, set by the rule that found the "
         'speaker (e.g. 0.95 for `"…," she said`, 0.65 for the subject of a clause ending in a '
         "colon before the quote); 0 when no speaker was found. See docs/extraction.md.",
+    )
+    quotation_id: int | None = Field(
+        default=None, description="The quotation (the same words across articles) it is in."
     )
 
 

@@ -52,7 +52,7 @@ def test_api_contract(api_schema: schemathesis.schemas.BaseSchema) -> None:
     """Every operation, with generated parameters (valid and invalid)."""
     # ok() raises if the document has an invalid operation, which fails the test as it should
     operations = [result.ok() for result in api_schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) == 17  # 14 reads; POST and DELETE articles; an ingest job
+    assert len(operations) == 20  # 17 reads; POST and DELETE articles; an ingest job
     for operation, mode in product(operations, GenerationMode):
 
         @given(case=operation.as_strategy(generation_mode=mode))
