@@ -23,8 +23,19 @@ class Folding:
     replacement: str
 
 
+_APOSTROPHE = "['\u2019\u02bc]"
+
 FOLDINGS = [
-    # an apostrophe inside a word, in any style, is dropped: don't, don’t and dont are one word
+    # contractions spelled out, as outlets differ on them ("we're" and "we are"); 's and 'd
+    # are left alone: is or has, would or had
+    Folding("won't", re.compile(rf"\bwon{_APOSTROPHE}t\b"), "will not"),
+    Folding("can't", re.compile(rf"\bcan{_APOSTROPHE}t\b|\bcannot\b"), "can not"),
+    Folding("n't", re.compile(rf"(\w)n{_APOSTROPHE}t\b"), r"\1 not"),
+    Folding("'re", re.compile(rf"(\w){_APOSTROPHE}re\b"), r"\1 are"),
+    Folding("'ll", re.compile(rf"(\w){_APOSTROPHE}ll\b"), r"\1 will"),
+    Folding("'ve", re.compile(rf"(\w){_APOSTROPHE}ve\b"), r"\1 have"),
+    Folding("i'm", re.compile(rf"\bi{_APOSTROPHE}m\b"), "i am"),
+    # any other apostrophe inside a word, in any style, is dropped: the players' union
     Folding("apostrophe", re.compile(r"(?<=\w)['\u2019\u02bc\u2032](?=\w)"), ""),
     # quotation marks of every style, and every other punctuation mark, end a word
     Folding("punctuation", re.compile(r"[^\w\s]|_"), " "),

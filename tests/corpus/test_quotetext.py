@@ -7,9 +7,17 @@ from app.corpus.quotetext import FOLDINGS, fold, grams, groupable, key_of, same_
 
 # (step, text, folded)
 FOLDING_CASES = [
-    ("apostrophe", "We don’t know", "we dont know"),
-    ("apostrophe", "We don't know", "we dont know"),
-    ("apostrophe", "the players' union", "the players union"),
+    ("won't", "We won’t stop", "we will not stop"),
+    ("can't", "We can't stop", "we can not stop"),
+    ("can't", "We cannot stop", "we can not stop"),
+    ("n't", "We don’t know", "we do not know"),
+    ("n't", "It isn't over", "it is not over"),
+    ("'re", "We’re ready", "we are ready"),
+    ("'ll", "They'll see", "they will see"),
+    ("'ve", "We've won", "we have won"),
+    ("i'm", "I’m sure", "i am sure"),
+    ("apostrophe", "It's the players' union", "its the players union"),
+    ("apostrophe", "O’Neill's team", "oneills team"),
     ("punctuation", "“We will win,” he", "we will win he"),
     ("punctuation", "«We will win»", "we will win"),
     ("punctuation", "'We will win...'", "we will win"),
@@ -35,7 +43,8 @@ LONG = "we will not rest until every family in this country has a safe home"
 # (rule, a, b, the same quotation?)
 GROUPING_CASES = [
     ("same words", "We will win.", "“we will WIN”", True),
-    ("same words", "Don't stop now, please", "dont stop now please", True),
+    ("same words", "Don't stop now, please", "do not stop now please", True),
+    ("same words", "We’re not done yet", "We are not done yet", True),
     ("trimmed variant", LONG, "every family in this country has a safe home", True),
     ("trimmed variant", LONG, "We will not rest until every family in this", True),
     ("trimmed variant", "…until every family in this country has a safe home.", LONG, True),
