@@ -79,12 +79,16 @@ def list_entities(
         "name_query": q,
     }
     if fmt is not ExportFormat.json:
-        statement = queries.entities_query(**filters)
+        statement = queries.with_story_count(queries.entities_query(**filters))
         return export_query(request, fmt, EntityPublic, statement, queries.ORDERS[sort], "entities")
     items, total, following = queries.list_entities(
         session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
     )
-    entities = [EntityPublic.model_validate(item) for item in items]
+    stories = queries.story_counts(session, entity_ids=[item.id for item in items])
+    entities = [
+        EntityPublic.model_validate({**item._asdict(), "story_count": stories.get(item.id, 0)})
+        for item in items
+    ]
     return Page[EntityPublic].build(request, page, entities, total, following)
 
 
@@ -95,6 +99,7 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
+            "story_count": queries.story_counts(session, entity_ids=[entity_id]).get(entity_id, 0),
             **queries.profile(session, entity=entity),
         }
     )

@@ -253,6 +253,11 @@ class EntityPublic(Schema):
     type: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, …")
     aliases: list[str] = Field(description="Other names this entity was written as.")
     article_count: int = Field(description="Number of articles that mention it.")
+    story_count: int | None = Field(
+        default=None,
+        description="Number of stories (near-duplicate articles counted once) that mention it; "
+        "null in an article's entities.",
+    )
     mention_count: int = Field(description="Number of mentions across the corpus.")
 
 

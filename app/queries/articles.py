@@ -87,7 +87,9 @@ def list_articles(
 # Built once with bound parameters: constructing a SELECT cost more than running it on the
 # article page's three queries.
 _ARTICLE = with_story(rows_of(Article)).where(Article.id == bindparam("article_id"))
-_ENTITY_FIELDS = tuple(name for name in ArticleEntity.model_fields if name != "mentions")
+_ENTITY_FIELDS = tuple(
+    name for name in ArticleEntity.model_fields if name not in ("mentions", "story_count")
+)
 # one row per mention: the entity's fields (aliases as stored, decoded once per entity below),
 # then the mention's
 _ENTITY_COLUMNS: list[Any] = [

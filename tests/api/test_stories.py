@@ -166,6 +166,16 @@ class TestStoryEndpoints:
         listed = syndicated.get("/api/v1/articles", params={"limit": 100}).json()["items"]
         assert sorted(a["story_size"] for a in listed) == [1, 1, 4, 4, 4, 4]
 
+    def test_entities_count_their_stories(self, syndicated: TestClient) -> None:
+        # Ellen Voss is in the four copies and in one of the two other articles
+        found = syndicated.get("/api/v1/entities", params={"q": "ellen voss"}).json()["items"]
+        [voss] = [e for e in found if e["name"] == "Ellen Voss"]
+        assert (voss["article_count"], voss["story_count"]) == (5, 2)
+        detail = syndicated.get(f"/api/v1/entities/{voss['id']}").json()
+        assert (detail["article_count"], detail["story_count"]) == (5, 2)
+        export = syndicated.get("/api/v1/entities", params={"format": "ndjson", "q": "ellen voss"})
+        assert '"story_count": 2' in export.text
+
     @pytest.mark.parametrize(
         ("params", "sizes"),
         [
