@@ -6,6 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.db.quotations  # noqa: F401
+import app.db.stories  # noqa: F401
 from app.config import get_settings
 from app.engines.connect import create_db_engine
 from app.engines.schema import include_object

@@ -303,3 +303,135 @@ def test_ids_are_never_reused_and_the_rebuild_keeps_every_row(tmp_path: Path) ->
         )
         assert db.execute("SELECT max(id) FROM article").fetchone()[0] == 3
         assert db.execute("SELECT count(*) FROM quote").fetchone()[0] == 1  # cascaded
+
+
+def test_the_stories_migration_places_the_articles_already_stored(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 19: upgrading a database that holds articles puts each in its story (copies
+    together, the rest alone), and the downgrade drops the story tables."""
+    from tests.corpus.syndicated import WIRE, body
+
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    texts = {
+        "copy-1": body(WIRE),
+        "copy-2": "PORT ALDER (Reuters) - " + body(WIRE[1:]),
+        "other": "A different article about the weather on the coast this week.",
+        "copy-3": body(WIRE) + "\n\nCopyright 2024 Example Wire.",
+    }
+    try:
+        upgrade(config, "2d6b8e0f4a13")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            for n, (source_id, text_) in enumerate(texts.items(), 1):
+                connection.execute(
+                    text(
+                        "INSERT INTO article (id, source_id, title, body, word_count, "
+                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', :body, 1, "
+                        ":sid, CURRENT_TIMESTAMP, :published)"
+                    ),
+                    {"n": n, "sid": source_id, "body": text_, "published": f"2024-06-0{5 - n}"},
+                )
+        engine.dispose()
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT s.id, s.size, s.first_article_id, a.source_id FROM story s "
+                    "JOIN story_article sa ON sa.story_id = s.id "
+                    "JOIN article a ON a.id = sa.article_id ORDER BY a.id"
+                )
+            ).all()
+        engine.dispose()
+        grouped: dict[int, set[str]] = {}
+        for story_id, _, _, source_id in rows:
+            grouped.setdefault(story_id, set()).add(source_id)
+        assert sorted(map(sorted, grouped.values())) == [["copy-1", "copy-2", "copy-3"], ["other"]]
+        # the earliest published copy is the story's first (copy-3, 2024-06-01)
+        assert {(size, first) for _, size, first, sid in rows if sid.startswith("copy")} == {(3, 4)}
+        downgrade(config, "2d6b8e0f4a13")
+        assert "story" not in _table_names(url)
+    finally:
+        if drop is not None:
+            drop()
+
+
+def _table_names(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    engine = create_db_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_quotations_migration_groups_the_quotes_already_stored(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 19: upgrading a database that holds quotes groups them into quotations (the same
+    words, a trimmed variant; not a short reply nor indirect speech), and the downgrade drops
+    them again."""
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    words = "we will rebuild the northern terminal before the end of the summer season"
+    quotes = [
+        (1, words.capitalize() + ".", "direct"),
+        (2, f"“{words.upper()}”", "direct"),
+        (3, "the northern terminal before the end of the summer season", "partial"),
+        (3, "No.", "direct"),
+        (4, "No.", "direct"),
+        (4, words, "indirect"),
+    ]
+    try:
+        upgrade(config, "7a3e5c1d9b20")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            for n in range(1, 5):
+                connection.execute(
+                    text(
+                        "INSERT INTO article (id, source_id, title, body, word_count, "
+                        "content_hash, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, :sid, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"n": n, "sid": f"a{n}"},
+                )
+            for article_id, quoted, kind in quotes:
+                connection.execute(
+                    text(
+                        'INSERT INTO quote (article_id, text, start, "end", kind) '
+                        "VALUES (:a, :t, 0, 1, :k)"
+                    ),
+                    {"a": article_id, "t": quoted, "k": kind},
+                )
+        engine.dispose()
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            grouped = (
+                connection.execute(text("SELECT quotation_id FROM quote ORDER BY id"))
+                .scalars()
+                .all()
+            )
+            occurrences = connection.execute(text("SELECT occurrences FROM quotation")).all()
+        engine.dispose()
+        assert grouped[:3] == [grouped[0]] * 3 and grouped[0] is not None
+        assert grouped[3:] == [None, None, None]
+        assert [tuple(row) for row in occurrences] == [(3,)]
+        downgrade(config, "7a3e5c1d9b20")
+        assert "quotation" not in _table_names(url)
+    finally:
+        if drop is not None:
+            drop()

@@ -38,7 +38,7 @@ def _get_or_404(session: SessionDep, article_id: int) -> Any:
     return article
 
 
-_SUMMARY_FIELDS = tuple(ArticleSummary.model_fields)
+_SUMMARY_FIELDS = (*ArticleSummary.model_fields, "story_id", "story_size")
 _INCLUDES = ("body", "quotes", "entities")
 
 

@@ -1,4 +1,5 @@
-"""Entity endpoints: list by type and name, one entity, the articles that mention it, its quotes."""
+"""Entity endpoints: list by type and name, one entity, the articles that mention it, its quotes
+and its quotations."""
 
 from typing import Annotated, Any
 
@@ -9,10 +10,12 @@ from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_que
 from app.api.params import EntityId, MinConfidence, SummaryRoute, problem_responses
 from app.db.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
 from app.db.pagination import Page, PageDep
+from app.db.quotations import QuotationPublic
 from app.db.session import SessionDep
 from app.errors import NotFound
 from app.queries import articles as article_queries
 from app.queries import entities as queries
+from app.queries import quotations as quotation_queries
 from app.queries import quotes as quote_queries
 from app.queries.articles import ArticleSort
 from app.queries.entities import EntitySort
@@ -76,12 +79,16 @@ def list_entities(
         "name_query": q,
     }
     if fmt is not ExportFormat.json:
-        statement = queries.entities_query(**filters)
+        statement = queries.with_story_count(queries.entities_query(**filters))
         return export_query(request, fmt, EntityPublic, statement, queries.ORDERS[sort], "entities")
     items, total, following = queries.list_entities(
         session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
     )
-    entities = [EntityPublic.model_validate(item) for item in items]
+    stories = queries.story_counts(session, entity_ids=[item.id for item in items])
+    entities = [
+        EntityPublic.model_validate({**item._asdict(), "story_count": stories.get(item.id, 0)})
+        for item in items
+    ]
     return Page[EntityPublic].build(request, page, entities, total, following)
 
 
@@ -92,6 +99,7 @@ def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
+            "story_count": queries.story_counts(session, entity_ids=[entity_id]).get(entity_id, 0),
             **queries.profile(session, entity=entity),
         }
     )
@@ -137,3 +145,23 @@ def list_entity_quotes(
     )
     quotes = quote_queries.quote_hits(session, items)
     return Page[QuoteHit].build(request, page, quotes, total, following)
+
+
+@router.get(
+    "/{entity_id}/quotations",
+    response_model=Page[QuotationPublic],
+    responses=problem_responses(404),
+)
+def list_entity_quotations(
+    request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
+) -> Page[QuotationPublic]:
+    """List everything one entity said, each quotation once, most quoted first."""
+    _get_or_404(session, entity_id)
+    items, total, following = quotation_queries.list_quotations(
+        session,
+        speaker_entity_id=entity_id,
+        limit=page.limit,
+        offset=page.offset,
+        cursor=page.cursor,
+    )
+    return Page[QuotationPublic].build(request, page, items, total, following)

@@ -18,6 +18,8 @@ from app.search import Highlight
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="Article id.", examples=[1])]
 QuoteId = Annotated[int, Path(ge=1, le=MAX_ID, description="Quote id.", examples=[1])]
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID, description="Entity id.", examples=[1])]
+StoryId = Annotated[int, Path(ge=1, le=MAX_ID, description="Story id.", examples=[1])]
+QuotationId = Annotated[int, Path(ge=1, le=MAX_ID, description="Quotation id.", examples=[1])]
 # issue 9: a journalist can ask only for attributions the extractor is sure of
 MinConfidence = Annotated[
     float | None,

@@ -129,6 +129,8 @@ class Quote(SQLModel, table=True):
     )
     # issue 9: how sure the attribution is, from the rule that made it (0 without a speaker)
     confidence: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    # issue 19: the quotation it is an occurrence of (app.corpus.quotations)
+    quotation_id: int | None = Field(default=None, index=True)
 
 
 class IngestCounts(SQLModel):
@@ -227,7 +229,12 @@ class ArticleSummary(Schema):
     word_count: int = Field(description="Number of words in the body.")
 
 
-class ArticlePublic(ArticleSummary):
+class StoryFields(Schema):
+    story_id: int | None = Field(default=None, description="The story it belongs to (issue 19).")
+    story_size: int | None = Field(default=None, description="Articles in that story.")
+
+
+class ArticlePublic(StoryFields, ArticleSummary):
     model_config = {
         "json_schema_extra": {"examples": [{**_ARTICLE_EXAMPLE, "body": "Huawei founder and CEO…"}]}
     }
@@ -252,6 +259,11 @@ class EntityPublic(Schema):
     type: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, …")
     aliases: list[str] = Field(description="Other names this entity was written as.")
     article_count: int = Field(description="Number of articles that mention it.")
+    story_count: int | None = Field(
+        default=None,
+        description="Number of stories (near-duplicate articles counted once) that mention it; "
+        "null in an article's entities.",
+    )
     mention_count: int = Field(description="Number of mentions across the corpus.")
 
 
@@ -309,6 +321,9 @@ class QuotePublic(Schema):
         'speaker (e.g. 0.95 for `"…," she said`, 0.65 for the subject of a clause ending in a '
         "colon before the quote); 0 when no speaker was found. See docs/extraction.md.",
     )
+    quotation_id: int | None = Field(
+        default=None, description="The quotation (the same words across articles) it is in."
+    )
 
 
 class QuoteHit(QuotePublic):
@@ -335,6 +350,8 @@ class ArticleListItem(Schema):
     url: str | None = Field(default=None, description="Canonical URL, when known.")
     author: str | None = Field(default=None, description="Byline, when known.")
     word_count: int | None = Field(default=None, description="Number of words in the body.")
+    story_id: int | None = Field(default=None, description="The story it belongs to.")
+    story_size: int | None = Field(default=None, description="Articles in that story.")
     body: str | None = Field(
         default=None, description="Cleaned body text (`include=body`, the default)."
     )

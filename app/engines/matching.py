@@ -15,8 +15,9 @@ from app.search.language import Node
 
 
 class TextMatch(ColumnElement[bool]):
-    """A condition on ``quote`` (its text matches a query) or ``entity`` (its name or aliases
-    have words starting with each given word), compiled to the engine's full-text index.
+    """A condition on ``quote`` or ``article`` (its text matches a query) or ``entity`` (its
+    name or aliases have words starting with each given word), compiled to the engine's
+    full-text index.
 
     The query is rendered for both engines when the condition is built, each as a bound value:
     the SQL's shape is then the same for every query, so SQLAlchemy compiles it once (compiling
@@ -48,6 +49,10 @@ class TextMatch(ColumnElement[bool]):
 
 def quote_text_matches(query: Node) -> TextMatch:
     return TextMatch("quote", query)
+
+
+def article_text_matches(query: Node) -> TextMatch:
+    return TextMatch("article", query)
 
 
 def entity_name_matches(words: list[str]) -> TextMatch:

@@ -326,4 +326,6 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
 def delete_article(engine: Engine, article_id: int) -> bool:
     """Delete an article with its quotes and mentions; False when there is no such article."""
     with Session(engine) as session, session.begin():
+        # the write lock as ingestion takes it: the article's story must not change under it
+        lock_for_writing(session.connection())
         return remove_article(session, article_id)

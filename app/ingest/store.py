@@ -9,6 +9,14 @@ from enum import StrEnum
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from app.corpus import (
+    group_quotes,
+    join_story,
+    leave_quotations,
+    leave_story,
+    refresh_quotations_of,
+    refresh_story_of,
+)
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
 from app.ingest.annotate import AnnotationOrError, annotate_in_parts
@@ -63,6 +71,11 @@ def classify_and_save(
         if existing is not None and existing.content_hash == item.content_hash:
             if update_metadata(existing, item):
                 session.add(existing)
+                session.flush()
+                assert existing.id is not None
+                # its date may make it first in its story and quotations
+                refresh_story_of(session, existing.id)
+                refresh_quotations_of(session, existing.id)
                 stored.append((item, Outcome.UPDATED, None))
             else:
                 stored.append((item, Outcome.UNCHANGED, None))
@@ -82,7 +95,15 @@ def classify_and_save(
         annotation = annotations.get(item.content_hash)
         if not isinstance(annotation, Annotation):
             [annotation] = annotate_in_parts([item.body], model=model, batch_size=1)
-        save_article(session, item, annotation, existing, entities)
+        if existing is not None:
+            assert existing.id is not None
+            leave_story(session, existing.id)  # new text: it may belong elsewhere now
+            leave_quotations(session, existing.id)
+        article = save_article(session, item, annotation, existing, entities)
+        assert article.id is not None
+        # the corpus stages (app/corpus): stories first, as quotations count them
+        join_story(session, article.id, article.body)
+        group_quotes(session, article.id)
     refresh_entity_counts(session, entities.touched)
     return stored
 
@@ -248,6 +269,8 @@ def remove_article(session: Session, article_id: int) -> bool:
     if article is None:
         return False
     touched = set(session.exec(select(Mention.entity_id).where(Mention.article_id == article_id)))
+    leave_story(session, article_id)
+    leave_quotations(session, article_id)
     session.execute(delete(Quote).where(col(Quote.article_id) == article_id))
     session.execute(delete(Mention).where(col(Mention.article_id) == article_id))
     session.delete(article)

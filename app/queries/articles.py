@@ -9,6 +9,7 @@ from sqlalchemy import String, bindparam, type_coerce
 from sqlmodel import Session, col, select
 
 from app.db.models import Article, ArticleEntity, Entity, Mention, Quote
+from app.db.stories import Story, StoryArticle
 from app.queries import Order, fetch_page, read, rows_of
 
 
@@ -32,6 +33,17 @@ ORDERS: dict[ArticleSort, Order] = {
 }
 
 
+def with_story(statement: Any) -> Any:
+    """An article statement with each article's ``story_id`` and ``story_size`` added."""
+    return (
+        statement.add_columns(
+            col(StoryArticle.story_id).label("story_id"), col(Story.size).label("story_size")
+        )
+        .outerjoin(StoryArticle, col(StoryArticle.article_id) == Article.id)
+        .outerjoin(Story, col(Story.id) == StoryArticle.story_id)
+    )
+
+
 def articles_query(
     *,
     source: str | None = None,
@@ -41,7 +53,7 @@ def articles_query(
     entity_id: int | None = None,
 ) -> Any:
     """The filtered statement behind the article list and its exports."""
-    statement = rows_of(Article)
+    statement = with_story(rows_of(Article))
     if source is not None:
         statement = statement.where(Article.source == source)
     if author is not None:
@@ -74,8 +86,10 @@ def list_articles(
 
 # Built once with bound parameters: constructing a SELECT cost more than running it on the
 # article page's three queries.
-_ARTICLE = rows_of(Article).where(Article.id == bindparam("article_id"))
-_ENTITY_FIELDS = tuple(name for name in ArticleEntity.model_fields if name != "mentions")
+_ARTICLE = with_story(rows_of(Article)).where(Article.id == bindparam("article_id"))
+_ENTITY_FIELDS = tuple(
+    name for name in ArticleEntity.model_fields if name not in ("mentions", "story_count")
+)
 # one row per mention: the entity's fields (aliases as stored, decoded once per entity below),
 # then the mention's
 _ENTITY_COLUMNS: list[Any] = [

@@ -10,9 +10,10 @@ def test_every_operation_is_documented(client: TestClient) -> None:
     operations = [
         (path, method, op) for path, item in schema["paths"].items() for method, op in item.items()
     ]
-    assert len(operations) == 17  # 14 reads; POST and DELETE articles; an ingest job
+    assert len(operations) == 22  # 19 reads; POST and DELETE articles; an ingest job
     for path, _method, op in operations:
-        assert re.fullmatch(r"(articles|quotes|entities|search|system)-[a-z_]+", op["operationId"])
+        tags = "articles|quotes|quotations|entities|search|stories|system"
+        assert re.fullmatch(rf"({tags})-[a-z_]+", op["operationId"])
         assert op["summary"] and op["summary"].endswith(".")  # the docstring, not the name
         if "204" not in op["responses"]:  # DELETE answers with no content
             assert "$ref" in str(op["responses"]["200"]["content"]["application/json"]["schema"])

@@ -1,0 +1,140 @@
+"""What makes two articles the same story: their bodies without wire boilerplate, as sets of
+word shingles, summarised by MinHash signatures cut into LSH bands (docs/stories.md)."""
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# Chosen on the labelled pairs of eval/story_pairs.py (docs/stories.md). Changing any of these
+# changes every stored band key: a migration must rebuild the bands (as the stories one does).
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+# 42 bands of 3 rows (126 of the 128 values): a pair at Jaccard 0.4 shares a band with
+# probability 1 - (1 - 0.4^3)^42 = 0.94, at 0.5 0.996, at 0.1 0.04
+BANDS, ROWS = 42, 3
+THRESHOLD = 0.4  # the real Jaccard similarity of shingle sets that confirms a candidate
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A rule: text that wire services and syndicators add around the same story. ``where``
+    is ``lead`` (stripped from the start of the first paragraph) or ``paragraph`` (a whole
+    paragraph dropped)."""
+
+    name: str
+    where: str
+    pattern: re.Pattern[str]
+
+
+# rules as data: add one with its row in tests/corpus/test_shingles.py's table
+BOILERPLATE = [
+    Boilerplate(
+        "wire dateline",
+        "lead",
+        # "LONDON (Reuters) -", "WASHINGTON, March 3 (AP) —", "(AFP) -"
+        re.compile(
+            r"^\s*(?:[A-Z][A-Za-z.'\- ]{0,40}(?:,\s*[A-Za-z0-9 .]{1,30})?\s*)?"
+            r"\((?:Reuters|AP|AFP|Bloomberg|UPI|PA|CNN|dpa)\)\s*[-\u2013\u2014:]+\s*"
+        ),
+    ),
+    Boilerplate(
+        "capitalised dateline",
+        "lead",
+        # "BRUSSELS -", "NEW YORK, Jan. 5 —" (an upper-case place, then a dash)
+        re.compile(r"^\s*[A-Z][A-Z.'\- ]{2,40}(?:,\s*[A-Za-z0-9 .]{1,30})?\s*[-\u2013\u2014]+\s+"),
+    ),
+    Boilerplate(
+        "byline",
+        "paragraph",
+        # capitalised names only: "By Sam Reed", "By Ann Lee and Tom Hall"
+        re.compile(r"^\s*By (?:[A-Z][\w.'\-]*)(?:\s+(?:[A-Z][\w.'\-]*|and)){0,5}\s*$"),
+    ),
+    Boilerplate(
+        "copyright",
+        "paragraph",
+        re.compile(r"^\s*(?:©|\(c\)|Copyright\b).{0,200}$|All rights reserved\.?\s*$", re.I),
+    ),
+    Boilerplate(
+        "read more",
+        "paragraph",
+        re.compile(
+            r"^\s*(?:Read more|Read the full story|Related:|Related coverage|Follow us on|"
+            r"Sign up for|Click here)\b.{0,300}$",
+            re.I,
+        ),
+    ),
+    Boilerplate(
+        "wire credits",
+        "paragraph",
+        re.compile(r"^\s*\(?(?:Reporting by|Additional reporting by|Editing by)\b.{0,200}$"),
+    ),
+]
+
+_word_re = re.compile(r"\w+")
+_MASK = np.uint64(0xFFFFFFFF)
+_PRIME = np.uint64((1 << 61) - 1)
+# fixed seed: every process and every restart must draw the same permutations
+_rng = np.random.RandomState(19)
+_A = _rng.randint(1, 2**32, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, 2**32, size=NUM_PERM, dtype=np.uint64)
+
+
+def strip_boilerplate(body: str) -> str:
+    """The body without datelines, bylines, copyright lines, "Read more" tails and wire
+    credits (``BOILERPLATE``)."""
+    paragraphs = [p for p in re.split(r"\n\s*\n|\n", body) if p.strip()]
+    kept = []
+    for paragraph in paragraphs:
+        if any(r.pattern.search(paragraph) for r in BOILERPLATE if r.where == "paragraph"):
+            continue
+        kept.append(paragraph)
+    if kept:
+        for rule in BOILERPLATE:
+            if rule.where == "lead":
+                kept[0] = rule.pattern.sub("", kept[0], count=1)
+    return "\n\n".join(kept)
+
+
+def shingles(body: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    """The hashed ``size``-word shingles of the body without boilerplate (case folded; a body
+    shorter than ``size`` words is one shingle)."""
+    words = _word_re.findall(strip_boilerplate(body).casefold())
+    if not words:
+        return frozenset()
+    count = max(1, len(words) - size + 1)
+    return frozenset(zlib.crc32(" ".join(words[i : i + size]).encode()) for i in range(count))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    """The real similarity of two shingle sets."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def signature(hashed: frozenset[int]) -> np.ndarray[Any, Any]:
+    """The MinHash signature: per permutation, the least of ``(a·x + b) mod p`` (32 bits)."""
+    if not hashed:
+        return np.full(NUM_PERM, int(_MASK), dtype=np.uint64)
+    values = np.fromiter(hashed, dtype=np.uint64, count=len(hashed))
+    permuted = ((values[:, None] * _A + _B) % _PRIME) & _MASK
+    result: np.ndarray[Any, Any] = permuted.min(axis=0)
+    return result
+
+
+def band_keys(hashed: frozenset[int], bands: int = BANDS, rows: int = ROWS) -> list[int]:
+    """One signed 64-bit key per band (band number and its rows hashed together): articles
+    sharing any key are candidates."""
+    cut = signature(hashed)[: bands * rows].astype("<u4").reshape(bands, rows)
+    return [
+        int.from_bytes(
+            hashlib.blake2b(bytes([band]) + cut[band].tobytes(), digest_size=8).digest(),
+            "little",
+            signed=True,
+        )
+        for band in range(bands)
+    ]

@@ -1,0 +1,187 @@
+"""Stories: each article joins the story of the articles it nearly duplicates (LSH candidates
+from ``story_band``, confirmed by their real Jaccard similarity), and leaving one splits what
+is left into the groups that still hold together. Runs inside the store stage's transaction."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, insert, nulls_last, select, update
+from sqlmodel import Session, col
+
+from app.corpus.shingles import THRESHOLD, band_keys, jaccard, shingles
+from app.db.models import Article
+from app.db.stories import Story, StoryArticle, StoryBand
+
+
+def join_story(session: Session, article_id: int, body: str) -> int:
+    """Put a stored article (in no story yet) in the story of the articles it nearly
+    duplicates, merging their stories when it bridges several, or in a new one; the story id."""
+    mine = shingles(body)
+    keys = sorted(set(band_keys(mine)))
+    candidates = _bodies(
+        session,
+        select(col(StoryBand.article_id))
+        .where(col(StoryBand.key).in_(keys), col(StoryBand.article_id) != article_id)
+        .distinct(),
+    )
+    matches = [other for other, text in candidates if jaccard(mine, shingles(text)) >= THRESHOLD]
+    session.execute(insert(StoryBand), [{"key": k, "article_id": article_id} for k in keys])
+    stories = sorted(
+        set(
+            session.execute(
+                select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id).in_(matches))
+            ).scalars()
+        )
+    )
+    story_id: int
+    if stories:
+        story_id, merged = int(stories[0]), stories[1:]
+        if merged:
+            session.execute(
+                update(StoryArticle)
+                .where(col(StoryArticle.story_id).in_(merged))
+                .values(story_id=story_id)
+            )
+            session.execute(delete(Story).where(col(Story.id).in_(merged)))
+    else:
+        story_id = _new_story(session, article_id)
+    session.execute(insert(StoryArticle).values(article_id=article_id, story_id=story_id))
+    refresh_stories(session, [story_id])
+    return story_id
+
+
+def leave_story(session: Session, article_id: int) -> None:
+    """Take an article out of its story (before it is deleted or its text replaced): its band
+    rows go, and the rest of the story is split into the groups that still hold together (the
+    group of the earliest article keeps the story's id)."""
+    story_id = session.execute(
+        select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id) == article_id)
+    ).scalar()
+    session.execute(delete(StoryBand).where(col(StoryBand.article_id) == article_id))
+    if story_id is None:
+        return
+    session.execute(delete(StoryArticle).where(col(StoryArticle.article_id) == article_id))
+    members = _bodies(
+        session, select(col(StoryArticle.article_id)).where(col(StoryArticle.story_id) == story_id)
+    )
+    if not members:
+        session.execute(delete(Story).where(col(Story.id) == story_id))
+        return
+    groups = _groups(session, members)
+    touched = [story_id]
+    for group in groups[1:]:
+        new_id = _new_story(session, group[0])
+        session.execute(
+            update(StoryArticle)
+            .where(col(StoryArticle.article_id).in_(group))
+            .values(story_id=new_id)
+        )
+        touched.append(new_id)
+    refresh_stories(session, touched)
+
+
+def refresh_stories(session: Session, story_ids: Iterable[int]) -> None:
+    """Recount each story's size and sources and find its first article again."""
+    for story_id in story_ids:
+        members = (
+            select(col(Article.id), col(Article.published), col(Article.source))
+            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
+            .where(col(StoryArticle.story_id) == story_id)
+        )
+        first = session.execute(
+            members.order_by(nulls_last(col(Article.published).asc()), col(Article.id)).limit(1)
+        ).first()
+        if first is None:
+            session.execute(delete(Story).where(col(Story.id) == story_id))
+            continue
+        size, sources = session.execute(
+            select(func.count(), func.count(func.distinct(Article.source)))
+            .select_from(Article)
+            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
+            .where(col(StoryArticle.story_id) == story_id)
+        ).one()
+        session.execute(
+            update(Story)
+            .where(col(Story.id) == story_id)
+            .values(
+                size=size,
+                source_count=sources,
+                first_article_id=first.id,
+                first_published=first.published,
+            )
+        )
+
+
+def refresh_story_of(session: Session, article_id: int) -> None:
+    """Refresh the story of an article whose date or source changed."""
+    story_id = session.execute(
+        select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id) == article_id)
+    ).scalar()
+    if story_id is not None:
+        refresh_stories(session, [story_id])
+
+
+def _new_story(session: Session, article_id: int) -> int:
+    story_id: int = session.execute(
+        insert(Story)
+        .values(size=0, source_count=0, first_article_id=article_id)
+        .returning(col(Story.id))
+    ).scalar_one()
+    return story_id
+
+
+def _bodies(session: Session, ids: Any) -> list[tuple[int, str]]:
+    """(id, body) of the articles the subquery ``ids`` selects, by id."""
+    rows = session.execute(
+        select(col(Article.id), col(Article.body))
+        .where(col(Article.id).in_(ids))
+        .order_by(col(Article.id))
+    )
+    return [(int(row.id), str(row.body)) for row in rows]
+
+
+def _groups(session: Session, members: list[tuple[int, str]]) -> list[list[int]]:
+    """The members in connected groups (an edge: a shared band key and a Jaccard similarity of
+    at least ``THRESHOLD``), the group holding the earliest-published member first."""
+    ids = [article_id for article_id, _ in members]
+    sets = {article_id: shingles(body) for article_id, body in members}
+    parent = {article_id: article_id for article_id in ids}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_key: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(col(StoryBand.key), col(StoryBand.article_id)).where(
+            col(StoryBand.article_id).in_(ids)
+        )
+    )
+    for key, article_id in rows:
+        by_key.setdefault(key, []).append(article_id)
+    checked: set[tuple[int, int]] = set()
+    for sharing in by_key.values():
+        for i, a in enumerate(sharing):
+            for b in sharing[i + 1 :]:
+                pair = (min(a, b), max(a, b))
+                if pair in checked or root(a) == root(b):
+                    continue
+                checked.add(pair)
+                if jaccard(sets[a], sets[b]) >= THRESHOLD:
+                    parent[root(a)] = root(b)
+    grouped: dict[int, list[int]] = {}
+    for article_id in ids:
+        grouped.setdefault(root(article_id), []).append(article_id)
+    order = {
+        row.id: i
+        for i, row in enumerate(
+            session.execute(
+                select(col(Article.id))
+                .where(col(Article.id).in_(ids))
+                .order_by(nulls_last(col(Article.published).asc()), col(Article.id))
+            )
+        )
+    }
+    return sorted(grouped.values(), key=lambda group: min(order[a] for a in group))

@@ -1,0 +1,25 @@
+"""The labelled story pairs (eval/story_pairs.py): the rule in app.corpus keeps pair precision
+at 0.98 or more and recall at 0.95 or more; the labels hold ids and edits, never text."""
+
+import json
+
+import pytest
+
+from eval.story_pairs import LABELS, load_corpus, load_labels, score
+from tests.conftest import SHARED_CORPUS
+
+
+def test_the_labels_hold_no_text() -> None:
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        pair = json.loads(line)
+        assert set(pair) <= {"a", "b", "ops", "ops_a", "label", "kind"}
+        assert all(len(str(arg)) < 12 for op in pair["ops"] for arg in op)
+
+
+@pytest.mark.corpus
+def test_precision_and_recall_on_the_labelled_pairs() -> None:
+    if not (SHARED_CORPUS / "articles.jsonl").is_file():
+        pytest.skip("../shared/corpus is absent")
+    total, _ = score(load_labels(), load_corpus(SHARED_CORPUS / "articles.jsonl"))
+    assert total.precision >= 0.98
+    assert total.recall >= 0.95
