@@ -5,7 +5,8 @@ columns are left out of autogenerate."""
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.db.jobs  # noqa: F401  (each registers its tables on SQLModel.metadata)
+import app.db.models  # noqa: F401
 import app.db.quotations  # noqa: F401
 import app.db.stories  # noqa: F401
 from app.config import get_settings

@@ -12,7 +12,8 @@ from sqlmodel import Session
 from app import ingest
 from app.api import articles
 from app.api.params import ArticleId, SummaryRoute, problem_responses
-from app.db.models import ArticleDetail, IngestJob, JobStatus
+from app.db.jobs import IngestJob, JobStatus
+from app.db.models import ArticleDetail
 from app.errors import NotFound, PayloadTooLarge
 from app.ingest import ArticleRecord, RecordError, loads_json
 from app.web.auth import WriteKey

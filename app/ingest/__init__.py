@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from app.config import FetchSettings
-from app.db.models import IngestJob
+from app.db.jobs import IngestJob
 from app.ingest.jobs import get_job
 from app.ingest.record import (
     ArticleRecord,

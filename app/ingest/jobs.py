@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.db.models import IngestCounts, IngestJob
+from app.db.jobs import IngestCounts, IngestJob
 from app.ingest.record import RecordError
 from app.metrics import JOBS, JOBS_RUNNING
 

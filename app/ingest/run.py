@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from app.db.models import Article, IngestCounts
+from app.db.jobs import IngestCounts
+from app.db.models import Article
 from app.engines import is_busy, is_conflict, lock_for_writing, read_without_lock
 from app.errors import DatabaseBusy
 from app.ingest.annotate import AnnotationOrError, Annotator, annotate_texts
