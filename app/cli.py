@@ -151,7 +151,7 @@ def serve(
     # every worker writes its metrics into files in one folder, summed by whichever answers
     # /metrics (prometheus-client's multiprocess mode); set before any worker imports the app
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    metrics_dir = Path(given or tempfile.mkdtemp(prefix="corpus-metrics-"))
+    metrics_dir = Path(given) if given else _own_metrics_dir()
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):  # a previous run's counts are not this one's
         stale.unlink()
@@ -170,6 +170,26 @@ def serve(
     finally:
         if not given:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _own_metrics_dir() -> Path:
+    """A folder named by this process; those of servers that were killed (no cleanup) go."""
+    folder = Path(tempfile.gettempdir())
+    for old in folder.glob("corpus-metrics-*"):
+        pid = old.name.removeprefix("corpus-metrics-")
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return folder / f"corpus-metrics-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    return True
 
 
 def _run_server(

@@ -172,7 +172,9 @@ def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus
     responses=problem_responses((404, "No job"), 422),
 )
 def get_ingest_job(request: Request, response: Response, job_id: JobId, _: WriteKey) -> JobStatus:
-    """Get the progress of a batch started with NDJSON (updated after every batch stored)."""
+    """Get the progress of a batch started with NDJSON (updated after every batch stored).
+
+    `interrupted` when the process running it stopped: `error` says how far it got."""
     settings = request.app.state.settings
     job = ingest.get_job(request.app.state.engine, job_id, heartbeat_s=settings.JOB_HEARTBEAT_S)
     if job is None:

@@ -112,6 +112,12 @@ def test_summed_over_the_workers(seeded_db_url: str, tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "CORPUS_DATABASE_URL": seeded_db_url, "CORPUS_API_KEYS": json.dumps([KEY])}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    # the folder of a server killed before it could remove it: its process is gone
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    killed = tmp_path / f"corpus-metrics-{finished.pid}"
+    killed.mkdir()
+    (killed / "counter_1.db").write_bytes(b"")
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"]
     with (tmp_path / "server.log").open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
@@ -132,6 +138,7 @@ def test_summed_over_the_workers(seeded_db_url: str, tmp_path: Path) -> None:
                 by_worker[request_id[:16]] += 1
             sent += 40
         assert len(by_worker) == 2, (sent, dict(by_worker))
+        assert not killed.exists()
         created = httpx.post(f"{url}/api/v1/articles", json=STORY, headers=AUTH)
         assert created.status_code == 201
         for _ in range(3):  # whichever worker answers the scrape, it sums both
