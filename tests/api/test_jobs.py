@@ -127,10 +127,10 @@ def test_a_job_killed_with_its_server_is_interrupted(db_url: str, tmp_path: Path
 
 def test_a_live_job_is_not_interrupted(db_url: str) -> None:
     """The heartbeat keeps the row of a job busy with one long batch fresh."""
-    records = [{"id": f"r{n}", "body": f"Report {n} on the harbour."} for n in range(40)]
+    records = [{"id": f"r{n}", "body": f"Report {n} on the harbour."} for n in range(80)]
     content = "\n".join(json.dumps(record) for record in records).encode()
     seen: set[str] = set()
-    with make_client(db_url, API_KEYS=[KEY], JOB_HEARTBEAT_S=0.05, INGEST_BATCH_SIZE=40) as client:
+    with make_client(db_url, API_KEYS=[KEY], JOB_HEARTBEAT_S=0.2, INGEST_BATCH_SIZE=80) as client:
         response = client.post("/api/v1/articles", content=content, headers=NDJSON)
         for _ in range(3000):  # bounded: at most a minute
             status = client.get(response.headers["location"], headers=AUTH).json()["status"]

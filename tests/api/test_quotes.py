@@ -116,4 +116,5 @@ class TestGetQuote:
             "speaker_end": None,
             "speaker_entity_id": None,
             "confidence": 0.0,
+            "quotation_id": None,  # made by hand, so in no quotation
         }
