@@ -23,9 +23,6 @@ class Content(Enum):
 class StanceCue:
     lemma: str
     content: tuple[Content, ...]  # tried in order; the first shape present is the content
-    # False: the subject is what the stance is about, not who holds it ("Smith seems to lead":
-    # the writer or unnamed others hold it), so the stance has no speaker
-    subject_holds: bool = True
 
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
@@ -42,9 +39,9 @@ _INFINITIVE_VERBS = """hope promise report agree threaten suggest ask plan want
 decide intend aim expect like"""
 # chosen on the tuning part of PolNeAR train (docs/extraction.md): verbs whose content, in the
 # shape given, is an annotated attribution at least 40 % of the time. Verbs of appearance
-# ("seems to", "appears to") are stances whose subject is not their source: no speaker.
+# ("seems to", "appears to") were rows too, with no speaker, until issue 20: nobody holds what
+# they report, as nobody holds a passive's ("is expected to launch"; NOT_REPORTED).
 STANCE_CUES: tuple[StanceCue, ...] = (
-    *(StanceCue(lemma, (Content.INFINITIVE,), subject_holds=False) for lemma in ("seem", "appear")),
     StanceCue("call", (Content.NAMING, Content.PREPOSITION, Content.INFINITIVE)),
     StanceCue("vote", (Content.INFINITIVE, Content.PREPOSITION)),
     StanceCue("support", (Content.OBJECT, Content.INFINITIVE)),
@@ -56,15 +53,28 @@ STANCE_CUES: tuple[StanceCue, ...] = (
 )
 _BY_LEMMA = {cue.lemma: cue for cue in STANCE_CUES}
 _IRREGULAR = {"sought": "seek"}
-# complements that are not the content: a second verb, an adverbial clause, a time phrase
-_NOT_CONTENT_DEPS = frozenset({"conj", "cc", "punct", "advcl", "npadvmod", "mark", "advmod"})
+# complements that are not the content: a second verb, an adverbial clause, a time phrase, the
+# agent of a passive ("congratulated by the council")
+_NOT_CONTENT_DEPS = frozenset(
+    {"conj", "cc", "punct", "advcl", "npadvmod", "mark", "advmod", "agent"}
+)
 
-
-def subject_holds(verb: Token, cue: StanceCue) -> bool:
-    """Whether the subject of a stance verb holds the stance: not for verbs of appearance, nor
-    for a passive ("is expected to win": expected by others)."""
-    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-    return cue.subject_holds and not passive
+# What a cue's preposition never introduces as content (issue 20): whom the words were said to
+# ("talking to international media", "argued with the referee"), except after verbs whose "to"
+# names what they answer ("responded to the charges", "referred to the report")
+ADDRESSEE_PREPOSITIONS = frozenset("to with".split())
+ANSWER_VERBS = frozenset("respond reply react object answer refer".split())
+# … nor when or where ("called the club on Monday", "spoke in Paris"): a preposition whose object
+# is a date or a time, or one of PLACE_PREPOSITIONS before a place
+TIME_LABELS = frozenset("DATE TIME".split())
+PLACE_LABELS = frozenset("GPE LOC FAC".split())
+PLACE_PREPOSITIONS = frozenset("in at from near outside inside across throughout".split())
+# a cue under one of these (or under "yet", or negated) is speech not made, or not yet:
+# "declined to comment", "failed to back it", "has yet to say" (app.nlp.reported.NOT_REPORTED)
+NOT_YET_VERBS = frozenset("fail decline refuse".split())
+# content that only points back to something said before: "rejected [it]", "[this position]"
+PLACEHOLDERS = frozenset("it this that these those them so something anything".split())
+DEMONSTRATIVES = frozenset("this that these those such".split())
 
 
 def stance_cue(token: Token) -> StanceCue | None:
@@ -74,13 +84,13 @@ def stance_cue(token: Token) -> StanceCue | None:
     word = token.lower_
     if word in _IRREGULAR:
         return _BY_LEMMA[_IRREGULAR[word]]
-    for lemma in _lemmas(word):
+    for lemma in lemmas_of(word):
         if lemma in _BY_LEMMA:
             return _BY_LEMMA[lemma]
     return None
 
 
-def _lemmas(word: str) -> list[str]:
+def lemmas_of(word: str) -> list[str]:
     """Candidate lemmas of an inflected form, by its ending: endorse(s|d), not(ing)e,
     den(ied)y, slam(med), refer(ring); "planted" is never "plan"."""
     found = [word]
@@ -130,8 +140,17 @@ def _infinitive(verb: Token) -> Span | None:
 
 
 def _rest(verb: Token) -> Span | None:
+    """All complements after the verb, without an addressee ("apologised to fans for …")."""
+    answers = any(lemma in ANSWER_VERBS for lemma in lemmas_of(verb.lower_))
     return _span_of(
-        verb, [c for c in verb.children if c.i > verb.i and c.dep_ not in _NOT_CONTENT_DEPS]
+        verb,
+        [
+            c
+            for c in verb.children
+            if c.i > verb.i
+            and c.dep_ not in _NOT_CONTENT_DEPS
+            and (answers or c.dep_ != "prep" or c.lower_ not in ADDRESSEE_PREPOSITIONS)
+        ],
     )
 
 
@@ -143,9 +162,34 @@ def _naming(verb: Token) -> Span | None:
 
 
 def _preposition(verb: Token) -> Span | None:
-    prepositions = _children(verb, frozenset({"prep"}))[:1]
-    objects = [c for p in prepositions for c in p.children if c.dep_ in ("pobj", "pcomp")]
-    return _span_of(verb, objects[:1])
+    return _span_of(verb, _topic_objects(verb, _children(verb, frozenset({"prep"})))[:1])
+
+
+def _topic_objects(verb: Token, prepositions: list[Token]) -> list[Token]:
+    """The objects of the first of ``prepositions`` that introduces what is said, not to whom,
+    when or where it was said."""
+    answers = any(lemma in ANSWER_VERBS for lemma in lemmas_of(verb.lower_))
+    for preposition in prepositions:
+        if preposition.lower_ in ADDRESSEE_PREPOSITIONS and not answers:
+            continue
+        objects = [c for c in preposition.children if c.dep_ in ("pobj", "pcomp")]
+        if objects and not is_circumstance(preposition.doc[preposition.i : objects[0].i + 1]):
+            return objects
+    return []
+
+
+def is_circumstance(span: Span) -> bool:
+    """A date or time, with or without its preposition ("on Monday", "next year"), or a place
+    after a preposition of place ("in Paris", "at the White House"): when or where something
+    was said, never what."""
+    words = [t for t in span if not (t.is_punct or t.is_space)]
+    preposition = words[0].lower_ if words and words[0].pos_ == "ADP" else None
+    named = [t for t in words[1 if preposition else 0 :] if t.pos_ != "DET"]
+    if not named:
+        return False
+    if all(t.ent_type_ in TIME_LABELS for t in named):
+        return True
+    return preposition in PLACE_PREPOSITIONS and all(t.ent_type_ in PLACE_LABELS for t in named)
 
 
 _SHAPES: dict[Content, Callable[[Token], Span | None]] = {
@@ -244,16 +288,17 @@ def topic_content(verb: Token, lemma: str) -> Span | None:
         for c in verb.children
         if c.i > verb.i and c.dep_ == "prep" and c.lower_ in TOPIC_PREPOSITIONS
     ]
-    objects = [c for p in prepositions[:1] for c in p.children if c.dep_ in ("pobj", "pcomp")]
-    return _span_of(verb, objects[:1])
+    return _span_of(verb, _topic_objects(verb, prepositions)[:1])
 
 
 # What a speech verb says when its content is its object ("said nothing", "predicted a
 # landslide", "retweeted the video"); not for verbs whose object is who is spoken to ("told
 # reporters", "urged voters") nor where the object belongs to another sense of the verb
 # ("continued the tour", "maintained a lead"): those were 0-20 % attributions on the tune part.
+# A verb of naming alone names or phones someone ("called the Football Association"): its
+# stance needs the name too (Content.NAMING), issue 20.
 ADDRESSEE_VERBS = frozenset("tell ask urge advise remind warn thank assure inform".split())
-OTHER_SENSE_VERBS = frozenset("continue maintain charge".split())
+OTHER_SENSE_VERBS = frozenset("continue maintain charge call dub label brand term".split())
 
 
 def spoken_object(verb: Token, lemma: str) -> Span | None:

@@ -136,6 +136,11 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
     if verb.lower_ == "according":
         to = verb.nbor(1)
         return next((c for c in to.children if c.dep_ == "pobj"), None)
+    if verb_lemma(verb.text) and any(c.dep_ == "auxpass" for c in verb.children):
+        # "He was told that …": the subject of a passive speech verb is spoken to; the speaker
+        # is its agent ("… by the police") or unnamed (issue 20)
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     candidate = verb
     for _ in range(4):
         subject = next(
