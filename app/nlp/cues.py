@@ -92,12 +92,19 @@ def stance_cue(token: Token) -> StanceCue | None:
 
 def lemmas_of(word: str) -> list[str]:
     """Candidate lemmas of an inflected form, by its ending: endorse(s|d), not(ing)e,
-    den(ied)y, slam(med), refer(ring); "planted" is never "plan"."""
+    den(ied|ies)y, push(es), slam(med), refer(ring); "planted" is never "plan", and "saved" is
+    never "say" (issue 20: -y only from -ied and -ies)."""
     found = [word]
     if word.endswith("s"):
-        found += [word[:-1], word[:-2]]
+        found.append(word[:-1])
+        if word.endswith("es"):
+            found.append(word[:-2])
+        if word.endswith("ies"):
+            found.append(word[:-3] + "y")
     if word.endswith("ed"):
-        found += [word[:-1], word[:-2], word[:-3] + "y"]
+        found += [word[:-1], word[:-2]]
+        if word.endswith("ied"):
+            found.append(word[:-3] + "y")
         if word[-3:-2] == word[-4:-3]:
             found.append(word[:-3])
     if word.endswith("ing"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from app.nlp.cues import lemmas_of
 from app.nlp.entities import EntityMention
 
 SPEECH_VERBS = frozenset(
@@ -72,8 +73,8 @@ def verb_lemma(word: str) -> str | None:
     word = word.lower()
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    candidates = [word, word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e"]
-    return next((c for c in candidates if c in SPEECH_VERBS), None)
+    # by its ending only: "saved" is not "say", "sales" not "say", "crowd" not "cry" (issue 20)
+    return next((c for c in lemmas_of(word) if c in SPEECH_VERBS), None)
 
 
 def is_speech_verb(token: Token) -> bool:
