@@ -4,6 +4,7 @@ hand (``../shared/tools/quote-judging/README.md``), and count the judgements.
     python eval/quote_sample.py draw --seed 20 -n 100 --out eval/judged/tune-seed20.jsonl \
         --scratch /tmp/quote-sample-20.txt [--keep /tmp/qs-db] [--db /tmp/qs-db/corpus.db]
     python eval/quote_sample.py report eval/judged/tune-seed20.jsonl
+    python eval/quote_sample.py carry eval/judged/tune-seed20.jsonl /tmp/qs-db/corpus.db
 
 ``draw`` ingests the shared corpus (``../shared/corpus/articles.jsonl``) into a temporary SQLite
 database with the project's own ``corpus`` CLI (or reuses ``--db``), serves it on a free port,
@@ -18,6 +19,9 @@ A judgement line holds ``real`` (true/false), ``content`` (true/false, when real
 (``yes``/``no``/``none-given``/``none-correct``, when real), ``vague`` (a vague but right label)
 and ``pattern`` (why not, in a few words). ``report`` prints the table of the README by kind,
 for the default list and for ``confidence >= 0.8``, and the failure patterns with counts.
+``carry`` reports the judged quotes that another database (ingested by a later version of the
+rules) still lists with the same offsets, kind and speaker, with their judgements: how a
+change moved the sample it was tuned on (never a figure to report alone; draw a fresh one).
 """
 
 import argparse
@@ -25,6 +29,7 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -198,6 +203,35 @@ def report(args: argparse.Namespace) -> None:
         print(f"- {pattern}: {count}")
 
 
+def carry(args: argparse.Namespace) -> None:
+    lines = [json.loads(line) for line in open(args.judged, encoding="utf-8") if line.strip()]
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT a.source_id, q.start, q.end, q.kind, q.speaker, q.speaker_text "
+            "FROM quote q JOIN article a ON a.id = q.article_id"
+        ).fetchall()
+    listed = {(r[0], r[1], r[2]): r[3:] for r in rows}
+    kept, changed, gone = [], [], []
+    for line in lines:
+        now = listed.get((line["source_id"], line["start"], line["end"]))
+        if now is None:
+            gone.append(line)
+        elif now == (line["kind"], line["speaker"], line["speaker_text"]):
+            kept.append(line)
+        else:
+            changed.append(line)
+    print(f"{len(kept)} listed the same, {len(changed)} changed, {len(gone)} no longer listed")
+    print(
+        f"not listed any more: {sum(not g['real'] for g in gone)} judged not real, "
+        f"{sum(bool(g['real']) for g in gone)} real"
+    )
+    for line in gone:
+        print(f"- gone: {line['n']} {line['kind']} real={line['real']} {line['pattern'] or ''}")
+    for line in changed:
+        print(f"- changed: {line['n']} {line['kind']} real={line['real']}")
+    print("\n".join(_table(kept)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +247,10 @@ def main() -> None:
     counting = commands.add_parser("report")
     counting.add_argument("judged")
     counting.set_defaults(run=report)
+    carrying = commands.add_parser("carry")
+    carrying.add_argument("judged")
+    carrying.add_argument("db")
+    carrying.set_defaults(run=carry)
     args = parser.parse_args()
     args.run(args)
 
