@@ -9,8 +9,10 @@ from spacy.tokens import Doc, Span, Token
 
 from app.nlp.cues import (
     DEMONSTRATIVES,
+    NAMING_VERBS,
     NOT_YET_VERBS,
     PLACEHOLDERS,
+    REPORTING_FORMS,
     clause_content,
     is_circumstance,
     is_noun_cue,
@@ -32,16 +34,6 @@ from app.nlp.speakers import (
     speaker_of,
     verb_lemma,
 )
-
-# reported speech only: these never introduce a quotation in marks
-_REPORTING_FORMS = frozenset(
-    """think thinks thought believe believes believed find finds found show shows showed shown
-    feel feels felt know knows knew hope hopes hoped expect expects expected fear fears feared
-    indicate indicates indicated reveal reveals revealed estimate estimates estimated
-    acknowledge acknowledges acknowledged signal signals signaled signalled hint hints hinted
-    learn learned learnt""".split()
-)
-
 
 SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
 
@@ -68,6 +60,8 @@ def _according_to(token: Token) -> Span | None:
 def _speech_clause(token: Token) -> Span | None:
     if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
         return None
+    if verb_lemma(token.text) in NAMING_VERBS:
+        return None  # "an organisation called the DEC has been set up": a name, not a clause
     return _reported_clause(token) or _parenthetical_clause(token)
 
 
@@ -172,7 +166,7 @@ def _received(cue: Token, content: Span, rule: str) -> bool:
         return False
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in cue.children):
         return True
-    return cue.dep_ == "acl" and cue.tag_ == "VBN"
+    return cue.dep_ == "acl" and cue.tag_ in ("VBN", "VBD")  # a past participle, however tagged
 
 
 def _placeholder(cue: Token, content: Span, rule: str) -> bool:
@@ -239,7 +233,7 @@ def _reports(token: Token) -> bool:
     """A verb of belief or finding that reports a clause as well as a speech verb does
     ("polls show that …", "she believes the plan will fail")."""
     word = token.lower_
-    return word in _REPORTING_FORMS
+    return word in REPORTING_FORMS
 
 
 def _reported_clause(verb: Token) -> Span | None:

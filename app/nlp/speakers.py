@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from app.nlp.cues import lemmas_of
+from app.nlp.cues import REPORTING_FORMS, lemmas_of
 from app.nlp.entities import EntityMention
 
 SPEECH_VERBS = frozenset(
@@ -137,9 +137,11 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
     if verb.lower_ == "according":
         to = verb.nbor(1)
         return next((c for c in to.children if c.dep_ == "pobj"), None)
-    if verb_lemma(verb.text) and any(c.dep_ == "auxpass" for c in verb.children):
-        # "He was told that …": the subject of a passive speech verb is spoken to; the speaker
-        # is its agent ("… by the police") or unnamed (issue 20)
+    speaks = verb_lemma(verb.text) or verb.lower_ in REPORTING_FORMS
+    if speaks and any(c.dep_ == "auxpass" for c in verb.children):
+        # "He was told that …", "it is thought that …": the subject of a passive speech verb
+        # is spoken to or a filler; the speaker is its agent ("… by the police") or unnamed
+        # (issue 20)
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     candidate = verb
