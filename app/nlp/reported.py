@@ -105,9 +105,10 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
     ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
-    # any other verb with a clause after it: what its subject thinks, sees or holds
+    # a verb of thinking with a clause after it: what its subject thinks or holds
     ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
-    # a speech verb without a clause: what it is about ("asked about the plan")
+    # a speech verb without a clause: what it asks or warns for, of or against ("asked for a
+    # vote"), never its topic ("asked about the plan", issue 20)
     ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
     # … or what it says as its object ("predicted a landslide")
     ReportRule("speech_object", 0.5, _speech_object, min_words=1, kind="stance"),
@@ -181,7 +182,8 @@ def _circumstance(cue: Token, content: Span, rule: str) -> bool:
     return is_circumstance(content)
 
 
-# in order; the first that holds drops the quote. Cases: NOT_REPORTED in tests/nlp/test_cues.py
+# in order; the first that holds drops the quote. Cases: NOT_REPORTED_CASES in
+# tests/nlp/test_cues.py
 NOT_REPORTED: tuple[NotReported, ...] = (
     NotReported("unspoken", _unspoken),
     NotReported("received", _received),
