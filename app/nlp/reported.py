@@ -8,13 +8,19 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from app.nlp.cues import (
+    DEMONSTRATIVES,
+    NAMING_VERBS,
+    NOT_YET_VERBS,
+    PLACEHOLDERS,
+    REPORTING_FORMS,
     clause_content,
+    is_circumstance,
     is_noun_cue,
+    lemmas_of,
     noun_content,
     spoken_object,
     stance_content,
     stance_cue,
-    subject_holds,
     topic_content,
 )
 from app.nlp.entities import EntityMention
@@ -28,16 +34,6 @@ from app.nlp.speakers import (
     speaker_of,
     verb_lemma,
 )
-
-# reported speech only: these never introduce a quotation in marks
-_REPORTING_FORMS = frozenset(
-    """think thinks thought believe believes believed find finds found show shows showed shown
-    feel feels felt know knows knew hope hopes hoped expect expects expected fear fears feared
-    indicate indicates indicated reveal reveals revealed estimate estimates estimated
-    acknowledge acknowledges acknowledged signal signals signaled signalled hint hints hinted
-    learn learned learnt""".split()
-)
-
 
 SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
 
@@ -64,6 +60,8 @@ def _according_to(token: Token) -> Span | None:
 def _speech_clause(token: Token) -> Span | None:
     if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
         return None
+    if verb_lemma(token.text) in NAMING_VERBS:
+        return None  # "an organisation called the DEC has been set up": a name, not a clause
     return _reported_clause(token) or _parenthetical_clause(token)
 
 
@@ -96,17 +94,6 @@ def _stance(token: Token) -> Span | None:
     return stance_content(token, cue.content) if cue is not None else None
 
 
-def _stance_holder(
-    verb: Token, mentions: Sequence[EntityMention], quoted: Sequence[tuple[int, int]]
-) -> Speaker:
-    """The subject of a stance verb, unless it is not who holds it ("seems to", "is expected
-    to"): then no speaker."""
-    cue = stance_cue(verb)
-    if cue is not None and not subject_holds(verb, cue):
-        return Speaker(verb.text, None, None, None, None)
-    return speaker_of(verb, mentions, quoted)
-
-
 def _noun_stance(token: Token) -> Span | None:
     return noun_content(token) if is_noun_cue(token) else None
 
@@ -117,10 +104,11 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ReportRule("reported_clause", 0.8, _speech_clause),
     # a position, not words spoken: its own kind, and below the 0.8 of reported speech
     # (app.nlp.cues)
-    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance", speaker=_stance_holder),
-    # any other verb with a clause after it: what its subject thinks, sees or holds
+    ReportRule("stance", 0.6, _stance, min_words=1, kind="stance"),
+    # a verb of thinking with a clause after it: what its subject thinks or holds
     ReportRule("clause_complement", 0.5, clause_content, kind="stance"),
-    # a speech verb without a clause: what it is about ("asked about the plan")
+    # a speech verb without a clause: what it asks or warns for, of or against ("asked for a
+    # vote"), never its topic ("asked about the plan", issue 20)
     ReportRule("speech_topic", 0.5, _speech_topic, min_words=1, kind="stance"),
     # … or what it says as its object ("predicted a landslide")
     ReportRule("speech_object", 0.5, _speech_object, min_words=1, kind="stance"),
@@ -136,6 +124,77 @@ REPORT_RULES: tuple[ReportRule, ...] = (
     ),
 )
 _CUE_POS = frozenset(rule.pos for rule in REPORT_RULES)
+
+
+@dataclass(frozen=True)
+class NotReported:
+    """What a report rule found that is not an attribution after all (issue 20): ``test`` of
+    the cue word, the content and the rule's name."""
+
+    name: str
+    test: Callable[[Token, Span, str], bool]
+
+
+def _unspoken(cue: Token, content: Span, rule: str) -> bool:
+    """Negated or not-yet speech: "did not say whether", "made no comment", "has yet to say",
+    "declined to comment", "failed to back it". Verbs of belief keep their negation: "does not
+    think the plan will work" is a position."""
+    if rule == "clause_complement" or (rule == "reported_clause" and not verb_lemma(cue.text)):
+        return False
+    if cue.pos_ == "NOUN":
+        return any(c.lower_ == "no" for c in cue.children)
+    if any(c.dep_ == "neg" for c in cue.children):
+        return True
+    if _not_yet(cue):  # "declined [to comment]": the refusal of speech is no speech
+        return content.root.pos_ == "VERB" and verb_lemma(content.root.text) is not None
+    head = cue.head
+    return (
+        cue.dep_ == "xcomp"
+        and head is not cue
+        and (_not_yet(head) or any(c.dep_ == "neg" or c.lower_ == "yet" for c in head.children))
+    )
+
+
+def _not_yet(verb: Token) -> bool:
+    return any(lemma in NOT_YET_VERBS for lemma in lemmas_of(verb.lower_))
+
+
+def _received(cue: Token, content: Span, rule: str) -> bool:
+    """A stance or topic of a passive, whose subject receives it ("was congratulated by the
+    council", "is expected to launch next year"), or of a participle after its noun ("a
+    charity called Save the Pier": a name given)."""
+    if rule not in ("stance", "speech_topic", "speech_object"):
+        return False
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in cue.children):
+        return True
+    return cue.dep_ == "acl" and cue.tag_ in ("VBN", "VBD")  # a past participle, however tagged
+
+
+def _placeholder(cue: Token, content: Span, rule: str) -> bool:
+    """Content that only points back: "rejected [it]", "backed [this position]"."""
+    words = [t for t in content if not (t.is_punct or t.is_space)]
+    if all(t.lower_ in PLACEHOLDERS or t.pos_ == "PRON" for t in words):
+        return True
+    return len(words) == 2 and words[0].lower_ in DEMONSTRATIVES and words[1].pos_ == "NOUN"
+
+
+def _circumstance(cue: Token, content: Span, rule: str) -> bool:
+    return is_circumstance(content)
+
+
+# in order; the first that holds drops the quote. Cases: NOT_REPORTED_CASES in
+# tests/nlp/test_cues.py
+NOT_REPORTED: tuple[NotReported, ...] = (
+    NotReported("unspoken", _unspoken),
+    NotReported("received", _received),
+    NotReported("placeholder", _placeholder),
+    NotReported("circumstance", _circumstance),
+)
+
+
+def not_reported(cue: Token, content: Span, rule: str) -> str | None:
+    """The name of the first NOT_REPORTED entry that holds, or None."""
+    return next((n.name for n in NOT_REPORTED if n.test(cue, content, rule)), None)
 
 
 def reported_quotes(
@@ -158,6 +217,8 @@ def reported_quotes(
             continue
         if span is None or len(span) < rule.min_words or any(inside(t.idx, quoted) for t in span):
             continue
+        if not_reported(token, span, rule.name) is not None:
+            continue
         # without a subject the content is still reported (PolNeAR counts it), with no speaker
         # and confidence 0 rather than a guess: "Expect prices to rise", "…, noting that …"
         found = rule.speaker(token, mentions, quoted)
@@ -174,7 +235,7 @@ def _reports(token: Token) -> bool:
     """A verb of belief or finding that reports a clause as well as a speech verb does
     ("polls show that …", "she believes the plan will fail")."""
     word = token.lower_
-    return word in _REPORTING_FORMS
+    return word in REPORTING_FORMS
 
 
 def _reported_clause(verb: Token) -> Span | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from app.nlp.cues import REPORTING_FORMS, lemmas_of
 from app.nlp.entities import EntityMention
 
 SPEECH_VERBS = frozenset(
@@ -72,8 +73,8 @@ def verb_lemma(word: str) -> str | None:
     word = word.lower()
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    candidates = [word, word[:-1], word[:-2], word[:-3], word[:-3] + "y", word[:-3] + "e"]
-    return next((c for c in candidates if c in SPEECH_VERBS), None)
+    # by its ending only: "saved" is not "say", "sales" not "say", "crowd" not "cry" (issue 20)
+    return next((c for c in lemmas_of(word) if c in SPEECH_VERBS), None)
 
 
 def is_speech_verb(token: Token) -> bool:
@@ -136,6 +137,13 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
     if verb.lower_ == "according":
         to = verb.nbor(1)
         return next((c for c in to.children if c.dep_ == "pobj"), None)
+    speaks = verb_lemma(verb.text) or verb.lower_ in REPORTING_FORMS
+    if speaks and any(c.dep_ == "auxpass" for c in verb.children):
+        # "He was told that …", "it is thought that …": the subject of a passive speech verb
+        # is spoken to or a filler; the speaker is its agent ("… by the police") or unnamed
+        # (issue 20)
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     candidate = verb
     for _ in range(4):
         subject = next(

@@ -8,7 +8,7 @@ A row is (text, content, speaker as written). To cover a new verb, add a row to 
 import pytest
 
 from app.nlp.cues import STANCE_CUES, Content
-from app.nlp.reported import REPORT_RULES
+from app.nlp.reported import NOT_REPORTED, REPORT_RULES
 from tests.nlp.test_quotes import Extract
 
 Row = tuple[str, str, str]
@@ -28,12 +28,6 @@ INFINITIVE: list[Row] = [
     ("Ana Silva vowed to repeal the harbour tax.", "to repeal the harbour tax", "Ana Silva"),
     ("The council hopes to open the bridge in May.", "to open the bridge in May", "The council"),
     ("Tom Reed wants to close the harbour at night.", "to close the harbour at night", "Tom Reed"),
-    ("Ana Silva decided to run for mayor.", "to run for mayor", "Ana Silva"),
-]
-# verbs of appearance, and a passive: the subject is not who holds the stance
-NO_HOLDER: list[tuple[str, str]] = [
-    ("The senator seemed to gain ground in Iowa.", "to gain ground in Iowa"),
-    ("The bill is expected to pass next week.", "to pass next week"),
 ]
 REST: list[Row] = [
     (
@@ -46,7 +40,8 @@ REST: list[Row] = [
         "his rival of lying about the budget",
         "Paul Hart",
     ),
-    ("Ana Ruiz declined to comment.", "to comment", "Ana Ruiz"),
+    # a refusal of anything but speech is a stance ("declined to comment" is none: NOT_REPORTED)
+    ("The union refused to back the harbour plan.", "to back the harbour plan", "The union"),
     # an irregular form, a doubled consonant, -ied
     ("The mayor sought a second term in office.", "a second term in office", "The mayor"),
     ("Tom Reed slammed the budget on Monday.", "the budget", "Tom Reed"),
@@ -65,7 +60,8 @@ NAMING: list[Row] = [
 ]
 PREPOSITION: list[Row] = [
     ("The union called for a ban on night shifts.", "a ban on night shifts", "The union"),
-    ("Maria Lopez talked about the harbour tax for an hour.", "the harbour tax", "Maria Lopez"),
+    # a directive: whom it is addressed to and what they are to do (issue 20)
+    ("The union called on members to strike in May.", "members to strike in May", "The union"),
     ("Tom Reed argued for a ban on night flights.", "a ban on night flights", "Tom Reed"),
     ("The union voted for the harbour plan.", "the harbour plan", "The union"),
 ]
@@ -73,7 +69,7 @@ PREPOSITION: list[Row] = [
 NOUN: list[tuple[str, str, str | None]] = [
     ("Ana Silva's attacks on the press grew sharper.", "the press", "Ana Silva"),
     ("Her claim that the budget was balanced fell apart.", "the budget was balanced", "Her"),
-    ("The mayor faced questions about the bridge.", "the bridge", None),
+    ("The mayor faced criticism over the bridge.", "the bridge", None),
     ("The council stood by its decision to close the library.", "to close the library", "its"),
 ]
 # any verb but a light one, with a clause after it
@@ -88,7 +84,7 @@ CLAUSE: list[Row] = [
 # a speech verb without a clause: the object of its preposition
 TOPIC: list[Row] = [
     ("Ana Silva warned of a long recession.", "a long recession", "Ana Silva"),
-    ("The minister responded to the charges on Monday.", "the charges", "The minister"),
+    ("The union asked for a new vote on the plan.", "a new vote on the plan", "The union"),
 ]
 # … or with its object, when that is not who is spoken to
 SPOKEN_OBJECT: list[Row] = [
@@ -125,17 +121,6 @@ def test_object_content(quotes_of: Extract, text: str, content: str, written: st
 @pytest.mark.parametrize(("text", "content", "written"), INFINITIVE)
 def test_infinitive_content(quotes_of: Extract, text: str, content: str, written: str) -> None:
     assert stance_of(quotes_of, text) == (content, written)
-
-
-@pytest.mark.parametrize(("text", "content"), NO_HOLDER)
-def test_stance_without_holder(quotes_of: Extract, text: str, content: str) -> None:
-    [quote] = quotes_of(text)
-    assert (quote.rule, quote.text, quote.speaker_text, quote.confidence) == (
-        "stance",
-        content,
-        None,
-        0.0,
-    )
 
 
 @pytest.mark.parametrize(("text", "content", "written"), REST)
@@ -207,6 +192,104 @@ def test_according_to(quotes_of: Extract, text: str, content: str, written: str)
 )
 def test_no_stance(quotes_of: Extract, text: str) -> None:
     assert [q for q in quotes_of(text) if q.kind in ("indirect", "stance")] == []
+
+
+# What a rule finds that is no attribution (issue 20), by the entry of NOT_REPORTED that drops
+# it, and what the shapes of content never take (an addressee, a date or a place)
+NOT_REPORTED_CASES: list[tuple[str, str]] = [
+    # negated or not-yet speech
+    ("unspoken", "The ministry has yet to say whether the bridge will reopen."),
+    ("unspoken", "Tom Reed did not say whether he would run again."),
+    ("unspoken", "The club would not comment on the transfer."),
+    ("unspoken", "Tom Reed made no comment on the harbour report."),
+    ("unspoken", "Ana Ruiz declined to comment."),
+    ("unspoken", "The union failed to back the harbour plan."),
+    # the subject receives: a passive, a participle after its noun (a name given)
+    ("received", "The actor was congratulated by the film council for his work."),
+    ("received", "The company is expected to launch the phone next year."),
+    ("received", "The bill is expected to pass next week."),
+    ("received", "The prize went to a charity called Save the Pier."),
+    # content that only points back
+    ("placeholder", "Ana Silva rejected this position."),
+    ("placeholder", "The mayor endorsed it on Monday."),
+    # when or where
+    ("circumstance", "The minister commented on Monday."),
+]
+NEVER_CONTENT: list[str] = [
+    # an addressee
+    "Talking to international media, the mayor said little.",
+    "The coach argued with the referee.",
+    # a topic, not what was said (a verb or a noun of speech)
+    "Maria Lopez talked about the harbour tax for an hour.",
+    "The minister responded to the charges on Monday.",
+    "Those who commented on the proposals met the minister.",
+    "The mayor faced questions about the bridge.",
+    "His comments on the radio show were brief.",
+    # a verb that is not one of speech or thought, or not in this use
+    "The specials include the singer Ana Silva hosting a concert.",
+    "The rules limit what people can do with the files.",
+    "The firm issued updates to patch the holes.",
+    "Fans chanted slogans outside the ground.",
+    # a plan, an expectation or an act
+    "The company plans to open a store in Leeds.",
+    "The firm expects to launch the phone next year.",
+    "Ana Silva decided to run for mayor.",
+    "The singer has struggled to repeat its success.",
+    # a topic after a noun; a noun of stance in another sense
+    "Three claims about the mayor surfaced in May.",
+    "Dealers expect rising demand for fuel in the spring.",
+    # what is answered, and a name given through a misparsed clause
+    "Tom Reed will answer questions sent by the public.",
+    "An umbrella group called the Harbour Trust has been set up by six charities.",
+    # a name given or a call made: a verb of naming needs the name too
+    "Tom Reed called the football association.",
+    "Tom Reed called the football association on Monday.",
+    # a verb of appearance: nobody holds what it reports
+    "The senator seemed to gain ground in Iowa.",
+]
+
+
+@pytest.mark.parametrize(("name", "text"), NOT_REPORTED_CASES)
+def test_not_reported(quotes_of: Extract, name: str, text: str) -> None:
+    assert name in {entry.name for entry in NOT_REPORTED}
+    assert [q.text for q in quotes_of(text) if q.kind in ("indirect", "stance", "mixed")] == []
+
+
+def test_every_not_reported_entry_has_cases() -> None:
+    assert {entry.name for entry in NOT_REPORTED} == {name for name, _ in NOT_REPORTED_CASES}
+
+
+@pytest.mark.parametrize("text", NEVER_CONTENT)
+def test_never_content(quotes_of: Extract, text: str) -> None:
+    assert [q.text for q in quotes_of(text) if q.kind in ("indirect", "stance", "mixed")] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negated belief is still a position
+        "Ana Silva does not think the harbour plan will work.",
+        # a place that is what is called for
+        "The union called for a ban on flights over Iraq.",
+    ],
+)
+def test_still_reported(quotes_of: Extract, text: str) -> None:
+    assert [q for q in quotes_of(text) if q.kind in ("indirect", "stance", "mixed")]
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        # a passive speech verb: its subject is spoken to; its agent, if any, speaks
+        ("Tom Reed was told by the police that the road was closed.", "the police"),
+        ("Tom Reed was told that the road was closed.", None),
+        # a verb of belief too: "it" is a filler
+        ("By the end of the year it is thought that the road was closed.", None),
+    ],
+)
+def test_passive_speech_verb_speaker(quotes_of: Extract, text: str, written: str | None) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
+    assert (quote.text, quote.speaker_text) == ("the road was closed", written)
 
 
 def test_speech_clause_comes_before_stance(quotes_of: Extract) -> None:

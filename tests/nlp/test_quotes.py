@@ -21,6 +21,14 @@ def test_verb_lemma() -> None:
     assert verb_lemma("replied") == "reply"
     assert verb_lemma("tells") == "tell"
     assert verb_lemma("walked") is None
+    # by the ending only (issue 20): not say, reply, note, cry
+    assert [verb_lemma(w) for w in ("saved", "replaced", "noticed", "crowd")] == [None] * 4
+    assert [verb_lemma(w) for w in ("denies", "quipped", "noting", "pushes")] == [
+        "deny",
+        "quip",
+        "note",
+        None,
+    ]
 
 
 class TestDirectQuotes:
