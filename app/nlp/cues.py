@@ -80,7 +80,7 @@ REPORTING_FORMS = frozenset(
 
 # What a cue's preposition never introduces as content (issue 20): whom the words were said to
 # ("talking to international media", "argued with the referee"), what they were about ("talked
-# about the tax", "commented on the proposals", "responded to the rebuff": a topic, not what was
+# about the tax", "commented on the plans", "responded to the offer": a topic, not what was
 # said), unless a directive follows ("called on members to strike": the addressee and the
 # infinitive are the content)
 ADDRESSEE_PREPOSITIONS = frozenset("to with".split())
