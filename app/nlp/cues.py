@@ -26,7 +26,7 @@ class StanceCue:
 
 
 # verbs that name: their object is who is named (or phoned), their clause a misparse of a name
-# ("an organisation called the DEC has been set up"): content only with the name (NAMING)
+# ("a group called the Harbour Trust has been set up"): content only with the name (NAMING)
 NAMING_VERBS = frozenset("call dub label brand term".split())
 
 _OBJECT_VERBS = """endorse announce oppose reject praise mock denounce tout reiterate tweet slam
@@ -80,8 +80,8 @@ REPORTING_FORMS = frozenset(
 
 # What a cue's preposition never introduces as content (issue 20): whom the words were said to
 # ("talking to international media", "argued with the referee"), what they were about ("talked
-# about the tax", "commented on the proposals", "responded to the rebuff": a topic, not what was
-# said), unless a directive follows ("called on Turkey to halt …": the addressee and the
+# about the tax", "commented on the plans", "responded to the offer": a topic, not what was
+# said), unless a directive follows ("called on members to strike": the addressee and the
 # infinitive are the content)
 ADDRESSEE_PREPOSITIONS = frozenset("to with".split())
 TOPIC_ONLY_PREPOSITIONS = frozenset("about on upon over regarding concerning".split())
@@ -196,7 +196,7 @@ def _preposition(verb: Token) -> Span | None:
 def _position_objects(verb: Token, prepositions: list[Token]) -> list[Token]:
     """The object of the first of ``prepositions`` that introduces what is said or held ("called
     for [a ban]"), not to whom, about what, when or where it was said; with the infinitive
-    after it for a directive ("called on [Turkey to halt drilling]")."""
+    after it for a directive ("called on [members to strike]")."""
     infinitive = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
     for preposition in prepositions:
         objects = [c for c in preposition.children if c.dep_ in ("pobj", "pcomp")]
@@ -252,8 +252,8 @@ NOUN_CUES = frozenset(
 )
 NOUN_PREPOSITIONS = frozenset("of on for against over to toward towards".split())
 # nouns of words spoken, whose preposition names a topic or a medium, not what was said ("his
-# comments on [Ballot Access News]", "questions about [the bridge]"): their clause only; and
-# "about" names a topic after any noun ("claims about [Trump]"). "Demand" is left out: in
+# comments on [his blog]", "questions about [the bridge]"): their clause only; and
+# "about" names a topic after any noun ("claims about [the mayor]"). "Demand" is left out: in
 # business news it is demand for goods ("rising demand for [fuel]"), issue 20
 SPEECH_NOUNS = frozenset("comment remark statement question announcement argument".split())
 

@@ -61,7 +61,7 @@ def _speech_clause(token: Token) -> Span | None:
     if token.pos_ != "VERB" or not (verb_lemma(token.text) or _reports(token)):
         return None
     if verb_lemma(token.text) in NAMING_VERBS:
-        return None  # "an organisation called the DEC has been set up": a name, not a clause
+        return None  # "a group called the Harbour Trust was set up": a name, not a clause
     return _reported_clause(token) or _parenthetical_clause(token)
 
 
