@@ -135,7 +135,7 @@ def draw(args: argparse.Namespace) -> None:
                 "kind": row["kind"],
                 "confidence": row["confidence"],
                 "cue": row["cue"],
-                "speaker_text": row["speaker_text"],
+                # the speaker as written is the article's text: kept by its offsets only
                 "speaker_start": row["speaker_start"],
                 "speaker_end": row["speaker_end"],
                 "speaker": row["speaker"],
@@ -207,7 +207,7 @@ def carry(args: argparse.Namespace) -> None:
     lines = [json.loads(line) for line in open(args.judged, encoding="utf-8") if line.strip()]
     with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
         rows = db.execute(
-            "SELECT a.source_id, q.start, q.end, q.kind, q.speaker, q.speaker_text "
+            "SELECT a.source_id, q.start, q.end, q.kind, q.speaker, q.speaker_start, q.speaker_end "
             "FROM quote q JOIN article a ON a.id = q.article_id"
         ).fetchall()
     listed = {(r[0], r[1], r[2]): r[3:] for r in rows}
@@ -216,7 +216,7 @@ def carry(args: argparse.Namespace) -> None:
         now = listed.get((line["source_id"], line["start"], line["end"]))
         if now is None:
             gone.append(line)
-        elif now == (line["kind"], line["speaker"], line["speaker_text"]):
+        elif now == (line["kind"], line["speaker"], line["speaker_start"], line["speaker_end"]):
             kept.append(line)
         else:
             changed.append(line)
