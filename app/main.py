@@ -117,6 +117,8 @@ _PARAMETER_EXAMPLES: dict[str, Any] = {
     "facet": ["source", "entity"],
     "facet_size": 5,
     "has_quotes": True,
+    "collapse": "story",
+    "related_by": "story",
     "published_from": "2020-01-01",
     "published_to": "2020-12-31",
 }

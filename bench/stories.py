@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from app.cli import run_migrations
 from app.corpus import join_story
-from app.corpus.shingles import band_keys, shingles
-from app.db.stories import Story, StoryArticle, StoryBand
+from app.corpus.shingles import keys_of, packed, shingles, signature
+from app.db.stories import Story, StoryArticle, StoryBand, StorySignature
 from app.engines.connect import create_db_engine
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles.jsonl"
@@ -28,7 +28,7 @@ _INSERT = text(
 
 
 def load(url: str, count: int, paragraphs: list[str], rng: random.Random) -> None:
-    """``count`` articles, each alone in its story, their band keys stored."""
+    """``count`` articles, each alone in its story, their band keys and signatures stored."""
     engine = create_db_engine(url)
     with engine.begin() as connection:
         for start in range(0, count, 2000):
@@ -39,12 +39,15 @@ def load(url: str, count: int, paragraphs: list[str], rng: random.Random) -> Non
                 _INSERT,
                 [{"id": i, "source_id": f"s{i}", "body": b, "at": now} for i, b in bodies.items()],
             )
+            minhashes = {i: signature(shingles(b)) for i, b in bodies.items()}
             keys = [
-                {"key": k, "article_id": i}
-                for i, b in bodies.items()
-                for k in set(band_keys(shingles(b)))
+                {"key": k, "article_id": i} for i, m in minhashes.items() for k in set(keys_of(m))
             ]
             connection.execute(insert(StoryBand), keys)
+            connection.execute(
+                insert(StorySignature),
+                [{"article_id": i, "minhash": packed(m)} for i, m in minhashes.items()],
+            )
             connection.execute(
                 insert(Story),
                 [{"id": i, "size": 1, "source_count": 0, "first_article_id": i} for i in ids],

@@ -176,13 +176,20 @@ def score(
     rows: int = rule.ROWS,
 ) -> tuple[Score, dict[str, Score]]:
     """Pair precision and recall (overall and by kind): a pair is predicted the same story when
-    the two share a band key and their shingle sets' Jaccard similarity reaches the threshold."""
+    the two share a band key and their signatures (or, near the threshold, their shingle sets'
+    real Jaccard similarity) say it reaches the threshold."""
     total, by_kind = Score(), defaultdict[str, Score](Score)
     for pair in pairs:
         a = rule.shingles(apply(bodies[pair["a"]], pair.get("ops_a", [])), size)
         b = rule.shingles(apply(bodies[pair["b"]], pair["ops"]), size)
         candidate = bool(set(rule.band_keys(a, bands, rows)) & set(rule.band_keys(b, bands, rows)))
-        predicted = candidate and rule.jaccard(a, b) >= threshold
+        verdict = (
+            rule.decided(rule.signature(a), rule.signature(b))
+            if threshold == rule.THRESHOLD
+            else None
+        )
+        # as join_story decides: the signatures, or near the threshold the real similarity
+        predicted = candidate and (rule.jaccard(a, b) >= threshold if verdict is None else verdict)
         field = {(1, 1): "tp", (0, 1): "fp", (1, 0): "fn", (0, 0): "tn"}[
             (pair["label"], int(predicted))
         ]

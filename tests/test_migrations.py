@@ -433,3 +433,66 @@ def test_the_quotations_migration_groups_the_quotes_already_stored(
     finally:
         if drop is not None:
             drop()
+
+
+def test_a_database_built_before_story_signatures_gets_one_per_article(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 19: a database whose stories were built before ``story_signature`` existed gets a
+    signature and fresh band keys for every stored article on upgrade, and a copy stored
+    afterwards still finds its story through them."""
+    from sqlmodel import Session
+
+    from app.corpus import join_story
+    from app.corpus.shingles import keys_of, packed, shingles, signature
+    from tests.corpus.syndicated import WIRE, body
+
+    if engine_kind == "sqlite":
+        url, drop = sqlite_url(tmp_path / "m.db"), None
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        name = server.create(uuid.uuid4().hex[:12])
+        url, drop = server.url_of(name), lambda: server.drop(name)
+    config = _config(url)
+    insert = text(
+        "INSERT INTO article (id, source_id, title, body, word_count, content_hash, "
+        "ingested_at) VALUES (:n, :sid, 'T', :body, 1, :sid, CURRENT_TIMESTAMP)"
+    )
+    texts = {1: body(WIRE), 2: "A different article about the weather on the coast this week."}
+    try:
+        upgrade(config, "2d6b8e0f4a13")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:
+            for n, body_ in texts.items():
+                connection.execute(insert, {"n": n, "sid": f"a{n}", "body": body_})
+        engine.dispose()
+        upgrade(config, "8b4f6d2e0c31")
+        engine = create_db_engine(url)
+        with engine.begin() as connection:  # as the stories revision left it before signatures
+            connection.execute(text("DROP TABLE story_signature"))
+        engine.dispose()
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            stored = dict(
+                connection.execute(text("SELECT article_id, minhash FROM story_signature")).all()
+            )
+            keys = connection.execute(text("SELECT article_id, key FROM story_band")).all()
+        assert {n: bytes(m) for n, m in stored.items()} == {
+            n: packed(signature(shingles(b))) for n, b in texts.items()
+        }
+        assert sorted(keys) == sorted(
+            (n, k) for n, b in texts.items() for k in set(keys_of(signature(shingles(b))))
+        )
+        copy = "PORT ALDER (Reuters) - " + body(WIRE[1:])
+        with Session(engine) as session, session.begin():
+            session.execute(insert, {"n": 3, "sid": "a3", "body": copy})
+            joined = join_story(session, 3, copy)
+            first = session.execute(
+                text("SELECT story_id FROM story_article WHERE article_id = 1")
+            ).scalar_one()
+        engine.dispose()
+        assert joined == first
+    finally:
+        if drop is not None:
+            drop()

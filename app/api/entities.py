@@ -1,6 +1,7 @@
 """Entity endpoints: list by type and name, one entity, the articles that mention it, its quotes
 and its quotations."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -92,15 +93,30 @@ def list_entities(
     return Page[EntityPublic].build(request, page, entities, total, following)
 
 
+class RelatedBy(StrEnum):
+    article = "article"
+    story = "story"
+
+
 @router.get("/{entity_id}", response_model=EntityDetail, responses=problem_responses(404))
-def get_entity(session: SessionDep, entity_id: EntityId) -> EntityDetail:
+def get_entity(
+    session: SessionDep,
+    entity_id: EntityId,
+    related_by: Annotated[
+        RelatedBy,
+        Query(
+            description="Count co-occurrence (`related`, its `pmi`) over `article`s, or over "
+            "`story`s, so that the copies of a syndicated story count once."
+        ),
+    ] = RelatedBy.article,
+) -> EntityDetail:
     """Get one entity: aliases, counts, co-occurring entities and a monthly timeline."""
     entity = _get_or_404(session, entity_id)
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
             "story_count": queries.story_counts(session, entity_ids=[entity_id]).get(entity_id, 0),
-            **queries.profile(session, entity=entity),
+            **queries.profile(session, entity=entity, by_story=related_by is RelatedBy.story),
         }
     )
 

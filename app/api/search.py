@@ -1,10 +1,11 @@
 """Full-text search over articles: the query language, filters, sorting, facets, snippets."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from itertools import islice
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,6 +19,7 @@ from app.db.pagination import OffsetPageDep, Page
 from app.db.session import SessionDep
 from app.engines import engine_name
 from app.metrics import SEARCH_TIME
+from app.queries.stories import stories_of
 from app.search import ArticleFilters, iter_hits, rank_articles, validate_query
 
 router = APIRouter(
@@ -61,9 +63,14 @@ class Facet(StrEnum):
     entity = "entity"
 
 
+class Collapse(StrEnum):
+    story = "story"
+
+
 class SearchPage(Page[SearchHit]):
     facets: dict[str, list[FacetCount]] = Field(
-        description="Counts over all matching articles for each `facet` asked for."
+        description="Counts over all matching articles (with `collapse=story`: over the "
+        "stories, each counted once by its hit) for each `facet` asked for."
     )
 
 
@@ -104,6 +111,14 @@ def search_articles(
     facet_size: Annotated[
         int, Query(ge=1, le=100, description="Values per facet (per type for `entity`).")
     ] = 10,
+    collapse: Annotated[
+        Collapse | None,
+        Query(
+            description="`story`: one hit per story (near-duplicate articles, `/stories`), "
+            "its best-ranked article (in date order, its first); `total` and the facets then "
+            "count stories, and `story_size` says how many articles each hit stands for."
+        ),
+    ] = None,
     fmt: FormatDep = ExportFormat.json,
 ) -> SearchPage | StreamingResponse:
     """Search articles with the query language, filters and facets, or export every hit."""
@@ -130,7 +145,8 @@ def search_articles(
                 sort=sort.value,
                 highlight=highlight,
             )
-            return (SearchHit.model_validate(hit) for hit in hits)
+            with_stories = _with_stories(export_session, hits, collapse is Collapse.story)
+            return (SearchHit.model_validate(hit) for hit in with_stories)
 
         return export(request, fmt, SearchHit, export_rows, "search")
     started = time.perf_counter()
@@ -146,11 +162,12 @@ def search_articles(
             facets=tuple(f.value for f in dict.fromkeys(facet or ())),
             facet_size=facet_size,
             timeout_ms=settings.SEARCH_TIMEOUT_MS,
+            collapse=collapse is Collapse.story,
         )
     finally:  # a search stopped by the time limit took its time too
         engine = engine_name(settings.DATABASE_URL)
         SEARCH_TIME.labels(engine=engine).observe(time.perf_counter() - started)
-    hits = [SearchHit.model_validate(row) for row in rows]
+    hits = [SearchHit.model_validate(row) for row in _with_stories(session, rows, False)]
     base = Page[SearchHit].build(request, page, hits, total)
     return SearchPage(
         **base.model_dump(exclude={"items"}),
@@ -159,3 +176,25 @@ def search_articles(
             name: [FacetCount.model_validate(c) for c in counts] for name, counts in facets.items()
         },
     )
+
+
+_EXPORT_CHUNK = 200
+
+
+def _with_stories(
+    session: Session, hits: Iterable[dict[str, Any]], collapse: bool
+) -> Iterator[dict[str, Any]]:
+    """The hits with their ``story_id`` and ``story_size``, read a chunk at a time; with
+    ``collapse``, only the first hit of each story (the export: the engines' pages collapse in
+    SQL)."""
+    seen: set[int] = set()
+    rest = iter(hits)
+    while chunk := list(islice(rest, _EXPORT_CHUNK)):
+        stories = stories_of(session, [hit["id"] for hit in chunk])
+        for hit in chunk:
+            story_id, size = stories.get(hit["id"], (None, None))
+            if collapse and story_id is not None:
+                if story_id in seen:
+                    continue
+                seen.add(story_id)
+            yield {**hit, "story_id": story_id, "story_size": size}

@@ -3,48 +3,72 @@ from ``story_band``, confirmed by their real Jaccard similarity), and leaving on
 is left into the groups that still hold together. Runs inside the store stage's transaction."""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, func, insert, nulls_last, select, update
 from sqlmodel import Session, col
 
-from app.corpus.shingles import THRESHOLD, band_keys, jaccard, shingles
+from app.corpus.shingles import (
+    THRESHOLD,
+    decided,
+    jaccard,
+    keys_of,
+    packed,
+    shingles,
+    signature,
+    unpacked,
+)
 from app.db.models import Article
-from app.db.stories import Story, StoryArticle, StoryBand
+from app.db.stories import Story, StoryArticle, StoryBand, StorySignature
 
 
 def join_story(session: Session, article_id: int, body: str) -> int:
     """Put a stored article (in no story yet) in the story of the articles it nearly
     duplicates, merging their stories when it bridges several, or in a new one; the story id."""
     mine = shingles(body)
-    keys = sorted(set(band_keys(mine)))
-    candidates = _bodies(
+    minhash = signature(mine)
+    keys = sorted(set(keys_of(minhash)))
+    candidates = _signatures(
         session,
         select(col(StoryBand.article_id))
         .where(col(StoryBand.key).in_(keys), col(StoryBand.article_id) != article_id)
         .distinct(),
     )
-    matches = [other for other, text in candidates if jaccard(mine, shingles(text)) >= THRESHOLD]
+    verdicts = {other: decided(minhash, theirs) for other, theirs in candidates.items()}
+    undecided = [other for other, verdict in verdicts.items() if verdict is None]
+    for other, text in _bodies(session, undecided).items():
+        verdicts[other] = jaccard(mine, shingles(text)) >= THRESHOLD
+    matches = [other for other, verdict in verdicts.items() if verdict]
     session.execute(insert(StoryBand), [{"key": k, "article_id": article_id} for k in keys])
+    session.execute(insert(StorySignature).values(article_id=article_id, minhash=packed(minhash)))
     stories = sorted(
         set(
             session.execute(
                 select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id).in_(matches))
             ).scalars()
         )
+        if matches
+        else ()
     )
-    story_id: int
-    if stories:
-        story_id, merged = int(stories[0]), stories[1:]
-        if merged:
-            session.execute(
-                update(StoryArticle)
-                .where(col(StoryArticle.story_id).in_(merged))
-                .values(story_id=story_id)
-            )
-            session.execute(delete(Story).where(col(Story.id).in_(merged)))
-    else:
-        story_id = _new_story(session, article_id)
+    if not stories:  # alone: the story's summary is the article's own
+        published, source = session.execute(
+            select(col(Article.published), col(Article.source)).where(col(Article.id) == article_id)
+        ).one()
+        story_id = _new_story(
+            session, article_id, size=1, source_count=int(source is not None), published=published
+        )
+        session.execute(insert(StoryArticle).values(article_id=article_id, story_id=story_id))
+        return story_id
+    story_id, merged = int(stories[0]), stories[1:]
+    if merged:
+        session.execute(
+            update(StoryArticle)
+            .where(col(StoryArticle.story_id).in_(merged))
+            .values(story_id=story_id)
+        )
+        session.execute(delete(Story).where(col(Story.id).in_(merged)))
     session.execute(insert(StoryArticle).values(article_id=article_id, story_id=story_id))
     refresh_stories(session, [story_id])
     return story_id
@@ -58,10 +82,11 @@ def leave_story(session: Session, article_id: int) -> None:
         select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id) == article_id)
     ).scalar()
     session.execute(delete(StoryBand).where(col(StoryBand.article_id) == article_id))
+    session.execute(delete(StorySignature).where(col(StorySignature.article_id) == article_id))
     if story_id is None:
         return
     session.execute(delete(StoryArticle).where(col(StoryArticle.article_id) == article_id))
-    members = _bodies(
+    members = _signatures(
         session, select(col(StoryArticle.article_id)).where(col(StoryArticle.story_id) == story_id)
     )
     if not members:
@@ -121,30 +146,52 @@ def refresh_story_of(session: Session, article_id: int) -> None:
         refresh_stories(session, [story_id])
 
 
-def _new_story(session: Session, article_id: int) -> int:
+def _new_story(
+    session: Session,
+    article_id: int,
+    *,
+    size: int = 0,
+    source_count: int = 0,
+    published: date | None = None,
+) -> int:
     story_id: int = session.execute(
         insert(Story)
-        .values(size=0, source_count=0, first_article_id=article_id)
+        .values(
+            size=size,
+            source_count=source_count,
+            first_article_id=article_id,
+            first_published=published,
+        )
         .returning(col(Story.id))
     ).scalar_one()
     return story_id
 
 
-def _bodies(session: Session, ids: Any) -> list[tuple[int, str]]:
-    """(id, body) of the articles the subquery ``ids`` selects, by id."""
+def _signatures(session: Session, ids: Any) -> dict[int, np.ndarray[Any, Any]]:
+    """The stored signatures of the articles the subquery ``ids`` selects, by id."""
     rows = session.execute(
-        select(col(Article.id), col(Article.body))
-        .where(col(Article.id).in_(ids))
-        .order_by(col(Article.id))
+        select(col(StorySignature.article_id), col(StorySignature.minhash))
+        .where(col(StorySignature.article_id).in_(ids))
+        .order_by(col(StorySignature.article_id))
     )
-    return [(int(row.id), str(row.body)) for row in rows]
+    return {int(row.article_id): unpacked(row.minhash) for row in rows}
 
 
-def _groups(session: Session, members: list[tuple[int, str]]) -> list[list[int]]:
-    """The members in connected groups (an edge: a shared band key and a Jaccard similarity of
-    at least ``THRESHOLD``), the group holding the earliest-published member first."""
-    ids = [article_id for article_id, _ in members]
-    sets = {article_id: shingles(body) for article_id, body in members}
+def _bodies(session: Session, ids: list[int]) -> dict[int, str]:
+    """The bodies of the given articles (those whose signatures left the verdict open)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(Article.id), col(Article.body)).where(col(Article.id).in_(ids))
+    )
+    return {int(row.id): str(row.body) for row in rows}
+
+
+def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[list[int]]:
+    """The members in connected groups (an edge: a shared band key and ``near_duplicates``),
+    the group holding the earliest-published member first."""
+    ids = list(members)
+
     parent = {article_id: article_id for article_id in ids}
 
     def root(x: int) -> int:
@@ -161,16 +208,23 @@ def _groups(session: Session, members: list[tuple[int, str]]) -> list[list[int]]
     )
     for key, article_id in rows:
         by_key.setdefault(key, []).append(article_id)
-    checked: set[tuple[int, int]] = set()
+    verdicts: dict[tuple[int, int], bool | None] = {}
     for sharing in by_key.values():
         for i, a in enumerate(sharing):
             for b in sharing[i + 1 :]:
                 pair = (min(a, b), max(a, b))
-                if pair in checked or root(a) == root(b):
-                    continue
-                checked.add(pair)
-                if jaccard(sets[a], sets[b]) >= THRESHOLD:
-                    parent[root(a)] = root(b)
+                if pair not in verdicts:
+                    verdicts[pair] = decided(members[a], members[b])
+    for (a, b), verdict in verdicts.items():
+        if verdict:
+            parent[root(a)] = root(b)
+    # the real similarity only where the signatures left it open and no path joins the two yet
+    undecided = [(a, b) for (a, b), v in verdicts.items() if v is None and root(a) != root(b)]
+    texts = _bodies(session, sorted({a for pair in undecided for a in pair}))
+    sets = {article_id: shingles(text) for article_id, text in texts.items()}
+    for a, b in undecided:
+        if root(a) != root(b) and jaccard(sets[a], sets[b]) >= THRESHOLD:
+            parent[root(a)] = root(b)
     grouped: dict[int, list[int]] = {}
     for article_id in ids:
         grouped.setdefault(root(article_id), []).append(article_id)

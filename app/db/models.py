@@ -245,9 +245,13 @@ class RelatedEntity(Schema):
     name: str = Field(description="Canonical name.")
     type: str = Field(description="spaCy label.")
     articles: int = Field(description="Articles mentioning both entities.")
+    stories: int | None = Field(
+        default=None,
+        description="Stories mentioning both entities (`related_by=story`; null otherwise).",
+    )
     pmi: float = Field(
-        description="Pointwise mutual information over articles: above 0 means they appear "
-        "together more often than chance."
+        description="Pointwise mutual information over articles (or stories, with "
+        "`related_by=story`): above 0 means they appear together more often than chance."
     )
 
 
@@ -346,7 +350,7 @@ class MatchOffset(Schema):
     end: int = Field(description="End offset (exclusive).")
 
 
-class SearchHit(ArticleSummary):
+class SearchHit(StoryFields, ArticleSummary):
     snippet: str = Field(
         description="HTML-escaped excerpt around the best match, matches wrapped in the "
         "highlight markers (`<mark>` and `</mark>` by default)."

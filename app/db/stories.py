@@ -3,7 +3,15 @@ response schemas."""
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, PrimaryKeyConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from app.db.models import Schema
@@ -55,6 +63,18 @@ class StoryBand(SQLModel, table=True):
             Integer, ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+
+
+class StorySignature(SQLModel, table=True):
+    """Each article's MinHash signature (``app.corpus.shingles.packed``), so that confirming a
+    candidate reads 512 bytes instead of shingling its body again."""
+
+    __tablename__ = "story_signature"
+
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    )
+    minhash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 # --- public schemas ---------------------------------------------------------------------------

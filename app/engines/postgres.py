@@ -150,21 +150,16 @@ def _score(sort: str, vectors: str = "a") -> str:
 
 def _ranked(expression: Node, filters: ArticleFilters, counted: bool) -> tuple[str, dict[str, Any]]:
     """The statement that ranks the matches (``:limit`` rows from ``:offset``, and the total
-    with ``counted``), reading the tsvectors from ``article_vector``, where they lie inline in
-    the rows: ``article.search`` is in TOAST, an index lookup and a chunk read per match
-    (at 100,000 articles, CPU of the statement: phrase 52 -> 21-29 ms, `init*` 34 -> 16,
-    `year` 141-170 -> 135; docs/benchmarks.md). ``article`` is joined only for filters.
-
-    The score is computed in a subquery (``OFFSET 0`` keeps it one) so that the window count
-    keeps the rows' scores, not their tsvectors, which would spill to disk (`year`: 190 MB).
+    with ``counted``), reading the tsvectors inline from ``article_vector``, not from
+    ``article.search`` in TOAST (phrase 52 -> 21-29 ms of CPU at 100,000 articles;
+    docs/benchmarks.md). ``article`` is joined only for filters. The score is computed in a
+    subquery (``OFFSET 0`` keeps it one) so that the window count keeps scores, not tsvectors.
 
     A phrase (or NEAR, or a field scope) is found through its prefilter: GIN knows neither
-    positions nor weights, so ``search @@ q`` would read each candidate's tsvector to check
-    it, and ranking would read it again. Here the index finds the candidates of the looser
-    query (the phrase's words anywhere), read once to rank them, and a match is a candidate
-    whose rank is above 0: a cover of the whole query exists (for a query without NOT, the
-    same rows as ``@@``; tests/test_postgres.py). "united states" at 100,000 articles: 9,758
-    candidates; 74 -> 54 ms of CPU on ``article``."""
+    positions nor weights, so the index finds the candidates of the looser query (the words
+    anywhere), each read once to rank it, and a match is a candidate whose rank is above 0: a
+    cover of the whole query exists (for a query without NOT, the same rows as ``@@``;
+    tests/test_postgres.py). "united states", 100,000 articles: 74 -> 54 ms of CPU."""
     prefilter = render_prefilter(expression)
     where, params = _where(render_tsquery(expression), filters, prefilter, vectors="s")
     joined = "JOIN article AS a ON a.id = s.article_id " if filters != ArticleFilters() else ""
@@ -195,11 +190,20 @@ def rank_articles(
     facets: tuple[str, ...] = (),
     facet_size: int = 10,
     timeout_ms: int,
+    collapse: bool = False,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
-    counts. The GIN index finds the matches; ranking reads their tsvectors but a top-N sort
-    keeps only the page; matches are marked for the page's rows only."""
+    counts (with ``collapse``: one hit per story, its first match, and stories counted).
+    The GIN index finds the matches; ranking reads their tsvectors but a top-N sort keeps only
+    the page; matches are marked for the page's rows only."""
     where, params = _where(render_tsquery(expression), filters)
+    if collapse:
+        with time_limit(session, timeout_ms, enable_seqscan="off"):
+            firsts, stories = _story_page(
+                session, where, {**params, "limit": limit, "offset": offset}, sort
+            )
+            by_story = _story_facets(session, where, params, sort, facets, facet_size)
+            return _page_hits(session, params["tsquery"], firsts, highlight), stories, by_story
     # the planner prices `search @@ q` on a sequential scan as cheap, but it decompresses every
     # article's tsvector; the GIN index's bitmap reads only the matching rows (at 100,000
     # articles, counting `year`: 310 ms → 75 ms)
@@ -208,10 +212,8 @@ def rank_articles(
         total: int | None = None
         counts: dict[str, list[dict[str, Any]]] = {}
         if facets:
-            # before ranking: ranking reads every match's tsvector (article_vector, 300 MB at
-            # 100,000 articles), which pushes the article pages the facets read out of
-            # shared_buffers (`year`: 14,649 pages read again, 104 ms; this order: 601 -> 553
-            # ms for both, measured when ranking read the vectors from article's TOAST)
+            # before ranking, which reads every match's tsvector and pushes the article pages
+            # the facets read out of shared_buffers (`year`: 601 -> 553 ms for both)
             groups = _facet_groups(session, where, params, "entity" in facets)
             # the facets' pass counts the matches too (by date, no other pass does)
             total = sum(group[2] for group in groups)
@@ -235,6 +237,54 @@ def rank_articles(
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
     return hits, total, counts
+
+
+def _firsts_of_stories(where: str, sort: str, columns: str) -> str:
+    """Each story's first match in ``sort`` order (the best ranked one by relevance, its
+    tsvector read from ``article_vector``), as ``id, score, published`` and ``columns``;
+    articles in no story count as their own."""
+    vectors = "JOIN article_vector AS s ON s.article_id = a.id " if sort == "relevance" else ""
+    return (
+        f"SELECT DISTINCT ON (coalesce(sa.story_id, -a.id)) a.id, {_score(sort, 's')}, "
+        f"a.published, {columns} {_FROM} {vectors}"
+        "LEFT JOIN story_article AS sa ON sa.article_id = a.id "
+        f"WHERE {where} ORDER BY coalesce(sa.story_id, -a.id), {_ORDER_BY[sort]}"
+    )
+
+
+def _story_page(
+    session: Session, where: str, page: dict[str, Any], sort: str
+) -> tuple[dict[int, Any], int]:
+    """The scores of a page of stories' first matches (article id → score) and the number of
+    stories, in one statement (a window count)."""
+    firsts = _firsts_of_stories(where, sort, "1 AS one")
+    ranked = _rows(
+        session,
+        f"SELECT id, score, count(*) OVER () AS total FROM ({firsts}) AS f "
+        f"ORDER BY {_ORDER_BY[sort].replace('a.', '')} LIMIT :limit OFFSET :offset",
+        page,
+    ).all()
+    if ranked:
+        return {row.id: row.score for row in ranked}, int(ranked[0].total)
+    # past the last page: the window counted nothing
+    return {}, _rows(session, f"SELECT count(*) FROM ({firsts}) AS f", page).scalar_one()
+
+
+def _story_facets(
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    sort: str,
+    facets: tuple[str, ...],
+    size: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """The facets over the stories' first matches (each story counted once, by its hit)."""
+    if not facets:
+        return {}
+    columns = f"a.source, {_MONTH} AS month, {_PACKED['entity' in facets]} AS entity_ids"
+    matches = f"({_firsts_of_stories(where, sort, columns)}) AS m"
+    groups = list(_rows(session, _GROUPS.format(matches=matches), params).all())
+    return facet_counts(session, groups, facets, size)
 
 
 def _page_hits(
@@ -345,17 +395,19 @@ def quote_snippets(
     return snippets
 
 
-def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
-    """For each article mentioning an entity: its month ('YYYY-MM'), the entity's mentions in
-    it, and the packed ids of the entities it mentions."""
+def entity_articles(
+    session: Session, *, entity_id: int
+) -> list[tuple[int, str | None, int, bytes]]:
+    """For each article mentioning an entity: its id, its month ('YYYY-MM'), the entity's
+    mentions in it, and the packed ids of the entities it mentions."""
     rows = _rows(
         session,
         f"""
-        SELECT {_MONTH}, m.mentions::int, a.entity_ids
+        SELECT a.id, {_MONTH}, m.mentions::int, a.entity_ids
         FROM (SELECT article_id, count(*) AS mentions FROM mention
               WHERE entity_id = :entity_id GROUP BY article_id) AS m
         JOIN article AS a ON a.id = m.article_id
         """,
         {"entity_id": entity_id},
     )
-    return [(month, mentions, bytes(packed or b"")) for month, mentions, packed in rows]
+    return [(i, month, mentions, bytes(packed or b"")) for i, month, mentions, packed in rows]

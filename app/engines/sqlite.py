@@ -145,9 +145,10 @@ def rank_articles(
     facets: tuple[str, ...] = (),
     facet_size: int = 10,
     timeout_ms: int,
+    collapse: bool = False,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching a query and the filters, the total, and the requested
-    facet counts over all matches.
+    facet counts over all matches (with ``collapse``: over each story's first match).
 
     Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
     configuration, set in the migration. Ordering by ``rank`` alone lets FTS5 sort inside the
@@ -156,6 +157,13 @@ def rank_articles(
     """
     fts5 = render_fts5(expression)
     where, params = _where(fts5, filters)
+    if collapse:
+        with time_limit(session, timeout_ms):
+            firsts, stories = _story_page(
+                session, where, {**params, "limit": limit, "offset": offset}, sort
+            )
+            by_story = _story_facets(session, where, params, sort, facets, facet_size)
+            return _page_hits(session, expression, firsts, highlight), stories, by_story
     with time_limit(session, timeout_ms):
         counted = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
         total: int = counted.fetchone()[0]
@@ -173,6 +181,65 @@ def rank_articles(
             hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
+
+
+# the order within a story that picks its first match, and the order of the stories' pages
+_FIRST_IN_STORY = {
+    "relevance": ("article_fts.rank, a.id", "score DESC, id"),
+    "published": ("a.published IS NULL, a.published, a.id", "published IS NULL, published, id"),
+    "-published": ("a.published DESC, a.id DESC", "published DESC, id DESC"),
+}
+
+
+def _firsts_of_stories(where: str, sort: str, columns: str) -> str:
+    """Each story's first match in ``sort`` order (the best ranked one by relevance), as
+    ``id, score, published`` and ``columns``; articles in no story count as their own."""
+    within, _ = _FIRST_IN_STORY[sort]
+    return f"""
+        SELECT * FROM (
+            SELECT a.id, {_score(sort)}, a.published, {columns},
+                   row_number() OVER (
+                       PARTITION BY coalesce(sa.story_id, -a.id) ORDER BY {within}
+                   ) AS place
+            {_FROM} LEFT JOIN story_article AS sa ON sa.article_id = a.id
+            WHERE {where}
+        ) WHERE place = 1
+    """
+
+
+def _story_page(
+    session: Session, where: str, page: dict[str, Any], sort: str
+) -> tuple[dict[int, Any], int]:
+    """The scores of a page of stories' first matches (article id → score) and the number of
+    stories, in one statement (a window count)."""
+    firsts = _firsts_of_stories(where, sort, "1")
+    ranked = _run(
+        session,
+        f"SELECT id, score, count(*) OVER () FROM ({firsts}) "
+        f"ORDER BY {_FIRST_IN_STORY[sort][1]} LIMIT :limit OFFSET :offset",
+        page,
+    ).fetchall()
+    if ranked:
+        return {row[0]: row[1] for row in ranked}, int(ranked[0][2])
+    # past the last page: the window counted nothing
+    return {}, _run(session, f"SELECT count(*) FROM ({firsts})", page).fetchone()[0]
+
+
+def _story_facets(
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    sort: str,
+    facets: tuple[str, ...],
+    size: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """The facets over the stories' first matches (each story counted once, by its hit)."""
+    if not facets:
+        return {}
+    columns = "a.source, substr(a.published, 1, 7) AS month, a.entity_ids"
+    firsts = _firsts_of_stories(where, sort, columns)
+    rows = _run(session, f"SELECT source, month, 1, entity_ids FROM ({firsts})", params)
+    return facet_counts(session, rows.fetchall(), facets, size, all_ones=True)
 
 
 def _ranked_hits(
@@ -311,21 +378,23 @@ def _facets(
     return facet_counts(session, rows, names, size, all_ones=True)
 
 
-def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
-    """For each article mentioning an entity: its month ('YYYY-MM'), the entity's mentions in
-    it, and the packed ids of the entities it mentions. Read from the covering index: in the
-    table, ``entity_ids`` sits after the body, on its overflow pages."""
+def entity_articles(
+    session: Session, *, entity_id: int
+) -> list[tuple[int, str | None, int, bytes]]:
+    """For each article mentioning an entity: its id, its month ('YYYY-MM'), the entity's
+    mentions in it, and the packed ids of the entities it mentions. Read from the covering
+    index: in the table, ``entity_ids`` sits after the body, on its overflow pages."""
     rows = _run(
         session,
         """
-        SELECT substr(a.published, 1, 7), m.mentions, a.entity_ids
+        SELECT a.id, substr(a.published, 1, 7), m.mentions, a.entity_ids
         FROM (SELECT article_id, count(*) AS mentions FROM mention
               WHERE entity_id = :entity_id GROUP BY article_id) AS m
         CROSS JOIN article AS a INDEXED BY ix_article_facets ON a.id = m.article_id
         """,
         {"entity_id": entity_id},
     )
-    return [(month, mentions, packed or b"") for month, mentions, packed in rows]
+    return [(i, month, mentions, packed or b"") for i, month, mentions, packed in rows]
 
 
 def quote_snippets(

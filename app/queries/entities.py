@@ -10,10 +10,11 @@ from sqlalchemy import distinct, false
 from sqlmodel import Session, col, func, select
 
 from app.db.folding import folded
-from app.db.models import Article, Entity, Mention, count_packed_ids
-from app.db.stories import StoryArticle
+from app.db.models import Article, Entity, Mention, count_packed_ids, pack_ids
+from app.db.stories import Story, StoryArticle
 from app.engines.matching import entity_name_matches
 from app.queries import Order, fetch_page, rows_of
+from app.queries.stories import stories_of
 from app.search import entity_articles
 from app.search.language import words_of
 
@@ -108,25 +109,30 @@ def get_entity(session: Session, *, entity_id: int) -> Entity | None:
     return session.get(Entity, entity_id)
 
 
-def profile(session: Session, *, entity: Entity, related: int = 20) -> dict[str, Any]:
+def profile(
+    session: Session, *, entity: Entity, related: int = 20, by_story: bool = False
+) -> dict[str, Any]:
     """An entity's ``related`` entities and its monthly ``timeline``, from one pass over the
     articles that mention it.
 
-    Related: the entities mentioned in most of the same articles, with their pointwise mutual
-    information over articles, log(N·both / (articles_a · articles_b)); counted with numpy over
-    the articles' packed entity ids, as the entity facet is, rather than by joining every
-    mention of those articles. Timeline: mentions and articles per month of publication
-    (undated articles are left out)."""
+    Related: the entities mentioned in most of the same articles (``by_story``: the same
+    stories, so that twelve copies of a wire story count once), with their pointwise mutual
+    information over that unit, log(N·both / (n_a · n_b)); counted with numpy over the
+    articles' packed entity ids, as the entity facet is, rather than by joining every mention
+    of those articles. Timeline: mentions and articles per month of publication (undated
+    articles are left out)."""
     assert entity.id is not None  # a stored entity
     rows = entity_articles(session, entity_id=entity.id)
     mentions: Counter[str] = Counter()
     articles: Counter[str] = Counter()
-    for month, count, _ in rows:
+    for _, month, count, _ in rows:
         if month is not None:
             mentions[month] += count
             articles[month] += 1
+    packed = [ids for *_, ids in rows]
+    stories = _by_story(session, rows) if by_story else None
     return {
-        "related": _related(session, entity.id, [packed for *_, packed in rows], related),
+        "related": _related(session, entity.id, packed, stories, related),
         "timeline": [
             {"month": month, "mentions": mentions[month], "articles": articles[month]}
             for month in sorted(mentions)
@@ -134,10 +140,31 @@ def profile(session: Session, *, entity: Entity, related: int = 20) -> dict[str,
     }
 
 
+def _by_story(session: Session, rows: list[tuple[int, str | None, int, bytes]]) -> list[bytes]:
+    """The packed entity ids of each story among the articles (each id once per story: the
+    union over its articles; an article in no story stands alone)."""
+    story_of = stories_of(session, [article_id for article_id, *_ in rows])
+    grouped: dict[int, list[bytes]] = {}
+    for article_id, _, _, ids in rows:
+        story = story_of[article_id][0] if article_id in story_of else -article_id
+        grouped.setdefault(story, []).append(ids)
+    return [
+        ids[0] if len(ids) == 1 else pack_ids(np.frombuffer(b"".join(ids), dtype="<i8").tolist())
+        for ids in grouped.values()
+    ]
+
+
 def _related(
-    session: Session, entity_id: int, packed: list[bytes], limit: int
+    session: Session,
+    entity_id: int,
+    packed: list[bytes],
+    stories: list[bytes] | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    shared = count_packed_ids(packed)
+    """The related entities, ranked by the articles (or with ``stories``, the stories) they
+    share with the entity."""
+    shared_articles = count_packed_ids(packed)
+    shared = shared_articles if stories is None else count_packed_ids(stories)
     if entity_id < shared.size:
         shared[entity_id] = 0
     others = np.flatnonzero(shared)
@@ -152,19 +179,27 @@ def _related(
             break
     if not found:
         return []
-    total = session.exec(select(func.count()).select_from(Article)).one()
-    mine = len(packed)  # the stored counts may lag behind; an entity is in no fewer articles
+    found = found[:limit]
+    if stories is None:
+        total = session.exec(select(func.count()).select_from(Article)).one()
+        counts = {e.id: e.article_count for e in found if e.id is not None}
+        mine = len(packed)  # the stored counts may lag behind; an entity is in no fewer
+    else:
+        total = session.exec(select(func.count()).select_from(Story)).one()
+        counts = story_counts(session, entity_ids=[e.id for e in found if e.id is not None])
+        mine = len(stories)
     related = []
-    for other in found[:limit]:
+    for other in found:
         assert other.id is not None  # a stored entity
         both = int(shared[other.id])
-        pmi = math.log(total * both / (mine * max(other.article_count, both)))
+        pmi = math.log(max(total, 1) * both / (mine * max(counts.get(other.id, 0), both)))
         related.append(
             {
                 "id": other.id,
                 "name": other.name,
                 "type": other.type,
-                "articles": both,
+                "articles": int(shared_articles[other.id]),
+                "stories": None if stories is None else both,
                 "pmi": round(pmi, 4),
             }
         )

@@ -113,3 +113,16 @@ def get_story(session: Session, *, story_id: int) -> dict[str, Any] | None:
     ).all()
     sources = sorted({a.source for a in articles if a.source is not None})
     return {**story._asdict(), "sources": sources, "articles": [a._asdict() for a in articles]}
+
+
+def stories_of(session: Session, article_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each given article's story id and size (articles in no story are left out)."""
+    if not article_ids:
+        return {}
+    rows = read(
+        session,
+        select(col(StoryArticle.article_id), col(Story.id), col(Story.size))
+        .join(Story, col(Story.id) == StoryArticle.story_id)
+        .where(col(StoryArticle.article_id).in_(article_ids)),
+    )
+    return {int(a): (int(story), int(size)) for a, story, size in rows}

@@ -34,6 +34,7 @@ class Engine(Protocol):
         facets: tuple[str, ...] = (),
         facet_size: int = 10,
         timeout_ms: int,
+        collapse: bool = False,
     ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
 
     def iter_hits(
@@ -52,7 +53,7 @@ class Engine(Protocol):
 
     def entity_articles(
         self, session: Session, *, entity_id: int
-    ) -> list[tuple[str | None, int, bytes]]: ...
+    ) -> list[tuple[int, str | None, int, bytes]]: ...
 
 
 def engine_of(session: Session) -> Engine:
@@ -103,8 +104,10 @@ def quote_snippets(
     )
 
 
-def entity_articles(session: Session, *, entity_id: int) -> list[tuple[str | None, int, bytes]]:
-    """For each article mentioning an entity: its month ('YYYY-MM', None if undated), the
-    entity's mentions in it, and the packed ids (``app.db.models.pack_ids``) of the entities it
-    mentions."""
+def entity_articles(
+    session: Session, *, entity_id: int
+) -> list[tuple[int, str | None, int, bytes]]:
+    """For each article mentioning an entity: its id, its month ('YYYY-MM', None if undated),
+    the entity's mentions in it, and the packed ids (``app.db.models.pack_ids``) of the
+    entities it mentions."""
     return engine_of(session).entity_articles(session, entity_id=entity_id)

@@ -1,6 +1,7 @@
-"""Stories (issue 19): ``story``, ``story_article`` (each article's story) and ``story_band``
-(the LSH band table), then a story for every stored article, built by ``app.corpus`` in id
-order with its progress logged every 1,000 articles (about 2 ms an article).
+"""Stories (issue 19): ``story``, ``story_article`` (each article's story), ``story_band`` (the
+LSH band table) and ``story_signature`` (each article's MinHash signature), then a story for
+every stored article, built by ``app.corpus`` in id order with its progress logged every 1,000
+articles (about 2 ms an article).
 
 Revision ID: 7a3e5c1d9b20
 Revises: 516dc74011ec
@@ -60,7 +61,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", "article_id"),
     )
     op.create_index("ix_story_band_article_id", "story_band", ["article_id"])
+    # added by 9d5a7e3f1b42; created here too because ``join_story`` below writes it
+    create_signature_table()
     _build_stories()
+
+
+def create_signature_table() -> None:
+    op.create_table(
+        "story_signature",
+        sa.Column(
+            "article_id",
+            sa.Integer(),
+            sa.ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("minhash", sa.LargeBinary(), nullable=False),
+    )
 
 
 def _build_stories() -> None:
@@ -80,6 +96,7 @@ def _build_stories() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("story_signature")
     op.drop_table("story_band")
     op.drop_table("story_article")
     op.drop_table("story")

@@ -102,6 +102,7 @@ class TestEntityDepth:
                 "name": "Ada Obi",
                 "type": ada.type,
                 "articles": 1,
+                "stories": None,
                 "pmi": round(math.log(5 * 1 / (1 * 4)), 4),
             }
         ]

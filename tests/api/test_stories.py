@@ -2,6 +2,8 @@
 boilerplate, different articles on the same event stay apart, updates and deletes move articles
 between stories, concurrent ingests of copies end in one story, and the endpoints answer."""
 
+import json
+import math
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -176,6 +178,30 @@ class TestStoryEndpoints:
         export = syndicated.get("/api/v1/entities", params={"format": "ndjson", "q": "ellen voss"})
         assert '"story_count": 2' in export.text
 
+    def test_co_occurrence_over_stories_counts_copies_once(self, syndicated: TestClient) -> None:
+        found = syndicated.get("/api/v1/entities", params={"q": "ellen voss"}).json()["items"]
+        [voss] = [e for e in found if e["name"] == "Ellen Voss"]
+        by_article = syndicated.get(f"/api/v1/entities/{voss['id']}").json()["related"]
+        by_story = syndicated.get(
+            f"/api/v1/entities/{voss['id']}", params={"related_by": "story"}
+        ).json()["related"]
+        assert by_story and all(r["stories"] is None for r in by_article)
+        stories = syndicated.get("/api/v1/stories").json()["total"]
+        for related in by_story:
+            other = syndicated.get(f"/api/v1/entities/{related['id']}").json()
+            # Voss is in two stories (the copies and one other): no more shared than that
+            assert 1 <= related["stories"] <= min(2, other["story_count"])
+            assert related["stories"] <= related["articles"]
+            expected = math.log(
+                stories * related["stories"] / (2 * max(other["story_count"], related["stories"]))
+            )
+            assert related["pmi"] == pytest.approx(expected, abs=1e-4)
+        # an entity of the wire story only: four articles together, but one story
+        copies_only = [r for r in by_story if r["articles"] == 4 and r["stories"] == 1]
+        assert copies_only
+        bad = syndicated.get(f"/api/v1/entities/{voss['id']}", params={"related_by": "outlet"})
+        assert bad.status_code == 422
+
     @pytest.mark.parametrize(
         ("params", "sizes"),
         [
@@ -214,4 +240,58 @@ class TestStoryEndpoints:
     ) -> None:
         response = syndicated.get(path)
         assert response.status_code == status
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestCollapsedSearch:
+    """``search?collapse=story``: one hit per story, stories counted in totals and facets."""
+
+    @pytest.mark.parametrize("sort", ["relevance", "published", "-published"])
+    def test_one_hit_per_story(self, syndicated: TestClient, sort: str) -> None:
+        params = {"q": "terminal", "sort": sort, "facet": "source"}
+        plain = syndicated.get("/api/v1/search", params=params).json()
+        collapsed = syndicated.get("/api/v1/search", params={**params, "collapse": "story"}).json()
+        stories = {hit["story_id"] for hit in plain["items"]}
+        assert len(stories) < plain["total"]  # the copies match, and one other article
+        assert collapsed["total"] == len(stories)
+        assert len({hit["story_id"] for hit in collapsed["items"]}) == len(collapsed["items"])
+        assert {hit["story_id"] for hit in collapsed["items"]} == stories
+        # each story's hit is its first in the order asked for
+        first_of = {}
+        for hit in plain["items"]:
+            first_of.setdefault(hit["story_id"], hit["id"])
+        assert [hit["id"] for hit in collapsed["items"]] == list(first_of.values())
+        sizes = {hit["story_id"]: hit["story_size"] for hit in plain["items"]}
+        assert all(hit["story_size"] == sizes[hit["story_id"]] for hit in collapsed["items"])
+        # the facets count stories, each once, by its hit
+        assert sum(f["count"] for f in collapsed["facets"]["source"]) == collapsed["total"]
+        assert sum(f["count"] for f in plain["facets"]["source"]) == plain["total"]
+
+    def test_pages_and_filters(self, syndicated: TestClient) -> None:
+        search = {"q": "terminal", "collapse": "story"}
+        everything = syndicated.get("/api/v1/search", params=search).json()
+        first = syndicated.get("/api/v1/search", params={**search, "limit": 1}).json()
+        second = syndicated.get("/api/v1/search", params={**search, "limit": 1, "offset": 1}).json()
+        assert [first["items"][0]["id"], second["items"][0]["id"]] == [
+            hit["id"] for hit in everything["items"][:2]
+        ]
+        past = syndicated.get("/api/v1/search", params={**search, "offset": 50}).json()
+        assert (past["items"], past["total"]) == ([], everything["total"])
+        gazette = syndicated.get(
+            "/api/v1/search", params={**search, "source": "Valley Gazette"}
+        ).json()
+        assert gazette["total"] == 1 and gazette["items"][0]["source"] == "Valley Gazette"
+
+    def test_the_export_collapses_too(self, syndicated: TestClient) -> None:
+        search = {"q": "terminal", "collapse": "story"}
+        page = syndicated.get("/api/v1/search", params=search).json()
+        lines = syndicated.get("/api/v1/search", params={**search, "format": "ndjson"}).text
+        exported = [json.loads(line) for line in lines.splitlines()]
+        assert [(h["id"], h["story_size"]) for h in exported] == [
+            (h["id"], h["story_size"]) for h in page["items"]
+        ]
+
+    def test_an_unknown_collapse_is_a_problem(self, syndicated: TestClient) -> None:
+        response = syndicated.get("/api/v1/search", params={"q": "terminal", "collapse": "x"})
+        assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
