@@ -68,6 +68,10 @@ def build_cases(db: Path) -> list[Case]:
         entity_id = conn.execute(
             "SELECT id FROM entity ORDER BY mention_count DESC, id LIMIT 1"
         ).fetchone()[0]
+        story_id = conn.execute("SELECT id FROM story ORDER BY size DESC, id LIMIT 1").fetchone()[0]
+        quotation_id = conn.execute(
+            "SELECT id FROM quotation ORDER BY occurrences DESC, id LIMIT 1"
+        ).fetchone()[0]
     facets = ["source", "published_month", "entity"]
     return [
         Case(
@@ -151,6 +155,37 @@ def build_cases(db: Path) -> list[Case]:
             ),
         ),
         Case("entity list (PERSON)", "/api/v1/entities?type=PERSON", hot=True),
+        # the corpus layer (issue 19): targets at 100k, p50 < 50 ms for a list's first page,
+        # < 20 ms for one story or quotation, collapse within 1.5x of the same search
+        Case(
+            "search common `year` collapse=story",
+            _search({"q": "year", "collapse": "story"}),
+            big=True,
+        ),
+        Case(
+            "stories first page",
+            "/api/v1/stories",
+            (
+                (
+                    "SELECT s.*, a.title FROM story s JOIN article a ON a.id = s.first_article_id"
+                    " ORDER BY s.size DESC, s.id DESC LIMIT 20",
+                    (),
+                ),
+                ("SELECT count(*) FROM story", ()),
+            ),
+            big=True,
+        ),
+        Case(f"story by id ({story_id})", f"/api/v1/stories/{story_id}", big=True),
+        Case(
+            "quotations first page",
+            "/api/v1/quotations",
+            (
+                ("SELECT * FROM quotation ORDER BY occurrences DESC, id DESC LIMIT 20", ()),
+                ("SELECT count(*) FROM quotation", ()),
+            ),
+            big=True,
+        ),
+        Case(f"quotation by id ({quotation_id})", f"/api/v1/quotations/{quotation_id}", big=True),
     ]
 
 

@@ -109,7 +109,8 @@ def _copy_rows(
 def scale(source: Path, target: Path, copies: int = COPIES) -> None:
     """Copy ``source`` and repeat its articles until there are ``copies`` of each, with new ids,
     source ids and content hashes; quotes and mentions are copied with them (entities stay, their
-    counts multiplied), so every term and every speaker keeps its real frequency. The FTS
+    counts multiplied), so every term and every speaker keeps its real frequency; each copy
+    joins its original's story, and stories and quotations count the copies. The FTS
     triggers index each new row as ingestion would; no ANALYZE, as the app never runs it."""
     partial = target.with_suffix(".partial")
     copy_db(source, partial)
@@ -149,11 +150,20 @@ def scale(source: Path, target: Path, copies: int = COPIES) -> None:
                 shift=n * mention_top,
                 ashift=n * top,
             )
+            # a copy is a near-duplicate: it joins its original's story
+            conn.execute(
+                "INSERT INTO story_article (article_id, story_id) "
+                "SELECT article_id + :ashift, story_id FROM story_article WHERE article_id <= :top",
+                {"ashift": n * top, "top": top},
+            )
         conn.execute(
             "UPDATE entity SET article_count = article_count * :n,"
             " mention_count = mention_count * :n",
             {"n": copies},
         )
+        # stories and quotations hold every copy (their quotes keep their quotation_id)
+        conn.execute("UPDATE story SET size = size * :n", {"n": copies})
+        conn.execute("UPDATE quotation SET occurrences = occurrences * :n", {"n": copies})
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
