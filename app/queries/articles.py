@@ -107,7 +107,10 @@ _ENTITIES_OF = (
     .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
-_QUOTE_ORDER = Order((col(Quote.start), col(Quote.id)))
+# the headline's quotes, then the body's ("title" sorts after "body", so that column descends)
+_QUOTE_ORDER = Order(
+    (col(Quote.field), col(Quote.start), col(Quote.id)), reversed_at=frozenset({0})
+)
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
 _ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
 
@@ -156,7 +159,7 @@ def quotes_by_article(
     statement = (
         rows_of(Quote)
         .where(col(Quote.article_id).in_(article_ids))
-        .order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
+        .order_by(col(Quote.article_id), *_QUOTE_ORDER.clauses())
     )
     if kinds is not None:
         statement = statement.where(of_kinds(kinds))

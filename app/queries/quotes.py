@@ -58,8 +58,11 @@ def of_kinds(kinds: Collection[str]) -> Any:
     return col(Quote.kind).in_(sorted(kinds))
 
 
-# body order within each article
-ORDER = Order((col(Quote.article_id), col(Quote.start), col(Quote.id)))
+# text order within each article: the headline's quotes, then the body's
+ORDER = Order(
+    (col(Quote.article_id), col(Quote.field), col(Quote.start), col(Quote.id)),
+    reversed_at=frozenset({1}),
+)
 
 
 def list_quotes(

@@ -197,6 +197,7 @@ class TestGetQuote:
             "id": quote.id,
             "article_id": quote.article_id,
             "text": "Hello there",
+            "field": "body",
             "start": 5,
             "end": 16,
             "kind": "direct",
