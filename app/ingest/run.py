@@ -247,7 +247,7 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
     if not items:
         return
     try:
-        stored = _write_with_retry(
+        stored = write_with_retry(
             engine, lambda session: classify_and_save(session, items, annotations, model)
         )
     except Exception as exc:  # one bad batch must not lose the rest of the run
@@ -275,7 +275,7 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
         report.count(outcome, note)
 
 
-def _write_with_retry(
+def write_with_retry(
     engine: Engine, write: Callable[[Session], T], retries: int = _BUSY_RETRIES
 ) -> T:
     """Run ``write`` in one transaction, again (with growing pauses) while SQLite answers
@@ -317,7 +317,7 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
         return outcome, article_id
 
     try:
-        outcome, article_id = _write_with_retry(engine, write, retries=0)
+        outcome, article_id = write_with_retry(engine, write, retries=0)
     except DBAPIError as exc:
         # another writer holds the lock (SQLite) or won a race (PostgreSQL: a deadlock, a
         # unique key it stored meanwhile): trying again later will succeed
