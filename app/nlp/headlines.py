@@ -5,8 +5,9 @@ short forms of the body's ("Blair" for "Tony Blair").
 
 Safe shapes, each with its cases in ``tests/nlp/test_headlines.py``:
 - ``Blair: 'We will not retreat'`` (a speaker, a colon, the words in quotation marks): direct;
-  ``Minister: plan 'will fail'`` mixed; ``Smith: Prices will rise`` indirect when the speaker is
-  a named person or organisation (or a speaking body: "Police:") and the words hold a verb;
+  ``Minister: plan 'will fail'`` mixed; ``Merkel: Europe must act`` indirect when the speaker
+  is a person or organisation (named in the headline or, for a name the model missed there,
+  in the body) or a speaking body ("Police:"), and the words hold a verb;
 - ``'Deal is dead,' says union`` / ``'Deal is dead', union says``: direct;
 - ``Union says deal is dead``: a verb of saying with a clause after it: indirect.
 Left out: labels before a colon (``The Latest:``, ``Analysis:``), a place before unquoted words
@@ -59,6 +60,8 @@ _CLAUSE_VERBS = frozenset(
     argue announce concede declare state stress""".split()
 )
 _SPEAKER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# the rule of a colon headline whose unquoted words stand only if the body names the speaker
+_NEEDS_BODY_NAME = "headline_colon_name"
 _MAX_SPEAKER_WORDS = 6
 
 
@@ -154,13 +157,17 @@ def colon(h: Headline) -> QuoteSpan | None:
         start, end = _trimmed(h.text, what_start, what_end, marks=False)
         kind, confidence = "mixed", 0.85
     else:
-        if not (labels & {"PERSON", "ORG"} or speaking_body):
+        if labels and not labels & {"PERSON", "ORG"}:
             return None  # "Iraq: the road to war"
         content = h.doc.char_span(what_start, what_end, alignment_mode="expand")
         if content is None or not any(t.pos_ in ("VERB", "AUX") for t in content):
             return None  # "Obama: the early years"
         start, end = _trimmed(h.text, what_start, what_end)
         kind, confidence = "indirect", 0.8
+        if not labels and not speaking_body:
+            # a name the model missed: kept only if the body names that person (with_headline)
+            rule = _NEEDS_BODY_NAME
+            return _quote(h, start, end, kind, ":", who_start, who_end, confidence, rule)
     return _quote(h, start, end, kind, ":", who_start, who_end, confidence, "headline_colon")
 
 
@@ -244,8 +251,9 @@ def with_headline(annotation: Annotation, quotes: Sequence[QuoteSpan]) -> Annota
     the body's only organisation named with the speaking noun ("union" → "Unison union"); else
     the headline's own mention, or none."""
     body = [m for m in annotation.entities if m.label in _SPEAKER_LABELS]
-    resolved = tuple(replace(q, speaker=_resolved(q, body)) for q in quotes)
-    return replace(annotation, title_quotes=resolved)
+    resolved = [replace(q, speaker=_resolved(q, body)) for q in quotes]
+    kept = tuple(q for q in resolved if q.speaker is not None or q.rule != _NEEDS_BODY_NAME)
+    return replace(annotation, title_quotes=kept)
 
 
 def _resolved(quote: QuoteSpan, body: Sequence[EntityMention]) -> EntityMention | None:
