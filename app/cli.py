@@ -136,6 +136,57 @@ def ingest(
 
 
 @app.command()
+def reannotate(
+    all_articles: Annotated[
+        bool, typer.Option("--all", help="Every article, not only the stale ones.")
+    ] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Articles per transaction [default: 64].")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes that annotate [default: one per core]."),
+    ] = None,
+) -> None:
+    """Extract quotes and entities again from the articles stored with another model or rules
+    version (run it after a release that changes extraction); safe to stop and run again."""
+    from app.engines.connect import create_db_engine
+    from app.ingest import count_stale
+    from app.ingest import reannotate as run_reannotate
+
+    settings = get_settings()
+    engine = create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
+    progress = Progress(
+        TextColumn("re-extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    )
+    try:
+        total = count_stale(engine, model=settings.SPACY_MODEL, all_articles=all_articles)
+        task = progress.add_task("reannotate", total=total)
+        with progress:
+            report = run_reannotate(
+                engine,
+                model=settings.SPACY_MODEL,
+                all_articles=all_articles,
+                batch_size=batch_size or settings.INGEST_BATCH_SIZE,
+                workers=workers or settings.INGEST_WORKERS or _CORES,
+                on_article=lambda n: progress.advance(task, n),
+            )
+    finally:
+        engine.dispose()
+    for error in report.errors:
+        err.print(f"[red]failed:[/] {error}")
+    err.print(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,

@@ -39,6 +39,7 @@ _BOTH_ENGINES = (
     "tests/test_errors.py",
     "tests/test_seed.py",
     "tests/test_migrations.py",
+    "tests/ingest/test_reannotate.py",
 )
 
 

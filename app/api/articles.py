@@ -8,7 +8,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
-from app.api.params import MAX_ID, ArticleId, MinConfidence, SummaryRoute, problem_responses
+from app.api.params import (
+    MAX_ID,
+    ArticleId,
+    KindsDep,
+    MinConfidence,
+    SummaryRoute,
+    problem_responses,
+)
 from app.db.models import (
     ArticleDetail,
     ArticleEntity,
@@ -71,6 +78,7 @@ def list_articles(
     request: Request,
     session: SessionDep,
     page: PageDep,
+    kinds: KindsDep,
     source: Annotated[
         str | None, Query(description="Only this source (exact).", examples=["Wikinews"])
     ] = None,
@@ -97,8 +105,9 @@ def list_articles(
     include: Annotated[
         str | None,
         Query(
-            description="Comma-separated extras per item: `body`, `quotes`, `entities`. Default "
-            "`body`, or nothing when `fields` is given.",
+            description="Comma-separated extras per item: `body`, `quotes` (of the kinds `kind` "
+            "names: speech by default), `entities`. Default `body`, or nothing when `fields` is "
+            "given.",
             examples=["quotes,entities"],
         ),
     ] = None,
@@ -125,7 +134,11 @@ def list_articles(
         session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
     )
     ids = [article.id for article in items if article.id is not None]
-    quotes = queries.quotes_by_article(session, article_ids=ids) if "quotes" in extras else {}
+    quotes = (
+        queries.quotes_by_article(session, article_ids=ids, kinds=kinds)
+        if "quotes" in extras
+        else {}
+    )
     entities = queries.entities_by_article(session, article_ids=ids) if "entities" in extras else {}
     listed = []
     for article in items:
@@ -147,10 +160,12 @@ def list_articles(
 
 
 @router.get("/{article_id}", response_model=ArticleDetail, responses=problem_responses(404))
-def get_article(session: SessionDep, article_id: ArticleId) -> ArticleDetail:
-    """Get one article with its body, entities and quotes."""
+def get_article(session: SessionDep, article_id: ArticleId, kinds: KindsDep) -> ArticleDetail:
+    """Get one article with its body, entities and quotes.
+
+    Its quotes are speech by default; stances with `kind=stance`, every kind with `kind=all`."""
     article = _get_or_404(session, article_id)
-    quotes, _, _ = queries.article_quotes(session, article_id=article_id)
+    quotes, _, _ = queries.article_quotes(session, article_id=article_id, kinds=kinds)
     return ArticleDetail.model_validate(
         {
             **article._asdict(),
@@ -168,9 +183,12 @@ def list_article_quotes(
     session: SessionDep,
     page: PageDep,
     article_id: ArticleId,
+    kinds: KindsDep,
     min_confidence: MinConfidence = None,
 ) -> Page[QuotePublic]:
-    """List the quotes in one article, in body order."""
+    """List the quotes in one article, in body order.
+
+    Speech by default; stances with `kind=stance`, every kind with `kind=all`."""
     _get_or_404(session, article_id)
     items, total, following = queries.article_quotes(
         session,
@@ -179,6 +197,7 @@ def list_article_quotes(
         offset=page.offset,
         cursor=page.cursor,
         min_confidence=min_confidence,
+        kinds=kinds,
     )
     quotes = [QuotePublic.model_validate(item) for item in items]
     return Page[QuotePublic].build(request, page, quotes, total, following)

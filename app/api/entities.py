@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
-from app.api.params import EntityId, MinConfidence, SummaryRoute, problem_responses
+from app.api.params import EntityId, KindsDep, MinConfidence, SummaryRoute, problem_responses
 from app.db.models import ArticlePublic, Entity, EntityDetail, EntityPublic, QuoteHit
 from app.db.pagination import Page, PageDep
 from app.db.quotations import QuotationPublic
@@ -147,13 +147,17 @@ def list_entity_quotes(
     session: SessionDep,
     page: PageDep,
     entity_id: EntityId,
+    kinds: KindsDep,
     min_confidence: MinConfidence = None,
 ) -> Page[QuoteHit]:
-    """List what one entity said: the quotes attributed to it."""
+    """List what one entity said: the quotes attributed to it.
+
+    Speech by default; stances with `kind=stance`, every kind with `kind=all`."""
     _get_or_404(session, entity_id)
     items, total, following = quote_queries.list_quotes(
         session,
         speaker_entity_id=entity_id,
+        kinds=kinds,
         min_confidence=min_confidence,
         limit=page.limit,
         offset=page.offset,

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.db.models import SPEECH_KINDS, KindFilter
 from app.engines import MAX_ID as MAX_ID
 from app.search import Highlight
 
@@ -32,6 +33,30 @@ MinConfidence = Annotated[
         examples=[0.85],
     ),
 ]
+
+
+KINDS_DESCRIPTION = (
+    "Only quotes of these kinds; repeatable (`kind=direct&kind=indirect`). By default the "
+    "speech kinds: `direct`, `block`, `partial`, `mixed` and `indirect`; stances (a position "
+    "attributed without the speaker's words) only when asked for with `kind=stance`; `kind=all` "
+    "lists every kind."
+)
+
+
+def get_kinds(
+    kind: Annotated[
+        list[KindFilter] | None, Query(description=KINDS_DESCRIPTION, examples=[["direct"]])
+    ] = None,
+) -> frozenset[str] | None:
+    """The kinds a quote list shows: the speech kinds by default, None for every kind."""
+    if not kind:
+        return SPEECH_KINDS
+    if KindFilter.all in kind:
+        return None
+    return frozenset(k.value for k in kind)
+
+
+KindsDep = Annotated[frozenset[str] | None, Depends(get_kinds)]
 
 
 class ValidationIssue(BaseModel):

@@ -12,12 +12,13 @@ from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.api.params import (
     MAX_ID,
     HighlightDep,
+    KindsDep,
     MinConfidence,
     QuoteId,
     SummaryRoute,
     problem_responses,
 )
-from app.db.models import QuoteHit, QuoteKind, QuotePublic
+from app.db.models import QuoteHit, QuotePublic
 from app.db.pagination import Page, PageDep
 from app.db.session import SessionDep
 from app.errors import NotFound
@@ -40,6 +41,7 @@ def list_quotes(
     session: SessionDep,
     page: PageDep,
     highlight: HighlightDep,
+    kinds: KindsDep,
     speaker_entity_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only quotes by this speaker entity.")
     ] = None,
@@ -54,7 +56,6 @@ def list_quotes(
     article_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only quotes in this article.")
     ] = None,
-    kind: Annotated[QuoteKind | None, Query(description="Only quotes of this kind.")] = None,
     min_confidence: MinConfidence = None,
     q: Annotated[
         str | None,
@@ -66,14 +67,17 @@ def list_quotes(
     ] = None,
     fmt: FormatDep = ExportFormat.json,
 ) -> Page[QuoteHit] | StreamingResponse:
-    """List quotes, optionally searched and filtered by speaker, or export them all."""
+    """List quotes, optionally searched and filtered by speaker, or export them all.
+
+    Speech by default: the kinds `direct`, `block`, `partial`, `mixed` and `indirect`; stances
+    with `kind=stance`, every kind with `kind=all`. Exports list the same rows."""
     settings = request.app.state.settings
     expression = validate_query(q, settings.MAX_QUERY_LENGTH, fields=()) if q is not None else None
     filters: dict[str, Any] = {
         "speaker_entity_id": speaker_entity_id,
         "speaker": speaker,
         "article_id": article_id,
-        "kind": kind,
+        "kinds": kinds,
         "expression": expression,
         "min_confidence": min_confidence,
     }

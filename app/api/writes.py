@@ -13,7 +13,7 @@ from app import ingest
 from app.api import articles
 from app.api.params import ArticleId, SummaryRoute, problem_responses
 from app.db.jobs import IngestJob, JobStatus
-from app.db.models import ArticleDetail
+from app.db.models import SPEECH_KINDS, ArticleDetail
 from app.errors import NotFound, PayloadTooLarge
 from app.ingest import ArticleRecord, RecordError, loads_json
 from app.web.auth import WriteKey
@@ -125,7 +125,8 @@ def _store(request: Request, response: Response, item: "ingest.PreparedArticle")
         response.status_code = 200
         response.headers["Content-Location"] = location
     with Session(request.app.state.engine) as session:
-        return articles.get_article(session, article_id)
+        # as GET answers it: with the quotes of the default kinds
+        return articles.get_article(session, article_id, SPEECH_KINDS)
 
 
 def _start_batch(request: Request, response: Response, data: bytes) -> JobStatus:

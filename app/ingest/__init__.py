@@ -26,6 +26,7 @@ from app.ingest.record import (
 
 if TYPE_CHECKING:  # the types of what the door hands out, for annotations elsewhere
     from app.ingest.clean import PreparedArticle as PreparedArticle
+    from app.ingest.reannotate import ReannotateReport as ReannotateReport
     from app.ingest.run import IngestReport as IngestReport
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "accept_record",
     "check_record",
     "count_records",
+    "count_stale",
     "delete_article",
     "get_job",
     "ingest",
@@ -42,6 +44,7 @@ __all__ = [
     "loads_json",
     "load_model",
     "read_url_list",
+    "reannotate",
     "start_job",
     "store_article",
 ]
@@ -73,6 +76,32 @@ def ingest(
         on_record=on_record,
         workers=workers,
     )
+
+
+def reannotate(
+    engine: Engine,
+    *,
+    model: str,
+    all_articles: bool = False,
+    batch_size: int = 64,
+    workers: int = 1,
+    on_article: Callable[[int], None] | None = None,
+) -> "ReannotateReport":
+    """Re-extract the stored articles annotated with another model or rules version (with
+    ``all_articles``, every article), batch by batch; safe to kill and run again."""
+    from app.ingest.reannotate import mark_all_stale
+    from app.ingest.reannotate import reannotate as run
+
+    if all_articles:
+        mark_all_stale(engine)
+    return run(engine, model=model, batch_size=batch_size, workers=workers, on_article=on_article)
+
+
+def count_stale(engine: Engine, *, model: str, all_articles: bool = False) -> int:
+    """How many stored articles ``reannotate`` would re-extract."""
+    from app.ingest.reannotate import count_stale as count
+
+    return count(engine, model=model, all_articles=all_articles)
 
 
 def check_record(record: Any, line: int) -> ArticleRecord | RecordError:

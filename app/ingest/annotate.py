@@ -13,6 +13,7 @@ from types import TracebackType
 
 from app.nlp import Annotation, annotate
 from app.nlp.entities import EntityMention, link_mentions
+from app.nlp.headlines import headline_quotes, with_headline
 from app.nlp.pipeline import load_pipeline
 from app.nlp.quotes import QuoteSpan
 
@@ -171,15 +172,57 @@ def _shifted(annotation: Annotation, offset: int) -> Annotation:
     return Annotation(entities=tuple(move(m) for m in annotation.entities), quotes=quotes)
 
 
-def annotate_texts(texts: Sequence[str], model: str, batch_size: int) -> list[AnnotationOrError]:
-    """Annotate ``texts``; when that fails, annotate them one by one so that a text spaCy or an
-    extractor cannot handle costs only itself."""
+def annotate_texts(
+    texts: Sequence[str], model: str, batch_size: int, titles: Sequence[str] | None = None
+) -> list[AnnotationOrError]:
+    """Annotate ``texts`` (and the quotes of their ``titles``, "" for none); when that fails,
+    annotate them one by one so that a text spaCy or an extractor cannot handle costs only
+    itself."""
+    return _with_headlines(_annotate_bodies(texts, model, batch_size), texts, titles, model)
+
+
+def _annotate_bodies(texts: Sequence[str], model: str, batch_size: int) -> list[AnnotationOrError]:
     try:
         return list(annotate_in_parts(texts, model=model, batch_size=batch_size))
     except Exception as exc:  # kept as this text's failure, or retried text by text
         if len(texts) == 1:
             return [f"{type(exc).__name__}: {exc}"]
-    return [annotate_texts([text], model, 1)[0] for text in texts]
+    return [_annotate_bodies([text], model, 1)[0] for text in texts]
+
+
+TitleQuotes = tuple[QuoteSpan, ...]
+
+
+def title_quotes(pairs: Sequence[tuple[str, str]], model: str) -> list[TitleQuotes]:
+    """The headline quotes of (title, body) pairs (``app.nlp.headlines``); a headline the rules
+    fail on has none rather than costing its article."""
+    if not any(title for title, _ in pairs):
+        return [() for _ in pairs]
+    try:
+        return headline_quotes(pairs, model=model)
+    except Exception:  # retried one by one below; a failing headline is logged and skipped
+        if len(pairs) == 1:
+            logger.exception("headline %r not annotated", pairs[0][0][:80])
+            return [()]
+    return [title_quotes([pair], model)[0] for pair in pairs]
+
+
+def _with_headlines(
+    annotations: Sequence[AnnotationOrError],
+    texts: Sequence[str],
+    titles: Sequence[str] | None,
+    model: str,
+    found: Sequence[TitleQuotes] | None = None,
+) -> list[AnnotationOrError]:
+    """Each annotation with its headline's quotes, their speakers resolved in its body."""
+    if titles is None:
+        return list(annotations)
+    if found is None:
+        found = title_quotes(list(zip(titles, texts, strict=True)), model)
+    return [
+        with_headline(a, quotes) if isinstance(a, Annotation) and quotes else a
+        for a, quotes in zip(annotations, found, strict=True)
+    ]
 
 
 class Annotator:
@@ -210,11 +253,14 @@ class Annotator:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def submit(self, texts: Sequence[str]) -> Callable[[], list[AnnotationOrError]]:
+    def submit(
+        self, texts: Sequence[str], titles: Sequence[str] | None = None
+    ) -> Callable[[], list[AnnotationOrError]]:
+        """Start annotating ``texts`` and the headlines ``titles`` ("" for none)."""
         if not texts:
             return list
         if self.workers == 1:
-            return lambda: annotate_texts(texts, self.model, self.batch_size)
+            return lambda: annotate_texts(texts, self.model, self.batch_size, titles)
         pool = self._start()
         # parts, not texts, are shared out: one long article keeps every worker busy
         owners: list[tuple[int, int]] = []
@@ -227,9 +273,22 @@ class Annotator:
             pool.submit(annotate_texts, chunk, self.model, self.batch_size)
             for chunk in _chunks(parts, self.workers)
         ]
-        return lambda: _merged(
-            len(texts), owners, (result for future in futures for result in future.result())
+        # headlines are short: one task for the batch's, beside its parts
+        headlines = (
+            pool.submit(title_quotes, list(zip(titles, texts, strict=True)), self.model)
+            if titles is not None and any(titles)
+            else None
         )
+
+        def result() -> list[AnnotationOrError]:
+            merged = _merged(
+                len(texts), owners, (one for future in futures for one in future.result())
+            )
+            if headlines is None:
+                return merged
+            return _with_headlines(merged, texts, titles, self.model, headlines.result())
+
+        return result
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:

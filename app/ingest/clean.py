@@ -110,6 +110,12 @@ def title_from_lead(body: str, max_length: int = 100) -> str:
     return cut + "…"
 
 
+def headline_of(title: str, body: str) -> str:
+    """The title as a headline to find quotes in, or "" when it is only the body's lead sentence
+    (``title_from_lead``: its quotes are the body's)."""
+    return "" if title == title_from_lead(body) else title
+
+
 def word_count(text: str) -> int:
     return len(re.findall(r"\w+(?:[-'’]\w+)*", text))
 

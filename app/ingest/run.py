@@ -20,7 +20,7 @@ from app.db.models import Article
 from app.engines import is_busy, is_conflict, lock_for_writing, read_without_lock
 from app.errors import DatabaseBusy
 from app.ingest.annotate import AnnotationOrError, Annotator, annotate_texts
-from app.ingest.clean import PreparedArticle, prepare
+from app.ingest.clean import PreparedArticle, headline_of, prepare
 from app.ingest.read import Web, iter_records
 from app.ingest.record import IngestAborted, RecordError
 from app.ingest.store import Outcome, classify_and_save, remove_article
@@ -194,10 +194,12 @@ def ingest_records(
 def _annotated_later(engine: Engine, items: list[PreparedArticle], annotator: Annotator) -> _Batch:
     """Start annotating the texts of ``items`` that are not stored yet (read without a
     transaction, so without any lock)."""
-    hashes: dict[str, str] = {}
+    hashes: dict[str, PreparedArticle] = {}
     for item in _needing_text(engine, items):
-        hashes.setdefault(item.content_hash, item.body)
-    return _Batch(items, list(hashes), annotator.submit(list(hashes.values())))
+        hashes.setdefault(item.content_hash, item)
+    texts = [item.body for item in hashes.values()]
+    titles = [headline_of(item.title, item.body) for item in hashes.values()]
+    return _Batch(items, list(hashes), annotator.submit(texts, titles))
 
 
 def _needing_text(engine: Engine, items: list[PreparedArticle]) -> list[PreparedArticle]:
@@ -245,7 +247,7 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
     if not items:
         return
     try:
-        stored = _write_with_retry(
+        stored = write_with_retry(
             engine, lambda session: classify_and_save(session, items, annotations, model)
         )
     except Exception as exc:  # one bad batch must not lose the rest of the run
@@ -273,7 +275,7 @@ def _store_batch(engine: Engine, batch: _Batch, model: str, report: IngestReport
         report.count(outcome, note)
 
 
-def _write_with_retry(
+def write_with_retry(
     engine: Engine, write: Callable[[Session], T], retries: int = _BUSY_RETRIES
 ) -> T:
     """Run ``write`` in one transaction, again (with growing pauses) while SQLite answers
@@ -298,7 +300,9 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
     holding its text). ``DatabaseBusy`` when another writer holds the lock past the busy
     timeout: the API answers a 503 with Retry-After rather than hold a request for a minute."""
     texts = {i.content_hash: i.body for i in _needing_text(engine, [item])}
-    annotations = dict(zip(texts, annotate_texts(list(texts.values()), model, 1), strict=True))
+    titles = [headline_of(item.title, item.body)] * len(texts)
+    annotated = annotate_texts(list(texts.values()), model, 1, titles)
+    annotations = dict(zip(texts, annotated, strict=True))
     if isinstance(error := annotations.get(item.content_hash), str):
         raise RuntimeError(f"could not annotate: {error}")
 
@@ -313,7 +317,7 @@ def store_one(engine: Engine, item: PreparedArticle, *, model: str) -> tuple[Out
         return outcome, article_id
 
     try:
-        outcome, article_id = _write_with_retry(engine, write, retries=0)
+        outcome, article_id = write_with_retry(engine, write, retries=0)
     except DBAPIError as exc:
         # another writer holds the lock (SQLite) or won a race (PostgreSQL: a deadlock, a
         # unique key it stored meanwhile): trying again later will succeed

@@ -19,10 +19,11 @@ from app.corpus import (
 )
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
-from app.ingest.annotate import AnnotationOrError, annotate_in_parts
-from app.ingest.clean import PreparedArticle
-from app.nlp import Annotation
+from app.ingest.annotate import AnnotationOrError, annotate_texts
+from app.ingest.clean import PreparedArticle, headline_of
+from app.nlp import Annotation, extraction_version
 from app.nlp.entities import EntityMention
+from app.nlp.spans import QuoteSpan
 
 
 class Outcome(StrEnum):
@@ -91,15 +92,21 @@ def classify_and_save(
             else:
                 stored.append((item, Outcome.ADDED, None))
     entities = EntityCache(session)
+    extraction = extraction_version(model)
     for item, existing in to_store:
         annotation = annotations.get(item.content_hash)
         if not isinstance(annotation, Annotation):
-            [annotation] = annotate_in_parts([item.body], model=model, batch_size=1)
+            [annotated] = annotate_texts(
+                [item.body], model, 1, [headline_of(item.title, item.body)]
+            )
+            if isinstance(annotated, str):
+                raise RuntimeError(f"could not annotate: {annotated}")
+            annotation = annotated
         if existing is not None:
             assert existing.id is not None
             leave_story(session, existing.id)  # new text: it may belong elsewhere now
             leave_quotations(session, existing.id)
-        article = save_article(session, item, annotation, existing, entities)
+        article = save_article(session, item, annotation, existing, entities, extraction)
         assert article.id is not None
         # the corpus stages (app/corpus): stories first, as quotations count them
         join_story(session, article.id, article.body)
@@ -158,6 +165,7 @@ def save_article(
     annotation: Annotation,
     existing: Article | None,
     entities: EntityCache,
+    extraction: str,
 ) -> Article:
     """Insert a new article, or replace an existing one's text and everything extracted from it."""
     fields = {
@@ -168,19 +176,54 @@ def save_article(
         "word_count": item.word_count,
         "content_hash": item.content_hash,
         "ingested_at": datetime.now(UTC),
-        "entity_ids": pack_ids(entities.id_for(m) for m in annotation.entities),
     }
     if existing is None:
         article = Article.model_validate(fields)
+        session.add(article)
+        session.flush()
     else:
-        entities.touched.update(
-            session.exec(select(Mention.entity_id).where(Mention.article_id == existing.id))
-        )
-        session.execute(delete(Quote).where(col(Quote.article_id) == existing.id))
-        session.execute(delete(Mention).where(col(Mention.article_id) == existing.id))
         article = existing
         for key, value in fields.items():
             setattr(article, key, value)
+    save_extraction(session, article, annotation, entities, extraction, replace=bool(existing))
+    return article
+
+
+def reextract(
+    session: Session,
+    article: Article,
+    annotation: Annotation,
+    entities: EntityCache,
+    extraction: str,
+) -> None:
+    """Replace what was extracted from a stored article whose text is unchanged (``corpus
+    reannotate``): the store's path for an updated article without its story steps (the text,
+    and so its story, stays). The caller refreshes ``entities.touched``' counts."""
+    assert article.id is not None
+    leave_quotations(session, article.id)
+    save_extraction(session, article, annotation, entities, extraction, replace=True)
+    group_quotes(session, article.id)
+
+
+def save_extraction(
+    session: Session,
+    article: Article,
+    annotation: Annotation,
+    entities: EntityCache,
+    extraction: str,
+    *,
+    replace: bool,
+) -> None:
+    """Write an article's mentions, quotes (body and headline) and ``extraction`` version,
+    replacing (``replace``) the ones stored before."""
+    if replace:
+        entities.touched.update(
+            session.exec(select(Mention.entity_id).where(Mention.article_id == article.id))
+        )
+        session.execute(delete(Quote).where(col(Quote.article_id) == article.id))
+        session.execute(delete(Mention).where(col(Mention.article_id) == article.id))
+    article.entity_ids = pack_ids(entities.id_for(m) for m in annotation.entities)
+    article.extraction = extraction
     session.add(article)
     session.flush()
     assert article.id is not None
@@ -199,27 +242,34 @@ def save_article(
         session, {(entities.id_for(m), m.text) for m in annotation.entities if m.text != m.name}
     )
     quote_rows = [
-        {
-            "article_id": article.id,
-            "text": q.text,
-            "start": q.start,
-            "end": q.end,
-            "kind": q.kind,
-            "cue": q.cue,
-            "speaker": q.speaker.name if q.speaker else None,
-            "speaker_text": q.speaker_text,
-            "speaker_start": q.speaker_start,
-            "speaker_end": q.speaker_end,
-            "speaker_entity_id": entities.id_for(q.speaker) if q.speaker else None,
-            "confidence": q.confidence,
-        }
-        for q in annotation.quotes
+        _quote_row(article.id, q, field, entities)
+        for field, quotes in (("title", annotation.title_quotes), ("body", annotation.quotes))
+        for q in quotes
     ]
     if mention_rows:
         session.execute(insert(Mention), mention_rows)
     if quote_rows:
         session.execute(insert(Quote), quote_rows)
-    return article
+
+
+def _quote_row(
+    article_id: int, q: QuoteSpan, field: str, entities: EntityCache
+) -> dict[str, object]:
+    return {
+        "article_id": article_id,
+        "field": field,
+        "text": q.text,
+        "start": q.start,
+        "end": q.end,
+        "kind": q.kind,
+        "cue": q.cue,
+        "speaker": q.speaker.name if q.speaker else None,
+        "speaker_text": q.speaker_text,
+        "speaker_start": q.speaker_start,
+        "speaker_end": q.speaker_end,
+        "speaker_entity_id": entities.id_for(q.speaker) if q.speaker else None,
+        "confidence": q.confidence,
+    }
 
 
 def _add_aliases(session: Session, pairs: Iterable[tuple[int, str]]) -> None:

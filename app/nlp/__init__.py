@@ -1,5 +1,5 @@
 """Natural-language layer: one spaCy pipeline, and pure extractors over its ``Doc`` objects."""
 
-from app.nlp.pipeline import Annotation, annotate
+from app.nlp.pipeline import EXTRACTION_VERSION, Annotation, annotate, extraction_version
 
-__all__ = ["Annotation", "annotate"]
+__all__ = ["EXTRACTION_VERSION", "Annotation", "annotate", "extraction_version"]

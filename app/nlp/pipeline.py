@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -24,10 +25,28 @@ BATCH_CHARS = 100_000
 _EXCLUDED_COMPONENTS = ["lemmatizer"]
 
 
+# the version of the rules in app/nlp: raise it with any change to what they extract, so that
+# `corpus reannotate` redoes the articles annotated before (issue 20)
+EXTRACTION_VERSION = 1
+
+
 @dataclass(frozen=True)
 class Annotation:
     entities: tuple[EntityMention, ...]
     quotes: tuple[QuoteSpan, ...]
+    # quotes in the headline, with offsets into the title (app.nlp.headlines)
+    title_quotes: tuple[QuoteSpan, ...] = ()
+
+
+@lru_cache(maxsize=4)
+def extraction_version(model: str) -> str:
+    """What an article's annotation was made with: the model's name and version and the rules'
+    version (``EXTRACTION_VERSION``), e.g. ``en_core_web_sm==3.8.0; rules 1``."""
+    version = spacy.util.get_package_version(model)
+    if version is None and Path(model).is_dir():  # a model loaded from a folder
+        meta = spacy.util.get_model_meta(Path(model))
+        model, version = f"{meta.get('lang', '')}_{meta.get('name', '')}", meta.get("version")
+    return f"{model}=={version or 'unknown'}; rules {EXTRACTION_VERSION}"
 
 
 # technical terms the stock tokenizer splits ("5G" → "5" "G", then tagged as a number):
@@ -105,6 +124,16 @@ def _casing(text: str, lines: list[tuple[int, int]]) -> dict[str, str]:
                 votes[word.lower()][word] += 1
         previous_end = end
     return {lower: forms.most_common(1)[0][0] for lower, forms in votes.items()}
+
+
+def recased_headline(nlp: Language, title: str, body: str) -> str:
+    """A headline in capitals or Title Case with each word as the body writes it (the parser
+    reads "Union Says Deal Is Dead" as names); other headlines as they are. Same length."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", title)
+    capitals = sum(word[0].isupper() for word in words)
+    if len(words) < 3 or capitals < 0.6 * len(words):
+        return title
+    return _recase(title, _casing(body, []), nlp)
 
 
 def recase_capital_lines(nlp: Language, doc: Doc) -> None:

@@ -1,6 +1,7 @@
 """Article reads: filtered lists, one article with its entities and quotes."""
 
 import json
+from collections.abc import Collection
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.db.models import Article, ArticleEntity, Entity, Mention, Quote
 from app.db.stories import Story, StoryArticle
 from app.queries import Order, fetch_page, read, rows_of
+from app.queries.quotes import of_kinds
 
 
 class ArticleSort(StrEnum):
@@ -105,7 +107,10 @@ _ENTITIES_OF = (
     .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
-_QUOTE_ORDER = Order((col(Quote.start), col(Quote.id)))
+# the headline's quotes, then the body's ("title" sorts after "body", so that column descends)
+_QUOTE_ORDER = Order(
+    (col(Quote.field), col(Quote.start), col(Quote.id)), reversed_at=frozenset({0})
+)
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
 _ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
 
@@ -145,14 +150,19 @@ def entities_by_article(
     }
 
 
-def quotes_by_article(session: Session, *, article_ids: list[int]) -> dict[int, list[Any]]:
-    """The quotes of several articles in body order, in one query."""
+def quotes_by_article(
+    session: Session, *, article_ids: list[int], kinds: Collection[str] | None = None
+) -> dict[int, list[Any]]:
+    """The quotes of several articles (of ``kinds``, None for all) in body order, in one
+    query."""
     grouped: dict[int, list[Any]] = {}
     statement = (
         rows_of(Quote)
         .where(col(Quote.article_id).in_(article_ids))
-        .order_by(col(Quote.article_id), col(Quote.start), col(Quote.id))
+        .order_by(col(Quote.article_id), *_QUOTE_ORDER.clauses())
     )
+    if kinds is not None:
+        statement = statement.where(of_kinds(kinds))
     for quote in read(session, statement):
         grouped.setdefault(quote.article_id, []).append(quote)
     return grouped
@@ -166,12 +176,16 @@ def article_quotes(
     offset: int = 0,
     cursor: str | None = None,
     min_confidence: float | None = None,
+    kinds: Collection[str] | None = None,
 ) -> tuple[list[Any], int, str | None]:
-    """The quotes of one article in body order: all of them, or one page."""
-    if limit is None and min_confidence is None:  # the article page
+    """The quotes of one article (of ``kinds``, None for all) in body order: all of them, or
+    one page."""
+    if limit is None and min_confidence is None and kinds is None:
         items = list(read(session, _ALL_QUOTES_OF, {"article_id": article_id}))
         return items, len(items), None
     statement = rows_of(Quote).where(Quote.article_id == article_id)
+    if kinds is not None:
+        statement = statement.where(of_kinds(kinds))
     if min_confidence is not None:
         statement = statement.where(col(Quote.confidence) >= min_confidence)
     if limit is None:

@@ -1,11 +1,13 @@
 """Quote reads: filtered lists (including full-text search in quote text) and single quotes."""
 
+from collections.abc import Collection
 from typing import Any
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from app.db.folding import folded
-from app.db.models import Article, Quote, QuoteHit
+from app.db.models import ALL_KINDS, Article, Quote, QuoteHit
 from app.engines.matching import quote_text_matches
 from app.queries import Order, fetch_page, read, rows_of
 from app.search import Highlight, quote_snippets
@@ -17,7 +19,7 @@ def quotes_query(
     speaker_entity_id: int | None = None,
     speaker: str | None = None,
     article_id: int | None = None,
-    kind: str | None = None,
+    kinds: Collection[str] | None = None,
     expression: Node | None = None,
     min_confidence: float | None = None,
 ) -> Any:
@@ -36,8 +38,8 @@ def quotes_query(
         )
     if article_id is not None:
         statement = statement.where(Quote.article_id == article_id)
-    if kind is not None:
-        statement = statement.where(Quote.kind == kind)
+    if kinds is not None:
+        statement = statement.where(of_kinds(kinds))
     if min_confidence is not None:
         statement = statement.where(col(Quote.confidence) >= min_confidence)
     if expression is not None:
@@ -45,8 +47,22 @@ def quotes_query(
     return statement
 
 
-# body order within each article
-ORDER = Order((col(Quote.article_id), col(Quote.start), col(Quote.id)))
+def of_kinds(kinds: Collection[str]) -> Any:
+    """The condition for quotes of these kinds, written with the shorter list (the default,
+    every kind but stances, is ``kind NOT IN ('stance')``)."""
+    others = ALL_KINDS - set(kinds)
+    if not others:
+        return true()
+    if len(others) < len(kinds):
+        return col(Quote.kind).not_in(sorted(others))
+    return col(Quote.kind).in_(sorted(kinds))
+
+
+# text order within each article: the headline's quotes, then the body's
+ORDER = Order(
+    (col(Quote.article_id), col(Quote.field), col(Quote.start), col(Quote.id)),
+    reversed_at=frozenset({1}),
+)
 
 
 def list_quotes(

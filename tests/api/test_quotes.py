@@ -1,5 +1,7 @@
 """/api/v1/quotes: filters by speaker, article, kind and full-text search in quote text."""
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -98,6 +100,95 @@ class TestListQuotes:
         assert client.get("/api/v1/quotes?kind=rumour").status_code == 422
 
 
+_ALL_KINDS = ("direct", "block", "partial", "mixed", "indirect", "stance")
+
+
+class TestKinds:
+    """Issue 20: the lists show speech unless asked; stances on request; `all` is every kind."""
+
+    @pytest.fixture
+    def made(self, session: Session) -> tuple[int, int, dict[str, int]]:
+        """An article, an entity, and one quote of each kind in it said by that entity."""
+        article = make_article(session, body="A body long enough for six quotes. " * 4)
+        ada = make_entity(session, name="Ada Lovelace")
+        quotes = {
+            kind: make_quote(
+                session,
+                article,
+                kind=kind,
+                start=10 * n,
+                text=f"words of kind {kind}",
+                speaker="Ada Lovelace",
+                speaker_entity_id=ada.id,
+            ).id
+            or 0
+            for n, kind in enumerate(_ALL_KINDS)
+        }
+        return article.id or 0, ada.id or 0, quotes
+
+    @pytest.mark.parametrize(
+        ("query", "kinds"),
+        [
+            ("", ("direct", "block", "partial", "mixed", "indirect")),
+            ("?kind=stance", ("stance",)),
+            ("?kind=all", _ALL_KINDS),
+            ("?kind=direct&kind=indirect", ("direct", "indirect")),
+            ("?kind=stance&kind=all", _ALL_KINDS),
+        ],
+    )
+    def test_every_list(
+        self,
+        client: TestClient,
+        made: tuple[int, int, dict[str, int]],
+        query: str,
+        kinds: tuple[str, ...],
+    ) -> None:
+        article_id, entity_id, by_kind = made
+        wanted = sorted(by_kind[kind] for kind in kinds)
+        for path in (
+            "/api/v1/quotes",
+            f"/api/v1/articles/{article_id}/quotes",
+            f"/api/v1/entities/{entity_id}/quotes",
+        ):
+            answer = client.get(path + query).json()
+            assert sorted(ids_of(answer["items"])) == wanted, path
+            assert answer["total"] == len(wanted)
+        detail = client.get(f"/api/v1/articles/{article_id}{query}").json()
+        assert sorted(ids_of(detail["quotes"])) == wanted
+        listed = client.get("/api/v1/articles" + (query or "?") + "&include=quotes").json()
+        assert sorted(ids_of(listed["items"][0]["quotes"])) == wanted
+        for fmt in ("ndjson", "csv"):
+            export = client.get("/api/v1/quotes" + (query or "?") + f"&format={fmt}")
+            assert export.status_code == 200
+            lines = export.text.strip().splitlines()
+            assert len(lines) == len(wanted) + (fmt == "csv")  # a CSV has its header
+
+    @pytest.mark.parametrize("path", ["/api/v1/quotes", "/api/v1/articles/1/quotes"])
+    def test_a_bad_kind_names_the_allowed_ones(self, client: TestClient, path: str) -> None:
+        answer = client.get(path + "?kind=direct&kind=rumour")
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        [error] = answer.json()["errors"]
+        assert error["loc"][:2] == ["query", "kind"]
+        for allowed in (*_ALL_KINDS, "all"):
+            assert f"'{allowed}'" in error["msg"]
+        assert "rumour" not in answer.text  # the input is not echoed back
+
+    def test_documented(self, client: TestClient) -> None:
+        spec = client.get("/openapi.json").json()
+        for path in (
+            "/api/v1/quotes",
+            "/api/v1/articles/{article_id}/quotes",
+            "/api/v1/entities/{entity_id}/quotes",
+        ):
+            [param] = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "kind"]
+            assert "`kind=all`" in param["description"] and "stance" in param["description"]
+
+
+def ids_of(items: list[dict[str, Any]]) -> list[int]:
+    return [item["id"] for item in items]
+
+
 class TestGetQuote:
     def test_shape(self, client: TestClient, session: Session) -> None:
         quote = make_quote(session, make_article(session), text="Hello there", start=5)
@@ -106,6 +197,7 @@ class TestGetQuote:
             "id": quote.id,
             "article_id": quote.article_id,
             "text": "Hello there",
+            "field": "body",
             "start": 5,
             "end": 16,
             "kind": "direct",
