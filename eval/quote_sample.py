@@ -116,8 +116,8 @@ def draw(args: argparse.Namespace) -> None:
             except OSError:
                 time.sleep(0.5)
         rows = sorted(_listing(base), key=lambda row: row["id"])
-        kinds = set(args.kinds.split(","))
-        rows = [row for row in rows if row["kind"] in kinds]
+        wanted = set(args.kinds.split(","))
+        rows = [row for row in rows if row["kind"] in wanted]
         sample = random.Random(args.seed).sample(rows, args.n)
         articles: dict[int, dict[str, Any]] = {}
         for row in sample:
