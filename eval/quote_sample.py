@@ -8,8 +8,10 @@ hand (``../shared/tools/quote-judging/README.md``), and count the judgements.
 
 ``draw`` ingests the shared corpus (``../shared/corpus/articles.jsonl``) into a temporary SQLite
 database with the project's own ``corpus`` CLI (or reuses ``--db``), serves it on a free port,
-reads the whole default listing (``limit=100``, following ``next``), orders it by quote id and
-draws ``n`` rows with ``random.Random(seed).sample``. The file in ``eval/`` keeps what the
+reads the whole listing (``limit=100``, following ``next``), keeps the kinds of ``--kinds`` (by
+default those the API lists by default since issue 20: direct, block, partial, mixed and
+indirect, whether or not the server still lists stances too), orders it by quote id and draws
+``n`` rows with ``random.Random(seed).sample``. The file in ``eval/`` keeps what the
 judging README asks to keep, without article text: the article's ``source_id``, offsets, kind,
 confidence, cue, the speaker as written (offsets) and resolved, and empty answers to fill in.
 The quoted words and the article around them (400 characters before, 300 after) go to the
@@ -43,6 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles.jsonl"
 BEFORE, AFTER = 400, 300
 KINDS = ("direct", "indirect", "mixed + partial", "stance")
+# what GET /api/v1/quotes lists by default since issue 20: speech, stances only when asked
+SPEECH_KINDS = ("direct", "block", "partial", "mixed", "indirect")
 
 
 def _get(url: str) -> Any:
@@ -112,6 +116,8 @@ def draw(args: argparse.Namespace) -> None:
             except OSError:
                 time.sleep(0.5)
         rows = sorted(_listing(base), key=lambda row: row["id"])
+        wanted = set(args.kinds.split(","))
+        rows = [row for row in rows if row["kind"] in wanted]
         sample = random.Random(args.seed).sample(rows, args.n)
         articles: dict[int, dict[str, Any]] = {}
         for row in sample:
@@ -243,6 +249,11 @@ def main() -> None:
     drawing.add_argument("--scratch", required=True, help="text to judge by, outside the repo")
     drawing.add_argument("--keep", help="a folder for the database, kept for another draw")
     drawing.add_argument("--db", help="an ingested database to read instead of a new one")
+    drawing.add_argument(
+        "--kinds",
+        default=",".join(SPEECH_KINDS),
+        help="the kinds drawn from (default: those /quotes lists by default, issue 20)",
+    )
     drawing.set_defaults(run=draw)
     counting = commands.add_parser("report")
     counting.add_argument("judged")

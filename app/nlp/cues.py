@@ -97,6 +97,16 @@ NOT_YET_VERBS = frozenset("fail decline refuse".split())
 # content that only points back to something said before: "rejected [it]", "[this position]"
 PLACEHOLDERS = frozenset("it this that these those them so something anything".split())
 DEMONSTRATIVES = frozenset("this that these those such".split())
+# subjects (and possessors) that are the writer or the reader outside quotation marks, never a
+# reported speaker: "I think …", "we expect …" in a column or readers' comments, and the
+# writer's own inference ("that suggests …"), issue 20
+WRITER_SUBJECTS = frozenset("i we you me us this that these those".split())
+WRITER_POSSESSIVES = frozenset("my our your".split())
+# a clause a verb of belief reports has a finite verb: found [that it failed], not found [him]
+FINITE_TAGS = frozenset("VBD VBZ VBP MD".split())
+# how a second speech verb hangs inside a reported clause when the parser runs two statements
+# together: "… and said", "…, claiming", "with 40% saying"
+NEXT_STATEMENT_DEPS = frozenset("conj advcl pcomp".split())
 
 
 def stance_cue(token: Token) -> StanceCue | None:

@@ -49,7 +49,20 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
     kept = _drop_nested(marked + blocks + indirect + turns)
-    return sorted(kept, key=lambda q: (q.start, q.end))
+    return sorted((q for q in kept if not _unattributed_phrase(q)), key=lambda q: (q.start, q.end))
+
+
+def _unattributed_phrase(quote: QuoteSpan) -> bool:
+    """A short phrase in marks that no cue and no speaker attribute is a term or a label
+    ('the test of "a balance of probabilities"', 'invoiced as "consulting fees"'), not words
+    said (issue 20)."""
+    return (
+        quote.kind == "direct"
+        and not quote.text.rstrip(" ,.").endswith(("!", "?"))  # a cry or a question is said
+        and quote.cue is None
+        and quote.speaker_text is None
+        and len(quote.text.split()) <= PHRASE_WORDS
+    )
 
 
 # a quoted phrase of at most this many words right after a word is part of the writer's

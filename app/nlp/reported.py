@@ -9,10 +9,14 @@ from spacy.tokens import Doc, Span, Token
 
 from app.nlp.cues import (
     DEMONSTRATIVES,
+    FINITE_TAGS,
     NAMING_VERBS,
+    NEXT_STATEMENT_DEPS,
     NOT_YET_VERBS,
     PLACEHOLDERS,
     REPORTING_FORMS,
+    WRITER_POSSESSIVES,
+    WRITER_SUBJECTS,
     clause_content,
     is_circumstance,
     is_noun_cue,
@@ -182,6 +186,36 @@ def _circumstance(cue: Token, content: Span, rule: str) -> bool:
     return is_circumstance(content)
 
 
+def _own_voice(cue: Token, content: Span, rule: str) -> bool:
+    """Outside quotation marks, "I think …", "we expect …", "you claim …" and "that suggests
+    …" are the writer's or a reader's words, never a reported speaker's (issue 20: readers'
+    comments, columns). Inside marks the quote holds them already."""
+    if cue.pos_ == "NOUN":
+        owner = next((c for c in cue.children if c.dep_ == "poss"), None)
+        return owner is not None and owner.lower_ in WRITER_POSSESSIVES
+    subject = next((c for c in cue.children if c.dep_ in SPEAKER_DEPS), None)
+    return subject is not None and subject.lower_ in WRITER_SUBJECTS
+
+
+def _question_asked(cue: Token, content: Span, rule: str) -> bool:
+    """ "Asked whether he would run, Reed said …": the question is an unnamed interviewer's,
+    not the subject's words (issue 20)."""
+    if verb_lemma(cue.text) != "ask" or cue.tag_ != "VBN":
+        return False
+    return not any(c.dep_ in SPEAKER_DEPS for c in cue.children)
+
+
+def _no_finite_clause(cue: Token, content: Span, rule: str) -> bool:
+    """A verb of belief or finding reports a clause with a verb of its own ("found that the
+    vote was rigged"), not what it found ("found [her sister] live on air", "found [him to be a
+    difficult opponent]")."""
+    if rule != "reported_clause" or verb_lemma(cue.text) is not None:
+        return False
+    return not any(
+        t.tag_ in FINITE_TAGS or (t.dep_ in ("aux", "auxpass") and t.tag_ != "TO") for t in content
+    )
+
+
 # in order; the first that holds drops the quote. Cases: NOT_REPORTED_CASES in
 # tests/nlp/test_cues.py
 NOT_REPORTED: tuple[NotReported, ...] = (
@@ -189,6 +223,9 @@ NOT_REPORTED: tuple[NotReported, ...] = (
     NotReported("received", _received),
     NotReported("placeholder", _placeholder),
     NotReported("circumstance", _circumstance),
+    NotReported("own_voice", _own_voice),
+    NotReported("question_asked", _question_asked),
+    NotReported("no_finite_clause", _no_finite_clause),
 )
 
 
@@ -248,8 +285,25 @@ def _reported_clause(verb: Token) -> Span | None:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-        return trim_span(verb.doc[words[0].i : words[-1].i + 1])
+        return trim_span(_before_next_statement(verb.doc[words[0].i : words[-1].i + 1]))
     return None
+
+
+def _before_next_statement(clause: Span) -> Span:
+    """A clause up to a second speech verb it runs into: "told the paper [truancy was bad]
+    and said action was needed", "said [they backed him], with 40% saying they did not"
+    (issue 20: two statements are two quotes, not one)."""
+    for token in clause[1:]:
+        lemma = verb_lemma(token.text)
+        if token.dep_ in NEXT_STATEMENT_DEPS and lemma is not None and lemma not in NAMING_VERBS:
+            cut = token.left_edge.i
+            while cut > clause.start and (
+                clause.doc[cut - 1].dep_ in ("cc", "punct", "prep") or clause.doc[cut - 1].is_space
+            ):
+                cut -= 1
+            if cut > clause.start:
+                return clause.doc[clause.start : cut]
+    return clause
 
 
 def _according_to_content(according: Token) -> Span | None:

@@ -35,7 +35,9 @@ _PRONOUNS = frozenset({"he", "she"})
 _ORG_PRONOUNS = frozenset({"it"})
 _RELATIVE_PRONOUNS = frozenset({"who", "which", "that"})
 # people who speak for someone else: "a spokesman for Acme" speaks for Acme
-_PROXY_NOUNS = frozenset("spokesman spokeswoman spokesperson representative statement".split())
+_PROXY_NOUNS = frozenset(
+    "spokesman spokeswoman spokesperson representative statement office camp".split()
+)
 _PERSON_NOUNS = frozenset(
     """executive spokesman spokeswoman spokesperson minister president chairman chairwoman chair
     director official leader founder chief ceo boss manager secretary senator governor mayor
@@ -49,6 +51,12 @@ _PERSON_NOUNS = frozenset(
 _ORG_NOUNS = frozenset(
     "company firm group ministry department agency government organisation organization "
     "union club party bank council committee board regulator team corporation campaign".split()
+)
+# kinds of body that "the <noun>" refers back to only when a name says so ("the bank": the Bank
+# of England; "the party" is not Labour, "the government" not "MPs")
+_NAMED_KINDS = frozenset(
+    "government ministry department agency union club party bank council committee board "
+    "team campaign".split()
 )
 SPEAKER_DEPS = ("nsubj", "nsubjpass")
 # a subjectless speech verb takes the subject of the clause it hangs from through these
@@ -161,6 +169,12 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
             return noun
         if subject is not None:
             return subject
+        if candidate.dep_ == "xcomp":
+            # "leading some commentators to argue that …", "urged the club to say": the object
+            # of the verb above is who speaks (issue 20)
+            controller = next((c for c in candidate.head.children if c.dep_ == "dobj"), None)
+            if controller is not None and controller.i < candidate.i:
+                return None if inside(controller.idx, quoted) else controller
         if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
             # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
             root = verb.sent.root
@@ -170,6 +184,10 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
         # "she released a statement saying", "…and joked": climb to the clause's subject
         if candidate.dep_ not in _CLIMB_DEPS or candidate.head is candidate:
             break
+        if candidate.dep_ == "conj" and candidate.head.dep_ == "ccomp":
+            # "told the paper [truancy was bad] and said …", parsed as a conjunct of the
+            # reported clause: the speaker is the subject of the clause that reports it
+            candidate = candidate.head
         candidate = candidate.head
     # "…," said Smith: an inverted subject the parser may label otherwise
     return next(
@@ -213,8 +231,16 @@ def resolve(
     for mention in named:
         if mention.start <= subject.idx < mention.end:
             return mention
-    # "The finance minister, Jane Okafor, said": the name in apposition
-    for appos in (c for c in subject.children if c.dep_ == "appos"):
+    # a name that only describes the speaker is not the speaker: "President Castro's chief
+    # aide", "the account for the Bernie Show" (issue 20)
+    # (but "a spokesman for Acme", "the Acme campaign" speak for Acme: below)
+    word = subject.lower_
+    if word not in _PROXY_NOUNS | _ORG_NOUNS:
+        described = _describing_spans(subject)
+        named = [m for m in named if not inside(m.start, described)]
+    # "The finance minister, Jane Okafor, said": the name in apposition; "said BIFA founder
+    # and director Elliot Grove": the name the role is coordinated with
+    for appos in (c for c in subject.children if c.dep_ in ("appos", "conj")):
         for mention in mentions:
             if mention.start <= appos.idx < mention.end and mention.label in SPEAKER_LABELS:
                 return mention
@@ -222,7 +248,6 @@ def resolve(
     people = [m for m in named if m.label == "PERSON"]
     if people:
         return people[0]
-    word = subject.lower_
     if word in _PROXY_NOUNS:
         # "a spokesman for Acme", "the Acme spokesman": the speaker is the one spoken for
         for prep in (c for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")):
@@ -261,8 +286,54 @@ def resolve(
     # main clause or of a speech verb, not to whoever was named last ("… while Tom Reed
     # would …. "…," he declared" is rarely Reed)
     subjects = [m for m in earlier if _is_main_subject(subject.doc, m)]
+    if wanted == "ORG":
+        # "the company", "the government": an organisation that was itself a subject, and for
+        # a kind of body named in its names ("the bank": the Bank of England), one whose name
+        # says so; never whichever organisation was named last (issue 20: "the company" is
+        # not the product, "the government" not "MPs")
+        if word in _NAMED_KINDS:
+            subjects = [m for m in subjects if word in m.name.lower()]
+        return subjects[-1] if subjects else None
     candidates = subjects or earlier
-    return candidates[-1] if candidates else None
+    if not candidates:
+        return None
+    if word in _PRONOUNS and _unnamed_subject_between(subject, candidates[-1], quoted):
+        # "A spokesman said … "…," he said": he is the spokesman, not the person named
+        # before him (issue 20)
+        return None
+    return candidates[-1]
+
+
+def _describing_spans(subject: Token) -> list[tuple[int, int]]:
+    """Where the words that describe a subject lie: its possessor ("Castro's aide") and the
+    phrases after it ("the account for the show", "the aide who …")."""
+    spans = []
+    for child in subject.children:
+        if child.dep_ in ("poss", "acl", "relcl"):
+            left, right = child.left_edge, child.right_edge
+            spans.append((left.idx, right.idx + len(right)))
+    return spans
+
+
+def _unnamed_subject_between(
+    pronoun: Token, person: EntityMention, quoted: Sequence[tuple[int, int]]
+) -> bool:
+    """Whether someone unnamed ("a spokesman", "the Swiss star") was the subject of a main
+    clause or of a speech verb after ``person`` was and before ``pronoun``: the pronoun
+    refers to them."""
+    doc = pronoun.doc
+    span = doc.char_span(person.end, pronoun.idx, alignment_mode="expand")
+    if span is None:
+        return False
+    for token in span:
+        if token.i >= pronoun.i or inside(token.idx, quoted) or token.ent_type_:
+            continue
+        if token.dep_ not in SPEAKER_DEPS or token.lower_ not in _PERSON_NOUNS:
+            continue
+        verb = token.head
+        if verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None:
+            return True
+    return False
 
 
 def _looks_like_a_name(token: Token) -> bool:

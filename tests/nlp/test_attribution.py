@@ -143,7 +143,7 @@ CONTINUES_PREVIOUS: list[Row] = [
 ]
 
 NO_SPEAKER: list[Row] = [
-    ('The sign on the door read: "Closed for repairs."', None, None),
+    ('The sign on the door read: "Closed for repairs until the end of the month."', None, None),
     (
         '"We will appeal the ruling," said Hannah Schmidt.\n\n'
         "The court did not comment on the case on Monday.\n\n"

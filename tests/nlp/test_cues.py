@@ -214,6 +214,14 @@ NOT_REPORTED_CASES: list[tuple[str, str]] = [
     ("placeholder", "The mayor endorsed it on Monday."),
     # when or where
     ("circumstance", "The minister commented on Monday."),
+    # the writer's or a reader's own voice outside quotation marks (issue 20)
+    ("own_voice", "I think the harbour tax is a fair price for a cleaner town."),
+    ("own_voice", "We expect the ruling to come in the middle of the campaign."),
+    ("own_voice", "That suggests the harbour plan will fail within a year."),
+    # an interviewer's question is not the interviewee's words
+    ("question_asked", "Asked whether he would stand again, Tom Reed smiled."),
+    # a verb of finding without a clause of its own
+    ("no_finite_clause", "Ana Silva found the new striker to be a difficult opponent."),
 ]
 NEVER_CONTENT: list[str] = [
     # an addressee
@@ -313,3 +321,72 @@ def test_table_is_consistent() -> None:
         "speech_object",
         "noun_stance",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        # two statements are two quotes (issue 20)
+        (
+            "Tom Reed told the paper that truancy was bad and said firm action was needed.",
+            "truancy was bad",
+        ),
+        (
+            "Half of those asked said they trusted the mayor, with a third saying they did not.",
+            "they trusted the mayor",
+        ),
+    ],
+)
+def test_a_reported_clause_stops_at_the_next_statement(
+    quotes_of: Extract, text: str, content: str
+) -> None:
+    quotes = [q for q in quotes_of(text) if q.kind == "indirect"]
+    [first] = [q for q in quotes if q.text.endswith(content)]
+    assert first.speaker_text is not None and first.speaker_text.startswith(("Tom", "Half"))
+    # the second statement, where one is made, has the same speaker ("… and said …")
+    assert all(q.speaker_text == first.speaker_text for q in quotes if "said" in text[: q.start])
+
+
+# Who a speaker resolves to (issue 20: the nearest name is not the speaker by default): the
+# text, the speaker as written, and the name it resolves to (None: no name rather than a guess)
+RESOLVED: list[tuple[str, str, str | None]] = [
+    # someone unnamed spoke after the last named person: "he" is them, not that person
+    (
+        "Maria Lopez runs the harbour trust. But a spokesman said its powers were limited. "
+        '"The rest is up to the council," he said.',
+        "he",
+        None,
+    ),
+    # a name that describes the speaker is not the speaker
+    (
+        '"We will appeal," Maria Lopez\'s chief aide said on Monday.',
+        "Maria Lopez's chief aide",
+        None,
+    ),
+    # "the company" is an organisation that was itself a subject, never the last one named
+    (
+        "Harbourline said its new scanner, the Seawatch 3, would ship in May. "
+        '"Orders are strong," the company said.',
+        "the company",
+        "Harbourline",
+    ),
+    # the object of the verb above speaks an infinitive's words
+    (
+        "The bank held rates, leading some analysts to argue that rates had peaked.",
+        "some analysts",
+        None,
+    ),
+    # a role coordinated with a name: the name
+    (
+        '"Entries doubled this year," said festival founder and director Elliot Marsh.',
+        "festival founder",
+        "Elliot Marsh",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "written", "name"), RESOLVED)
+def test_resolved_speaker(quotes_of: Extract, text: str, written: str, name: str | None) -> None:
+    quotes = [q for q in quotes_of(text) if q.speaker_text == written]
+    assert quotes, [(q.text, q.speaker_text) for q in quotes_of(text)]
+    assert {q.speaker.name if q.speaker else None for q in quotes} == {name}

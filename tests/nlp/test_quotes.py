@@ -65,7 +65,7 @@ class TestDirectQuotes:
         assert all(q.kind == "direct" for q in quotes)
 
     def test_unattributed_full_quote_has_no_guessed_speaker(self, quotes_of: Extract) -> None:
-        [quote] = quotes_of('The sign on the door read: "Closed for repairs."')
+        [quote] = quotes_of('The sign read: "Closed for repairs until the end of the month."')
         assert quote.speaker is None
 
 
