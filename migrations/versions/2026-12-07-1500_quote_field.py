@@ -3,7 +3,7 @@ offsets (and its speaker's) index, ``title`` or ``body``; every quote stored bef
 quote.
 
 Revision ID: c4e1a9f3d2b6
-Revises: 8b4f6d2e0c31
+Revises: 9d5a7e3f1b42
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c4e1a9f3d2b6"
-down_revision: str | None = "8b4f6d2e0c31"
+down_revision: str | None = "9d5a7e3f1b42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
