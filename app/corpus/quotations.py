@@ -5,8 +5,10 @@ consensus kept current. Runs inside the store stage's transaction, after stories
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Boolean, Date, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from app.corpus.quotetext import MIN_TRIMMED_WORDS, fold, grams, groupable, key_of, same_quotation
@@ -15,14 +17,108 @@ from app.db.quotations import Quotation, QuotationGram
 
 
 def group_quotes(session: Session, article_id: int) -> None:
-    """Put each groupable quote of a stored article in its quotation."""
-    rows = session.execute(
-        select(col(Quote.id), col(Quote.text), col(Quote.kind))
-        .where(col(Quote.article_id) == article_id)
-        .order_by(col(Quote.id))
-    ).all()
-    touched = {_place(session, row.id, row.text, row.kind, article_id) for row in rows}
-    refresh_quotations(session, {q for q in touched if q is not None})
+    """Put each groupable quote of a stored article in its quotation. A quote that starts a
+    quotation writes its summary at once (its own date, source and speaker); only the
+    quotations that gained an occurrence are counted again. The statements are prepared once
+    (``_SQL``): built for each quote, SQLAlchemy's statement layer cost more than the work."""
+    connection = session.connection()
+    rows = connection.execute(_SQL["quotes"], {"article_id": article_id}).all()
+    placed: dict[int, int] = {}  # quote id → quotation id, written in one statement at the end
+    touched: set[int] = set()
+    for row in rows:
+        folded = fold(row.text)
+        if not groupable(row.kind, folded):
+            continue
+        matched = _matching(connection, folded)
+        if not matched:
+            placed[row.id] = _start(connection, row, folded)
+            continue
+        quotation_id, merged = matched[0][0], [m[0] for m in matched[1:]]
+        if merged:
+            session.execute(
+                update(Quote)
+                .where(col(Quote.quotation_id).in_(merged))
+                .values(quotation_id=quotation_id)
+            )
+            placed = {q: quotation_id if p in merged else p for q, p in placed.items()}
+            touched -= set(merged)
+            _drop(session, merged)
+        longest = max(
+            [(len(m[1]), m[2], m[1]) for m in matched] + [(len(folded), row.text, folded)]
+        )
+        if longest[2] != matched[0][1]:
+            _set_longest(session, quotation_id, longest[1], longest[2])
+        placed[row.id] = quotation_id
+        touched.add(quotation_id)
+    if placed:
+        connection.execute(
+            _SQL["place"], [{"quote_id": q, "quotation_id": p} for q, p in placed.items()]
+        )
+    refresh_quotations(session, touched)
+
+
+def _matching(connection: Any, folded: str) -> list[tuple[int, str, str]]:
+    """(id, folded, text) of the quotations a folded text joins, by id: the same words, one it
+    is a trimmed variant of, or ones that are trimmed variants of it."""
+    mine = grams(folded)
+    if mine:
+        first_run = key_of(" ".join(folded.split()[:MIN_TRIMMED_WORDS]))
+        found = connection.execute(
+            _SQL["candidates"], {"key": key_of(folded), "first_run": first_run, "grams": mine}
+        ).all()
+    else:
+        found = connection.execute(_SQL["same_key"], {"key": key_of(folded)}).all()
+    return sorted((tuple(c) for c in found if same_quotation(folded, c.folded)), key=lambda c: c[0])
+
+
+def _start(connection: Any, quote: Any, folded: str) -> int:
+    """A new quotation of one occurrence, its summary written with it; its id."""
+    mine = grams(folded)
+    speaker = quote.speaker_entity_id
+    quotation_id: int = connection.execute(
+        _SQL["start"],
+        {
+            "text": quote.text,
+            "folded": folded,
+            "key": key_of(folded),
+            "first_gram": key_of(" ".join(folded.split()[:MIN_TRIMMED_WORDS])) if mine else None,
+            "quote_id": quote.id,
+            "article_id": quote.article_id,
+            "published": quote.published,
+            "source": quote.source,
+            "speaker": quote.speaker_name if speaker is not None else None,
+            "speaker_entity_id": speaker,
+            "share": 1.0 if speaker is not None else None,
+        },
+    ).scalar_one()
+    if mine:
+        connection.execute(_SQL["grams"], [{"gram": g, "id": quotation_id} for g in mine])
+    return quotation_id
+
+
+_SQL: dict[str, Executable] = {
+    "quotes": text(
+        "SELECT q.id, q.text, q.kind, q.article_id, q.speaker_entity_id, a.published, a.source, "
+        "e.name AS speaker_name FROM quote q JOIN article a ON a.id = q.article_id "
+        "LEFT JOIN entity e ON e.id = q.speaker_entity_id "
+        "WHERE q.article_id = :article_id ORDER BY q.id"
+    ).columns(published=Date),
+    "same_key": text("SELECT id, folded, text FROM quotation WHERE key = :key"),
+    "candidates": text(
+        "SELECT id, folded, text FROM quotation WHERE key = :key OR id IN "
+        "(SELECT quotation_id FROM quotation_gram WHERE gram = :first_run) "
+        "OR first_gram IN :grams"
+    ).bindparams(bindparam("grams", expanding=True)),
+    "start": text(
+        "INSERT INTO quotation (text, folded, key, first_gram, occurrences, first_quote_id, "
+        "first_article_id, first_published, first_source, speaker, speaker_entity_id, "
+        "speaker_share, contested) VALUES (:text, :folded, :key, :first_gram, 1, :quote_id, "
+        ":article_id, :published, :source, :speaker, :speaker_entity_id, :share, :contested) "
+        "RETURNING id"
+    ).bindparams(bindparam("published", type_=Date), bindparam("contested", False, type_=Boolean)),
+    "grams": text("INSERT INTO quotation_gram (gram, quotation_id) VALUES (:gram, :id)"),
+    "place": text("UPDATE quote SET quotation_id = :quotation_id WHERE id = :quote_id"),
+}
 
 
 def leave_quotations(session: Session, article_id: int) -> None:
