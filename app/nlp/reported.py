@@ -295,7 +295,14 @@ def _before_next_statement(clause: Span) -> Span:
     (issue 20: two statements are two quotes, not one)."""
     for token in clause[1:]:
         lemma = verb_lemma(token.text)
-        if token.dep_ in NEXT_STATEMENT_DEPS and lemma is not None and lemma not in NAMING_VERBS:
+        own_subject = any(c.dep_ in SPEAKER_DEPS for c in token.children)
+        if (
+            token.dep_ in NEXT_STATEMENT_DEPS
+            and lemma is not None
+            and lemma not in NAMING_VERBS
+            # "… and the rivals were not asking questions" is still the same statement
+            and not own_subject
+        ):
             cut = token.left_edge.i
             while cut > clause.start and (
                 clause.doc[cut - 1].dep_ in ("cc", "punct", "prep") or clause.doc[cut - 1].is_space

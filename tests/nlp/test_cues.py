@@ -323,6 +323,15 @@ def test_table_is_consistent() -> None:
     ]
 
 
+def test_a_clause_with_a_speech_verb_of_its_own_is_one_statement(quotes_of: Extract) -> None:
+    text = (
+        "Ana Silva said the town felt let down by the council on rates "
+        "and the rivals were not asking the hard questions."
+    )
+    [quote] = [q for q in quotes_of(text) if q.kind == "indirect"]
+    assert quote.text.endswith("asking the hard questions")
+
+
 @pytest.mark.parametrize(
     ("text", "content"),
     [
