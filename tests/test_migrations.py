@@ -474,7 +474,7 @@ def test_a_database_built_before_story_signatures_gets_one_per_article(
         upgrade(config, "head")
         engine = create_db_engine(url)
         with engine.connect() as connection:
-            stored = dict(
+            stored: dict[int, bytes] = dict(
                 connection.execute(text("SELECT article_id, minhash FROM story_signature")).all()
             )
             keys = connection.execute(text("SELECT article_id, key FROM story_band")).all()

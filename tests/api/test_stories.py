@@ -257,7 +257,7 @@ class TestCollapsedSearch:
         assert len({hit["story_id"] for hit in collapsed["items"]}) == len(collapsed["items"])
         assert {hit["story_id"] for hit in collapsed["items"]} == stories
         # each story's hit is its first in the order asked for
-        first_of = {}
+        first_of: dict[int, int] = {}
         for hit in plain["items"]:
             first_of.setdefault(hit["story_id"], hit["id"])
         assert [hit["id"] for hit in collapsed["items"]] == list(first_of.values())
