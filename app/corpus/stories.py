@@ -3,11 +3,21 @@ from ``story_band``, confirmed by their real Jaccard similarity), and leaving on
 is left into the groups that still hold together. Runs inside the store stage's transaction."""
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, nulls_last, select, update
+from sqlalchemy import (
+    LargeBinary,
+    bindparam,
+    delete,
+    func,
+    insert,
+    nulls_last,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
 from app.corpus.shingles import (
@@ -26,40 +36,29 @@ from app.db.stories import Story, StoryArticle, StoryBand, StorySignature
 
 def join_story(session: Session, article_id: int, body: str) -> int:
     """Put a stored article (in no story yet) in the story of the articles it nearly
-    duplicates, merging their stories when it bridges several, or in a new one; the story id."""
+    duplicates, merging their stories when it bridges several, or in a new one; the story id.
+    The statements of an article that stays alone (most do) are prepared once (``_SQL``)."""
+    connection = session.connection()
     mine = shingles(body)
     minhash = signature(mine)
     keys = sorted(set(keys_of(minhash)))
-    candidates = _signatures(
-        session,
-        select(col(StoryBand.article_id))
-        .where(col(StoryBand.key).in_(keys), col(StoryBand.article_id) != article_id)
-        .distinct(),
-    )
+    candidates = {
+        int(row.article_id): unpacked(row.minhash)
+        for row in connection.execute(_SQL["candidates"], {"keys": keys, "id": article_id})
+    }
     verdicts = {other: decided(minhash, theirs) for other, theirs in candidates.items()}
     undecided = [other for other, verdict in verdicts.items() if verdict is None]
-    for other, text in _bodies(session, undecided).items():
-        verdicts[other] = jaccard(mine, shingles(text)) >= THRESHOLD
+    for other, body_ in _bodies(session, undecided).items():
+        verdicts[other] = jaccard(mine, shingles(body_)) >= THRESHOLD
     matches = [other for other, verdict in verdicts.items() if verdict]
-    session.execute(insert(StoryBand), [{"key": k, "article_id": article_id} for k in keys])
-    session.execute(insert(StorySignature).values(article_id=article_id, minhash=packed(minhash)))
+    connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
+    connection.execute(_SQL["signature"], {"id": article_id, "minhash": packed(minhash)})
     stories = sorted(
-        set(
-            session.execute(
-                select(col(StoryArticle.story_id)).where(col(StoryArticle.article_id).in_(matches))
-            ).scalars()
-        )
-        if matches
-        else ()
+        set(connection.execute(_SQL["stories"], {"ids": matches}).scalars()) if matches else ()
     )
     if not stories:  # alone: the story's summary is the article's own
-        published, source = session.execute(
-            select(col(Article.published), col(Article.source)).where(col(Article.id) == article_id)
-        ).one()
-        story_id = _new_story(
-            session, article_id, size=1, source_count=int(source is not None), published=published
-        )
-        session.execute(insert(StoryArticle).values(article_id=article_id, story_id=story_id))
+        story_id: int = connection.execute(_SQL["alone"], {"id": article_id}).scalar_one()
+        connection.execute(_SQL["member"], {"id": article_id, "story": story_id})
         return story_id
     story_id, merged = int(stories[0]), stories[1:]
     if merged:
@@ -69,9 +68,30 @@ def join_story(session: Session, article_id: int, body: str) -> int:
             .values(story_id=story_id)
         )
         session.execute(delete(Story).where(col(Story.id).in_(merged)))
-    session.execute(insert(StoryArticle).values(article_id=article_id, story_id=story_id))
+    connection.execute(_SQL["member"], {"id": article_id, "story": story_id})
     refresh_stories(session, [story_id])
     return story_id
+
+
+_SQL: dict[str, Executable] = {
+    "candidates": text(
+        "SELECT article_id, minhash FROM story_signature WHERE article_id IN "
+        "(SELECT DISTINCT article_id FROM story_band WHERE key IN :keys AND article_id != :id)"
+    ).bindparams(bindparam("keys", expanding=True)),
+    "band": text("INSERT INTO story_band (key, article_id) VALUES (:key, :id)"),
+    "signature": text(
+        "INSERT INTO story_signature (article_id, minhash) VALUES (:id, :minhash)"
+    ).bindparams(bindparam("minhash", type_=LargeBinary)),
+    "stories": text(
+        "SELECT DISTINCT story_id FROM story_article WHERE article_id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True)),
+    "alone": text(
+        "INSERT INTO story (size, source_count, first_article_id, first_published) "
+        "SELECT 1, CASE WHEN source IS NULL THEN 0 ELSE 1 END, id, published FROM article "
+        "WHERE id = :id RETURNING id"
+    ),
+    "member": text("INSERT INTO story_article (article_id, story_id) VALUES (:id, :story)"),
+}
 
 
 def leave_story(session: Session, article_id: int) -> None:
@@ -146,22 +166,10 @@ def refresh_story_of(session: Session, article_id: int) -> None:
         refresh_stories(session, [story_id])
 
 
-def _new_story(
-    session: Session,
-    article_id: int,
-    *,
-    size: int = 0,
-    source_count: int = 0,
-    published: date | None = None,
-) -> int:
+def _new_story(session: Session, article_id: int) -> int:
     story_id: int = session.execute(
         insert(Story)
-        .values(
-            size=size,
-            source_count=source_count,
-            first_article_id=article_id,
-            first_published=published,
-        )
+        .values(size=0, source_count=0, first_article_id=article_id)
         .returning(col(Story.id))
     ).scalar_one()
     return story_id
@@ -221,7 +229,7 @@ def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[
     # the real similarity only where the signatures left it open and no path joins the two yet
     undecided = [(a, b) for (a, b), v in verdicts.items() if v is None and root(a) != root(b)]
     texts = _bodies(session, sorted({a for pair in undecided for a in pair}))
-    sets = {article_id: shingles(text) for article_id, text in texts.items()}
+    sets = {article_id: shingles(body) for article_id, body in texts.items()}
     for a, b in undecided:
         if root(a) != root(b) and jaccard(sets[a], sets[b]) >= THRESHOLD:
             parent[root(a)] = root(b)
