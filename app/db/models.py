@@ -411,5 +411,8 @@ class Health(Schema):
 
 class CorpusStats(Schema):
     articles: int = Field(description="Number of articles stored.")
-    quotes: int = Field(description="Number of quotes stored.")
+    quotes: int = Field(
+        description="Number of quotes stored, of every kind: stances and headline quotes too, so "
+        "more than `/quotes` lists by default (speech only)."
+    )
     entities: int = Field(description="Number of entities stored.")

@@ -32,40 +32,22 @@ def rows_of(model: type[SQLModel]) -> Any:
 class Order:
     """An ORDER BY over columns in one direction that ends with a unique column, so paging can
     resume right after any row (keyset pagination). The first column may hold NULLs, which
-    sort last; the columns at the positions ``reversed_at`` sort the other way (a quote's
-    ``field``: the title's before the body's)."""
+    sort last."""
 
     columns: tuple[Any, ...]
     descending: bool = False
     first_nullable: bool = False
-    reversed_at: frozenset[int] = frozenset()
 
     def clauses(self) -> list[Any]:
         clauses = []
         for i, column in enumerate(self.columns):
-            down = self.descending != (i in self.reversed_at)
-            clause = column.desc() if down else column.asc()
+            clause = column.desc() if self.descending else column.asc()
             clauses.append(clause.nulls_last() if i == 0 and self.first_nullable else clause)
         return clauses
 
     def after(self, values: list[Any]) -> Any:
         """Rows that come after the row whose sort values are ``values``."""
         beyond = operator.lt if self.descending else operator.gt
-        if self.reversed_at:
-            # column by column: equal on the ones before, beyond on this one in its direction
-            return or_(
-                *(
-                    and_(
-                        *(c == v for c, v in zip(self.columns[:i], values[:i], strict=True)),
-                        (
-                            operator.lt
-                            if (self.descending != (i in self.reversed_at))
-                            else operator.gt
-                        )(column, values[i]),
-                    )
-                    for i, column in enumerate(self.columns)
-                )
-            )
         if not self.first_nullable:
             return beyond(tuple_(*self.columns), tuple_(*values))
         first = self.columns[0]

@@ -107,10 +107,8 @@ _ENTITIES_OF = (
     .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
-# the headline's quotes, then the body's ("title" sorts after "body", so that column descends)
-_QUOTE_ORDER = Order(
-    (col(Quote.field), col(Quote.start), col(Quote.id)), reversed_at=frozenset({0})
-)
+# the body's quotes in text order, then the headline's ("body" sorts before "title")
+_QUOTE_ORDER = Order((col(Quote.field), col(Quote.start), col(Quote.id)))
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
 _ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
 

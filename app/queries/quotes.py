@@ -58,11 +58,8 @@ def of_kinds(kinds: Collection[str]) -> Any:
     return col(Quote.kind).in_(sorted(kinds))
 
 
-# text order within each article: the headline's quotes, then the body's
-ORDER = Order(
-    (col(Quote.article_id), col(Quote.field), col(Quote.start), col(Quote.id)),
-    reversed_at=frozenset({1}),
-)
+# text order within each article: the body's quotes, then the headline's ("body" < "title")
+ORDER = Order((col(Quote.article_id), col(Quote.field), col(Quote.start), col(Quote.id)))
 
 
 def list_quotes(

@@ -1,6 +1,6 @@
 """Quotes in headlines over the API (issue 20): stored against the title with `field`,
-attributed with the article's entities, listed first, searchable; a title made from the lead
-sentence has none of its own."""
+attributed with the article's entities, listed after the body's, searchable; a title made
+from the lead sentence has none of its own."""
 
 import json
 from pathlib import Path
@@ -34,8 +34,8 @@ def test_headline_quotes(db_url: str, tmp_path: Path) -> None:
         articles = {a["source_id"]: a for a in client.get("/api/v1/articles").json()["items"]}
         first = articles["h1"]
         quotes = client.get(f"/api/v1/articles/{first['id']}/quotes").json()["items"]
-        assert [q["field"] for q in quotes] == ["title", "body"]  # the headline's first
-        headline = quotes[0]
+        assert [q["field"] for q in quotes] == ["body", "title"]  # the headline's last
+        headline = quotes[1]
         assert headline["text"] == "We will not retreat" and headline["kind"] == "direct"
         assert first["title"][headline["start"] : headline["end"]] == headline["text"]
         assert headline["speaker_text"] == "Blair" and headline["speaker"] == "Tony Blair"
@@ -47,12 +47,12 @@ def test_headline_quotes(db_url: str, tmp_path: Path) -> None:
         found = client.get("/api/v1/quotes", params={"q": "retreat"}).json()["items"]
         assert [q["id"] for q in found] == [headline["id"]]
         assert found[0]["field"] == "title"
-        # paging by cursor keeps the order: the headline's quote, then the body's
+        # paging by cursor keeps the order: the body's quote, then the headline's
         page = client.get(f"/api/v1/articles/{first['id']}/quotes?limit=1").json()
         rest = client.get(
             f"/api/v1/articles/{first['id']}/quotes?limit=1&cursor={page['next_cursor']}"
         )
-        assert [q["field"] for q in page["items"] + rest.json()["items"]] == ["title", "body"]
+        assert [q["field"] for q in page["items"] + rest.json()["items"]] == ["body", "title"]
         lead = articles["h2"]
         quotes = client.get(f"/api/v1/articles/{lead['id']}/quotes").json()["items"]
         assert quotes and {q["field"] for q in quotes} == {"body"}
