@@ -361,7 +361,7 @@ def test_a_reported_clause_stops_at_the_next_statement(
 RESOLVED: list[tuple[str, str, str | None]] = [
     # someone unnamed spoke after the last named person: "he" is them, not that person
     (
-        "Maria Lopez runs the harbour trust. But a spokesman said its powers were limited. "
+        "Maria Lopez runs the harbour trust. But a spokesman said the trust could do little. "
         '"The rest is up to the council," he said.',
         "he",
         None,
