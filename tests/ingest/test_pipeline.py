@@ -52,7 +52,7 @@ def test_seeds_twice_changes_nothing(engine: Engine) -> None:
 def test_quotes_are_stored_with_their_confidence(engine: Engine, tmp_path: Path) -> None:
     text = (
         '"The harbour will reopen in May," Mara Quint said on Tuesday. '
-        'The sign on the gate read: "Closed until further notice."'
+        'The sign on the gate read: "Closed until further notice by order of the board."'
     )
     source = write_jsonl(tmp_path / "one.jsonl", [{"id": "c1", "title": "Harbour", "body": text}])
     ingest([source], engine=engine, model=MODEL)
