@@ -1,6 +1,5 @@
 """Article endpoints: list with filters, one article, its quotes and its entities."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +10,7 @@ from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_que
 from app.api.params import (
     MAX_ID,
     ArticleId,
+    IsoDate,
     KindsDep,
     MinConfidence,
     SummaryRoute,
@@ -84,10 +84,12 @@ def list_articles(
     ] = None,
     author: Annotated[str | None, Query(description="Only this author (exact).")] = None,
     published_from: Annotated[
-        date | None, Query(description="Published on or after this date.", examples=["2020-01-01"])
+        IsoDate | None,
+        Query(description="Published on or after this date.", examples=["2020-01-01"]),
     ] = None,
     published_to: Annotated[
-        date | None, Query(description="Published on or before this date.", examples=["2020-12-31"])
+        IsoDate | None,
+        Query(description="Published on or before this date.", examples=["2020-12-31"]),
     ] = None,
     entity_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only articles that mention this entity.")

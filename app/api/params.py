@@ -2,12 +2,14 @@
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.db.models import SPEECH_KINDS, KindFilter
@@ -144,3 +146,14 @@ def problem_responses(*statuses: int | tuple[int, str]) -> dict[int | str, dict[
         }
         for status, text in pairs
     }
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic would also read a number as a Unix timestamp
+    (``published_to=0.0`` as 1970-01-01), which no client means."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Input should be a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]

@@ -2,7 +2,6 @@
 by one with every occurrence."""
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.api.params import MAX_ID, QuotationId, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, IsoDate, QuotationId, SummaryRoute, problem_responses
 from app.db.pagination import Page, PageDep
 from app.db.quotations import QuotationDetail, QuotationPublic
 from app.db.session import SessionDep
@@ -66,10 +65,11 @@ def list_quotations(
         Query(description="Only quotations this source quoted (exact).", examples=["Wikinews"]),
     ] = None,
     published_from: Annotated[
-        date | None, Query(description="First seen on or after this date.", examples=["2020-01-01"])
+        IsoDate | None,
+        Query(description="First seen on or after this date.", examples=["2020-01-01"]),
     ] = None,
     published_to: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="First seen on or before this date.", examples=["2020-12-31"]),
     ] = None,
     min_occurrences: Annotated[

@@ -2,7 +2,6 @@
 
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date
 from enum import StrEnum
 from itertools import islice
 from typing import Annotated, Any
@@ -13,7 +12,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
-from app.api.params import MAX_ID, HighlightDep, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, HighlightDep, IsoDate, SummaryRoute, problem_responses
 from app.db.models import FacetCount, SearchHit
 from app.db.pagination import OffsetPageDep, Page
 from app.db.session import SessionDep
@@ -86,8 +85,8 @@ def search_articles(
     ] = SearchSort.relevance,
     source: Annotated[str | None, Query(description="Only this source.")] = None,
     author: Annotated[str | None, Query(description="Only this author.")] = None,
-    published_from: Annotated[date | None, Query(description="Published on or after.")] = None,
-    published_to: Annotated[date | None, Query(description="Published on or before.")] = None,
+    published_from: Annotated[IsoDate | None, Query(description="Published on or after.")] = None,
+    published_to: Annotated[IsoDate | None, Query(description="Published on or before.")] = None,
     entity_id: Annotated[
         list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
         Query(description="Articles mentioning these entities (repeat the parameter)."),

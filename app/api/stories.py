@@ -1,11 +1,10 @@
 """Story endpoints (issue 19): stories of near-duplicate articles, listed and one by one."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.params import MAX_ID, StoryId, SummaryRoute, problem_responses
+from app.api.params import MAX_ID, IsoDate, StoryId, SummaryRoute, problem_responses
 from app.db.pagination import Page, PageDep
 from app.db.session import SessionDep
 from app.db.stories import StoryDetail, StoryPublic
@@ -37,11 +36,11 @@ def list_stories(
         Query(description="Only stories that this source ran (exact).", examples=["Wikinews"]),
     ] = None,
     published_from: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="First published on or after this date.", examples=["2020-01-01"]),
     ] = None,
     published_to: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="First published on or before this date.", examples=["2020-12-31"]),
     ] = None,
     min_size: Annotated[

@@ -233,6 +233,11 @@ class TestStoryEndpoints:
             ("/api/v1/stories?min_size=0", 422),
             ("/api/v1/stories?sort=size", 422),
             ("/api/v1/stories?q=%22unbalanced", 400),
+            # a number is not a date (pydantic would read it as a Unix timestamp)
+            ("/api/v1/stories?published_to=0.0", 422),
+            ("/api/v1/quotations?published_from=1700000000", 422),
+            ("/api/v1/articles?published_from=0", 422),
+            ("/api/v1/search?q=terminal&published_to=12", 422),
         ],
     )
     def test_bad_requests_are_problems(
