@@ -26,6 +26,9 @@ _KEPT_ERRORS = 1000
 # a queued or running job whose row has missed this many heartbeats lost its process (a
 # restart, a crash, kill -9): its daemon thread went with it, and nothing will finish it
 _MISSED_HEARTBEATS = 3
+# the jobs this process is running: never interrupted, whatever their row says (on SQLite a beat
+# is lost while the batch's own write transaction holds the lock, and engines never wait)
+_RUNNING_HERE: set[str] = set()
 
 
 def get_job(engine: Engine, job_id: str, *, heartbeat_s: float) -> IngestJob | None:
@@ -33,7 +36,7 @@ def get_job(engine: Engine, job_id: str, *, heartbeat_s: float) -> IngestJob | N
     but its heartbeat stopped."""
     with Session(engine) as session:
         job = session.get(IngestJob, job_id)
-    if job is None or job.status not in ("queued", "running"):
+    if job is None or job.status not in ("queued", "running") or job.id in _RUNNING_HERE:
         return job
     beat = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(tzinfo=UTC)
     if datetime.now(UTC) - beat < timedelta(seconds=heartbeat_s * _MISSED_HEARTBEATS):
@@ -89,6 +92,7 @@ def start_job(
             while not finished.wait(heartbeat_s):
                 record("running")
 
+        _RUNNING_HERE.add(job.id)
         record("running")
         threading.Thread(target=heartbeat, name=f"ingest-job-{job.id}-beat", daemon=True).start()
         JOBS_RUNNING.inc()
@@ -109,6 +113,7 @@ def start_job(
             finished.set()
             record("done")
         finally:
+            _RUNNING_HERE.discard(job.id)
             JOBS_RUNNING.dec()
             JOBS.labels(state=job.status).inc()
 
