@@ -5,9 +5,9 @@ consensus kept current. Runs inside the store stage's transaction, after stories
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Date, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Boolean, Date, bindparam, delete, insert, select, text, update
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
@@ -29,9 +29,10 @@ def group_quotes(session: Session, article_id: int) -> None:
         folded = fold(row.text)
         if not groupable(row.kind, folded):
             continue
-        matched = _matching(connection, folded)
+        keys = _keys(folded)
+        matched = _matching(connection, folded, keys)
         if not matched:
-            placed[row.id] = _start(connection, row, folded)
+            placed[row.id] = _start(connection, row, folded, keys)
             continue
         quotation_id, merged = matched[0][0], [m[0] for m in matched[1:]]
         if merged:
@@ -57,31 +58,44 @@ def group_quotes(session: Session, article_id: int) -> None:
     refresh_quotations(session, touched)
 
 
-def _matching(connection: Any, folded: str) -> list[tuple[int, str, str]]:
+class _Keys(NamedTuple):
+    """What finds a folded text's quotation: the key of its words, the key of its first run
+    of ``MIN_TRIMMED_WORDS`` words (None when shorter) and the keys of every run."""
+
+    key: int
+    first_gram: int | None
+    grams: list[int]
+
+
+def _keys(folded: str) -> _Keys:
+    runs = grams(folded)
+    first = key_of(" ".join(folded.split()[:MIN_TRIMMED_WORDS])) if runs else None
+    return _Keys(key_of(folded), first, runs)
+
+
+def _matching(connection: Any, folded: str, keys: _Keys) -> list[tuple[int, str, str]]:
     """(id, folded, text) of the quotations a folded text joins, by id: the same words, one it
     is a trimmed variant of, or ones that are trimmed variants of it."""
-    mine = grams(folded)
-    if mine:
-        first_run = key_of(" ".join(folded.split()[:MIN_TRIMMED_WORDS]))
+    if keys.grams:
         found = connection.execute(
-            _SQL["candidates"], {"key": key_of(folded), "first_run": first_run, "grams": mine}
+            _SQL["candidates"],
+            {"key": keys.key, "first_run": keys.first_gram, "grams": keys.grams},
         ).all()
     else:
-        found = connection.execute(_SQL["same_key"], {"key": key_of(folded)}).all()
+        found = connection.execute(_SQL["same_key"], {"key": keys.key}).all()
     return sorted((tuple(c) for c in found if same_quotation(folded, c.folded)), key=lambda c: c[0])
 
 
-def _start(connection: Any, quote: Any, folded: str) -> int:
+def _start(connection: Any, quote: Any, folded: str, keys: _Keys) -> int:
     """A new quotation of one occurrence, its summary written with it; its id."""
-    mine = grams(folded)
     speaker = quote.speaker_entity_id
     quotation_id: int = connection.execute(
         _SQL["start"],
         {
             "text": quote.text,
             "folded": folded,
-            "key": key_of(folded),
-            "first_gram": key_of(" ".join(folded.split()[:MIN_TRIMMED_WORDS])) if mine else None,
+            "key": keys.key,
+            "first_gram": keys.first_gram,
             "quote_id": quote.id,
             "article_id": quote.article_id,
             "published": quote.published,
@@ -91,8 +105,8 @@ def _start(connection: Any, quote: Any, folded: str) -> int:
             "share": 1.0 if speaker is not None else None,
         },
     ).scalar_one()
-    if mine:
-        connection.execute(_SQL["grams"], [{"gram": g, "id": quotation_id} for g in mine])
+    if keys.grams:
+        connection.execute(_SQL["grams"], [{"gram": g, "id": quotation_id} for g in keys.grams])
     return quotation_id
 
 
@@ -216,41 +230,26 @@ def _place(session: Session, quote_id: int, text: str, kind: str, article_id: in
     folded = fold(text)
     if not groupable(kind, folded):
         return None
-    words = folded.split()
-    mine = grams(folded)
-    conditions = [col(Quotation.key) == key_of(folded)]
-    if mine:
-        first_run = key_of(" ".join(words[:MIN_TRIMMED_WORDS]))
-        holding = select(col(QuotationGram.quotation_id)).where(
-            col(QuotationGram.gram) == first_run
-        )
-        conditions += [col(Quotation.id).in_(holding), col(Quotation.first_gram).in_(mine)]
-    candidates = session.execute(
-        select(col(Quotation.id), col(Quotation.folded), col(Quotation.text)).where(
-            or_(*conditions)
-        )
-    ).all()
-    matched = sorted(
-        (c for c in candidates if same_quotation(folded, c.folded)), key=lambda c: c.id
-    )
+    keys = _keys(folded)
+    matched = _matching(session.connection(), folded, keys)
     if not matched:
         quotation_id: int = session.execute(
             insert(Quotation)
             .values(
                 text=text,
                 folded=folded,
-                key=key_of(folded),
-                first_gram=key_of(" ".join(words[:MIN_TRIMMED_WORDS])) if mine else None,
+                key=keys.key,
+                first_gram=keys.first_gram,
                 occurrences=0,
                 first_quote_id=quote_id,
                 first_article_id=article_id,
             )
             .returning(col(Quotation.id))
         ).scalar_one()
-        _set_grams(session, quotation_id, mine)
+        _set_grams(session, quotation_id, keys.grams)
     else:
-        quotation_id = matched[0].id
-        merged = [c.id for c in matched[1:]]
+        quotation_id = matched[0][0]
+        merged = [c[0] for c in matched[1:]]
         if merged:
             session.execute(
                 update(Quote)
@@ -258,10 +257,8 @@ def _place(session: Session, quote_id: int, text: str, kind: str, article_id: in
                 .values(quotation_id=quotation_id)
             )
             _drop(session, merged)
-        longest = max(
-            [(len(c.folded), c.text, c.folded) for c in matched] + [(len(folded), text, folded)]
-        )
-        if longest[2] != matched[0].folded:
+        longest = max([(len(c[1]), c[2], c[1]) for c in matched] + [(len(folded), text, folded)])
+        if longest[2] != matched[0][1]:
             _set_longest(session, quotation_id, longest[1], longest[2])
     session.execute(
         update(Quote).where(col(Quote.id) == quote_id).values(quotation_id=quotation_id)
@@ -270,19 +267,18 @@ def _place(session: Session, quote_id: int, text: str, kind: str, article_id: in
 
 
 def _set_longest(session: Session, quotation_id: int, text: str, folded: str) -> None:
-    words = folded.split()
-    mine = grams(folded)
+    keys = _keys(folded)
     session.execute(
         update(Quotation)
         .where(col(Quotation.id) == quotation_id)
         .values(
             text=text,
             folded=folded,
-            key=key_of(folded),
-            first_gram=key_of(" ".join(words[:MIN_TRIMMED_WORDS])) if mine else None,
+            key=keys.key,
+            first_gram=keys.first_gram,
         )
     )
-    _set_grams(session, quotation_id, mine)
+    _set_grams(session, quotation_id, keys.grams)
 
 
 def _set_grams(session: Session, quotation_id: int, keys: list[int]) -> None:
