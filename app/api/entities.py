@@ -4,7 +4,7 @@ and its quotations."""
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export_query
@@ -30,10 +30,17 @@ router = APIRouter(
 
 
 def _get_or_404(session: SessionDep, entity_id: int) -> Entity:
+    """The entity, or the one it was merged into (issue 20: an old id still answers)."""
     entity = queries.get_entity(session, entity_id=entity_id)
     if entity is None:
         raise NotFound(f"No entity with id {entity_id}.")
     return entity
+
+
+def _id_of(session: SessionDep, entity_id: int) -> int:
+    entity = _get_or_404(session, entity_id)
+    assert entity.id is not None
+    return entity.id
 
 
 @router.get("", response_model=Page[EntityPublic], responses=EXPORT_RESPONSES)
@@ -100,6 +107,8 @@ class RelatedBy(StrEnum):
 
 @router.get("/{entity_id}", response_model=EntityDetail, responses=problem_responses(404))
 def get_entity(
+    request: Request,
+    response: Response,
     session: SessionDep,
     entity_id: EntityId,
     related_by: Annotated[
@@ -110,12 +119,22 @@ def get_entity(
         ),
     ] = RelatedBy.article,
 ) -> EntityDetail:
-    """Get one entity: aliases, counts, co-occurring entities and a monthly timeline."""
+    """Get one entity: aliases, counts, co-occurring entities and a monthly timeline.
+
+    An entity merged into another (a bare surname or a variant of a person's name) answers
+    as that one, with `redirected_from` and a `Content-Location` header naming it."""
     entity = _get_or_404(session, entity_id)
+    assert entity.id is not None
+    redirected = entity.id != entity_id
+    if redirected:
+        response.headers["Content-Location"] = str(
+            request.url_for("get_entity", entity_id=entity.id).path
+        )
     return EntityDetail.model_validate(
         {
             **EntityPublic.model_validate(entity).model_dump(),
-            "story_count": queries.story_counts(session, entity_ids=[entity_id]).get(entity_id, 0),
+            "redirected_from": entity_id if redirected else None,
+            "story_count": queries.story_counts(session, entity_ids=[entity.id]).get(entity.id, 0),
             **queries.profile(session, entity=entity, by_story=related_by is RelatedBy.story),
         }
     )
@@ -127,8 +146,9 @@ def get_entity(
 def list_entity_articles(
     request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
 ) -> Page[ArticlePublic]:
-    """List the articles that mention one entity, newest first."""
-    _get_or_404(session, entity_id)
+    """List the articles that mention one entity (or the one it was merged into), newest
+    first."""
+    entity_id = _id_of(session, entity_id)
     items, total, following = article_queries.list_articles(
         session,
         entity_id=entity_id,
@@ -152,8 +172,9 @@ def list_entity_quotes(
 ) -> Page[QuoteHit]:
     """List what one entity said: the quotes attributed to it.
 
-    Speech by default; stances with `kind=stance`, every kind with `kind=all`."""
-    _get_or_404(session, entity_id)
+    Speech by default; stances with `kind=stance`, every kind with `kind=all`. A merged
+    entity's id lists the quotes of the one it was merged into."""
+    entity_id = _id_of(session, entity_id)
     items, total, following = quote_queries.list_quotes(
         session,
         speaker_entity_id=entity_id,
@@ -176,7 +197,7 @@ def list_entity_quotations(
     request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
 ) -> Page[QuotationPublic]:
     """List everything one entity said, each quotation once, most quoted first."""
-    _get_or_404(session, entity_id)
+    entity_id = _id_of(session, entity_id)
     items, total, following = quotation_queries.list_quotations(
         session,
         speaker_entity_id=entity_id,

@@ -97,6 +97,12 @@ class Entity(SQLModel, table=True):
     # denormalised so that listing and sorting entities needs no aggregate; refreshed by ingestion
     article_count: int = Field(default=0)
     mention_count: int = Field(default=0, index=True)
+    # issue 20 (app.corpus.people): the entity this one was merged into (a name variant, or a
+    # bare surname all of whose mentions went to a full name); merged entities leave the lists
+    merged_into: int | None = Field(default=None, index=True)
+    # a person's folded last name ("bush" for George W. Bush and for Bush), to find the
+    # full names a bare surname may be; None for the other types
+    surname_key: str | None = Field(default=None, index=True)
 
 
 class Mention(SQLModel, table=True):
@@ -114,6 +120,9 @@ class Mention(SQLModel, table=True):
     text: str
     start: int
     end: int
+    # issue 20: the entity the article's own linking gave, when the people stage
+    # (app.corpus.people) moved the mention to another one; None when not moved
+    local_entity_id: int | None = Field(default=None, index=True)
 
 
 class Quote(SQLModel, table=True):
@@ -155,6 +164,9 @@ class Quote(SQLModel, table=True):
     quotation_id: int | None = Field(default=None, index=True)
     # issue 20: the text its offsets (and its speaker's) index: the article's title or body
     field: str = Field(default="body", sa_column_kwargs={"server_default": "body"})
+    # issue 20: the speaker the article's own linking gave, when the people stage moved the
+    # quote to another entity (``speaker_entity_id``); None when not moved
+    speaker_local_entity_id: int | None = Field(default=None, index=True)
 
 
 def pack_ids(ids: Iterable[int]) -> bytes:
@@ -286,6 +298,11 @@ class MonthCount(Schema):
 
 
 class EntityDetail(EntityPublic):
+    redirected_from: int | None = Field(
+        default=None,
+        description="The id asked for, when that entity was merged into this one (a bare "
+        "surname or a name variant of the same person, issue 20); null otherwise.",
+    )
     related: list[RelatedEntity] = Field(
         description="Entities most often mentioned in the same articles (top 20)."
     )

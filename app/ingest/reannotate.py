@@ -17,7 +17,7 @@ from app.db.models import Article
 from app.ingest.annotate import AnnotationOrError, Annotator
 from app.ingest.clean import headline_of
 from app.ingest.run import write_with_retry
-from app.ingest.store import EntityCache, reextract, refresh_entity_counts
+from app.ingest.store import EntityCache, link_entities, reextract
 from app.nlp import Annotation, extraction_version
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ def _store(
     def write(session: Session) -> tuple[int, int]:
         entities = EntityCache(session)
         done = skipped = 0
+        redone: list[int] = []
         stored = session.exec(select(Article).where(col(Article.id).in_(list(annotated))))
         for article in stored.all():
             assert article.id is not None
@@ -179,8 +180,9 @@ def _store(
                 skipped += 1
                 continue
             reextract(session, article, annotated[article.id], entities, version)
+            redone.append(article.id)
             done += 1
-        refresh_entity_counts(session, entities.touched)
+        link_entities(session, redone, entities)
         return done, len(annotated) - done
 
     done, skipped = write_with_retry(engine, write)

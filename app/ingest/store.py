@@ -14,9 +14,11 @@ from app.corpus import (
     join_story,
     leave_quotations,
     leave_story,
+    link_people,
     refresh_quotations_of,
     refresh_story_of,
 )
+from app.corpus.peoplerules import surname_key
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
 from app.ingest.annotate import AnnotationOrError, annotate_texts
@@ -93,6 +95,7 @@ def classify_and_save(
                 stored.append((item, Outcome.ADDED, None))
     entities = EntityCache(session)
     extraction = extraction_version(model)
+    saved: list[int] = []
     for item, existing in to_store:
         annotation = annotations.get(item.content_hash)
         if not isinstance(annotation, Annotation):
@@ -111,8 +114,19 @@ def classify_and_save(
         # the corpus stages (app/corpus): stories first, as quotations count them
         join_story(session, article.id, article.body)
         group_quotes(session, article.id)
-    refresh_entity_counts(session, entities.touched)
+        saved.append(article.id)
+    link_entities(session, saved, entities)
     return stored
+
+
+def link_entities(session: Session, article_ids: list[int], entities: "EntityCache") -> None:
+    """The people stage (``app.corpus.people``) over the batch's saved articles, then the
+    counts of every entity either touched."""
+    if article_ids or entities.touched:
+        entities.touched |= link_people(
+            session, article_ids=article_ids, created=entities.created, touched=entities.touched
+        )
+    refresh_entity_counts(session, entities.touched)
 
 
 class EntityCache:
@@ -123,24 +137,28 @@ class EntityCache:
         self.session = session
         self.ids: dict[tuple[str, str], int] = {}
         self.touched: set[int] = set()
+        self.created: set[int] = set()  # inserted by this batch (the people stage's news)
 
     def id_for(self, mention: EntityMention) -> int:
         key = (mention.name, mention.label)
         if key not in self.ids:
             # insert unless stored, then read the id: two writers creating the same entity at
             # once (several ingests into PostgreSQL) both get the one row, neither fails
-            self.session.execute(
+            inserted = self.session.execute(
                 insert_ignoring_duplicates(self.session, Entity, "name", "type").values(
                     name=mention.name,
                     type=mention.label,
                     aliases=[],
                     article_count=0,
                     mention_count=0,
+                    surname_key=surname_key(mention.name, mention.label),
                 )
             )
             self.ids[key] = self.session.execute(
                 select(Entity.id).where(Entity.name == mention.name, Entity.type == mention.label)
             ).scalar_one()
+            if inserted.rowcount:  # type: ignore[attr-defined]
+                self.created.add(self.ids[key])
         entity_id = self.ids[key]
         self.touched.add(entity_id)
         return entity_id
@@ -198,7 +216,8 @@ def reextract(
 ) -> None:
     """Replace what was extracted from a stored article whose text is unchanged (``corpus
     reannotate``): the store's path for an updated article without its story steps (the text,
-    and so its story, stays). The caller refreshes ``entities.touched``' counts."""
+    and so its story, stays). The caller runs ``link_entities`` over the batch's articles,
+    which links their people and refreshes ``entities.touched``' counts."""
     assert article.id is not None
     leave_quotations(session, article.id)
     save_extraction(session, article, annotation, entities, extraction, replace=True)
@@ -217,9 +236,12 @@ def save_extraction(
     """Write an article's mentions, quotes (body and headline) and ``extraction`` version,
     replacing (``replace``) the ones stored before."""
     if replace:
-        entities.touched.update(
-            session.exec(select(Mention.entity_id).where(Mention.article_id == article.id))
-        )
+        for now, own in session.execute(
+            select(col(Mention.entity_id), col(Mention.local_entity_id)).where(
+                Mention.article_id == article.id
+            )
+        ):
+            entities.touched.update(i for i in (now, own) if i is not None)
         session.execute(delete(Quote).where(col(Quote.article_id) == article.id))
         session.execute(delete(Mention).where(col(Mention.article_id) == article.id))
     article.entity_ids = pack_ids(entities.id_for(m) for m in annotation.entities)
@@ -305,9 +327,12 @@ def refresh_entity_counts(session: Session, entity_ids: set[int]) -> None:
     )
     # synchronize_session=False: in-memory counts are stale, so SQLAlchemy must not evaluate the
     # WHERE clause against them (it would drop live entities from the session)
+    # an entity whose mentions all went to another (app.corpus.people) stays, so that its id
+    # still answers, while an article names it
+    moved = select(Mention.id).where(col(Mention.local_entity_id) == Entity.id).exists()
     session.execute(
         delete(Entity)
-        .where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0)
+        .where(col(Entity.id).in_(ids), col(Entity.mention_count) == 0, ~moved)
         .execution_options(synchronize_session=False)
     )
 
@@ -318,11 +343,22 @@ def remove_article(session: Session, article_id: int) -> bool:
     article = session.get(Article, article_id)
     if article is None:
         return False
-    touched = set(session.exec(select(Mention.entity_id).where(Mention.article_id == article_id)))
+    touched = {
+        i
+        for row in session.execute(
+            select(col(Mention.entity_id), col(Mention.local_entity_id)).where(
+                Mention.article_id == article_id
+            )
+        )
+        for i in row
+        if i is not None
+    }
     leave_story(session, article_id)
     leave_quotations(session, article_id)
     session.execute(delete(Quote).where(col(Quote.article_id) == article_id))
     session.execute(delete(Mention).where(col(Mention.article_id) == article_id))
     session.delete(article)
+    session.flush()
+    touched |= link_people(session, touched=touched)
     refresh_entity_counts(session, touched)
     return True

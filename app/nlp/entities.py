@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
+from app.nlp.names import GLUED_RE, leading_words, not_a_person
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -201,11 +202,30 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
         label = "PERSON" if titled else _team_or(ent.label_, body, end)
+        if label == "PERSON":
+            start = _name_start(ent, body, start, end)
+            text = body[start:end]
+            label = not_a_person(text) or label
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
     mentions = _with_table_teams(body, mentions)
     return link_mentions(mentions)
+
+
+def _name_start(ent: Span, body: str, start: int, end: int) -> int:
+    """Where a person's name starts: after a glued preposition ("ofNew Labour"), role words
+    and a clause's first word ("Rapper Eminem", "Describing Mr Jackson") and a title left
+    after them (``app.nlp.names``)."""
+    if m := GLUED_RE.match(body[start:end]):
+        start += m.end()
+    tokens = [t for t in ent if t.idx >= start and t.idx + len(t.text) <= end]
+    cut = leading_words([(t.text, t.tag_) for t in tokens])
+    if cut:
+        start = tokens[cut].idx
+        if m := _honorific_re.match(body[start:end]):
+            start += m.end()
+    return start
 
 
 def _with_table_teams(text: str, mentions: list[EntityMention]) -> list[EntityMention]:

@@ -27,7 +27,7 @@ _EXCLUDED_COMPONENTS = ["lemmatizer"]
 
 # the version of the rules in app/nlp: raise it with any change to what they extract, so that
 # `corpus reannotate` redoes the articles annotated before (issue 20)
-EXTRACTION_VERSION = 1
+EXTRACTION_VERSION = 2  # 2: role words and names that are not people (app.nlp.names)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def entities_query(
     name_prefix: str | None = None,
     name_query: str | None = None,
 ) -> Any:
-    statement = rows_of(Entity)
+    # an entity merged into another (app.corpus.people) is listed as that one
+    statement = rows_of(Entity).where(col(Entity.merged_into).is_(None))
     if entity_type is not None:
         statement = statement.where(Entity.type == entity_type.upper())
     if name_prefix is not None:
@@ -106,7 +107,21 @@ def list_entities(
 
 
 def get_entity(session: Session, *, entity_id: int) -> Entity | None:
-    return session.get(Entity, entity_id)
+    """The entity, or the one it was merged into (followed to the end; ``merged_into`` on the
+    answer's way tells the caller it was redirected)."""
+    entity = session.get(Entity, entity_id)
+    seen = {entity_id}
+    while entity is not None and entity.merged_into is not None and entity.merged_into not in seen:
+        seen.add(entity.merged_into)
+        entity = session.get(Entity, entity.merged_into)
+    return entity
+
+
+def merged_count(session: Session) -> int:
+    """How many stored entities were merged into another (not counted as entities)."""
+    return session.exec(
+        select(func.count()).select_from(Entity).where(col(Entity.merged_into).is_not(None))
+    ).one()
 
 
 def profile(

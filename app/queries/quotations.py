@@ -15,6 +15,7 @@ from app.db.quotations import Quotation, QuotationDetail, QuotationPublic
 from app.db.stories import StoryArticle
 from app.engines.matching import quote_text_matches
 from app.queries import Order, fetch_page, read
+from app.queries.quotes import current_id
 from app.search.language import Node
 
 
@@ -87,7 +88,9 @@ def quotations_query(
         named = select(col(Entity.id)).where(col(Entity.name_key) == folded(speaker))
         statement = statement.where(col(Quotation.speaker_entity_id).in_(named))
     if speaker_entity_id is not None:
-        statement = statement.where(col(Quotation.speaker_entity_id) == speaker_entity_id)
+        statement = statement.where(
+            col(Quotation.speaker_entity_id) == current_id(speaker_entity_id)
+        )
     if source is not None:
         quoted_there = (
             select(col(Quote.id))

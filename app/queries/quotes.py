@@ -3,11 +3,11 @@
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import true
+from sqlalchemy import func, true
 from sqlmodel import Session, col, select
 
 from app.db.folding import folded
-from app.db.models import ALL_KINDS, Article, Quote, QuoteHit
+from app.db.models import ALL_KINDS, Article, Entity, Quote, QuoteHit
 from app.engines.matching import quote_text_matches
 from app.queries import Order, fetch_page, read, rows_of
 from app.search import Highlight, quote_snippets
@@ -29,7 +29,7 @@ def quotes_query(
     title = select(Article.title).where(Article.id == Quote.article_id).scalar_subquery()
     statement = rows_of(Quote).add_columns(title.label("article_title"))
     if speaker_entity_id is not None:
-        statement = statement.where(Quote.speaker_entity_id == speaker_entity_id)
+        statement = statement.where(Quote.speaker_entity_id == current_id(speaker_entity_id))
     if speaker is not None:
         # the stored folded names, each with its index
         wanted = folded(speaker)
@@ -45,6 +45,16 @@ def quotes_query(
     if expression is not None:
         statement = statement.where(quote_text_matches(expression))
     return statement
+
+
+def current_id(entity_id: int) -> Any:
+    """An entity id as the quotes carry it: the entity it was merged into, if it was
+    (``app.corpus.people`` moves a merged entity's quotes to the one it joined)."""
+    return (
+        select(func.coalesce(col(Entity.merged_into), col(Entity.id)))
+        .where(col(Entity.id) == entity_id)
+        .scalar_subquery()
+    )
 
 
 def of_kinds(kinds: Collection[str]) -> Any:

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from app.db.models import CorpusStats
 from app.queries import read
+from app.queries.entities import merged_count
 
 
 def get_stats(*, session: Session) -> CorpusStats:
@@ -13,5 +14,6 @@ def get_stats(*, session: Session) -> CorpusStats:
     return CorpusStats(
         articles=totals.get("article", 0),
         quotes=totals.get("quote", 0),
-        entities=totals.get("entity", 0),
+        # merged entities (app.corpus.people) answer as the one they joined: not counted
+        entities=totals.get("entity", 0) - merged_count(session),
     )

@@ -1,0 +1,426 @@
+"""People: one person, one entity across the corpus (issue 20). After an article's own linking,
+a full name written differently (``George W. Bush``, ``George W Bush``) joins its variant group's
+entity, and a bare surname (``Bush``) joins the full name the evidence points to
+(``peoplerules.choose``). A mention or quote moved keeps the article's own entity in
+``local_entity_id`` / ``speaker_local_entity_id``, so that the decision can be taken again
+when the corpus changes; an entity none of whose mentions is its own any more gets
+``merged_into`` and leaves the lists. Runs inside the store stage's transaction, after the
+articles of a batch are saved, so concurrent writers (serialised by the write lock) see one
+another's decisions.
+
+Incremental: the bare surnames of the new articles are decided against the corpus as it is;
+every bare surname of a key is decided again only when the key's full names change (a new
+one, or one whose last own mention went)."""
+
+import struct
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlmodel import Session, col
+
+from app.corpus.peoplerules import (
+    PERIOD_DAYS,
+    Evidence,
+    canonical_order,
+    choose,
+    information,
+    is_bare,
+    variants,
+)
+from app.corpus.quotations import refresh_quotations
+from app.db.folding import folded
+from app.db.models import Article, Entity, Mention, Quote, pack_ids
+from app.db.stories import StoryArticle
+
+Unit = tuple[int, int]  # (article id, the article's own entity id)
+
+
+def link_people(
+    session: Session,
+    *,
+    article_ids: Collection[int] = (),
+    created: Collection[int] = (),
+    touched: Collection[int] = (),
+) -> set[int]:
+    """Link the people of the new (or re-extracted) ``article_ids`` across the corpus, and
+    decide again every surname whose full names changed (``created`` entities, or ``touched``
+    ones that lost their last own mention). The ids of the entities whose counts changed."""
+    session.flush()
+    changed_keys = _changed_keys(session, set(created), set(touched))
+    keys: dict[str, set[int] | None] = dict.fromkeys(changed_keys)
+    if article_ids:
+        rows = session.execute(
+            select(col(Mention.article_id), col(Entity.surname_key))
+            .join(Entity, col(Entity.id) == Mention.entity_id)
+            .where(col(Mention.article_id).in_(list(article_ids)))
+            .where(col(Entity.surname_key).is_not(None))
+            .distinct()
+        )
+        for article_id, key in rows:
+            if key not in keys:
+                keys[key] = set()
+            if keys[key] is not None:
+                keys[key].add(article_id)  # type: ignore[union-attr]
+    linker = _Linker(session)
+    for key, only in sorted(keys.items()):
+        linker.relink(key, only)
+    linker.finish(touched)
+    return linker.entities
+
+
+def link_surnames(session: Session, keys: Iterable[str]) -> set[int]:
+    """Decide every unit of the given surnames again (a database whose people were never
+    linked: the migration); the ids of the entities whose counts changed."""
+    session.flush()
+    linker = _Linker(session)
+    for key in keys:
+        linker.relink(key, None)
+    linker.finish(())
+    return linker.entities
+
+
+def _changed_keys(session: Session, created: set[int], touched: set[int]) -> set[str]:
+    """The surnames whose set of full names changed: of new full-name entities, and of touched
+    ones without an own mention left."""
+    ids = list(created | touched)
+    if not ids:
+        return set()
+    rows = session.execute(
+        select(col(Entity.id), col(Entity.name), col(Entity.surname_key)).where(
+            col(Entity.id).in_(ids), col(Entity.surname_key).is_not(None)
+        )
+    ).all()
+    full = {row.id: row.surname_key for row in rows if not is_bare(row.name)}
+    keys = {key for entity_id, key in full.items() if entity_id in created}
+    others = [i for i in full if i not in created]
+    if others:
+        alive = _own(session, others)
+        keys |= {full[i] for i in others if i not in alive}
+    return keys
+
+
+def _own(session: Session, ids: list[int]) -> set[int]:
+    """Which of the entities still have a mention of their own (moved or not)."""
+    moved = select(col(Mention.local_entity_id)).where(col(Mention.local_entity_id).in_(ids))
+    kept = select(col(Mention.entity_id)).where(
+        col(Mention.entity_id).in_(ids), col(Mention.local_entity_id).is_(None)
+    )
+    return {int(i) for i in session.execute(moved.union(kept)).scalars()}
+
+
+class _Linker:
+    """The decisions of one call, and what they touched."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.entities: set[int] = set()
+        self.articles: set[int] = set()
+        self.quotes: set[int] = set()
+        self.names: dict[int, str] = {}
+        self.total = 0
+
+    def relink(self, key: str, only: set[int] | None) -> None:
+        """Decide again the units of one surname: every one (``only`` None) or those of the
+        given articles."""
+        session = self.session
+        people = {
+            row.id: row
+            for row in session.execute(
+                select(col(Entity.id), col(Entity.name), col(Entity.aliases)).where(
+                    col(Entity.surname_key) == key
+                )
+            )
+        }
+        self.names.update({i: row.name for i, row in people.items()})
+        full = [i for i, row in people.items() if not is_bare(row.name)]
+        alive = _own(session, full) if full else set()
+        target = self._groups([i for i in full if i in alive])
+        units = self._units(list(people), only)
+        bare_units = [u for u in units if u[1] not in target and is_bare(people[u[1]].name)]
+        decided: dict[Unit, int] = {u: target.get(u[1], u[1]) for u in units}
+        if bare_units and target:
+            candidates = sorted(set(target.values()))
+            groups: dict[int, list[int]] = defaultdict(list)
+            for member, canonical in target.items():
+                groups[canonical].append(member)
+            decided.update(self._decide(bare_units, candidates, groups, set(people)))
+        for unit, now in units.items():
+            if decided[unit] != now:
+                self._move(unit, decided[unit], people)
+
+    def _groups(self, full: list[int]) -> dict[int, int]:
+        """Each live full name's canonical entity: its variant group's first by
+        ``canonical_order`` (union of variant pairs)."""
+        parent = {i: i for i in full}
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for n, a in enumerate(full):
+            for b in full[n + 1 :]:
+                if variants(self.names[a], self.names[b]):
+                    parent[root(a)] = root(b)
+        members: dict[int, list[int]] = defaultdict(list)
+        for i in full:
+            members[root(i)].append(i)
+        target = {}
+        for group in members.values():
+            first = min(group, key=lambda i: canonical_order(self.names[i], i))
+            target.update(dict.fromkeys(group, first))
+        return target
+
+    def _units(self, ids: list[int], only: set[int] | None) -> dict[Unit, int]:
+        """(article, own entity) → the entity its mentions and quotes are on now."""
+        units: dict[Unit, int] = {}
+        for table, local, current in (
+            (Mention, Mention.local_entity_id, Mention.entity_id),
+            (Quote, Quote.speaker_local_entity_id, Quote.speaker_entity_id),
+        ):
+            own = func.coalesce(col(local), col(current))
+            statement = (
+                select(col(table.article_id), own, col(current))
+                .where(or_(col(current).in_(ids), col(local).in_(ids)))
+                .distinct()
+            )
+            if only is not None:
+                statement = statement.where(col(table.article_id).in_(list(only)))
+            wanted = set(ids)
+            for article_id, entity_id, now in session_rows(self.session, statement):
+                if entity_id in wanted:
+                    units.setdefault((article_id, entity_id), now)
+        return units
+
+    def _decide(
+        self,
+        units: list[Unit],
+        candidates: list[int],
+        groups: dict[int, list[int]],
+        people: set[int],
+    ) -> dict[Unit, int]:
+        """The entity each bare-surname unit goes to: a candidate, or its own."""
+        session = self.session
+        if not self.total:
+            self.total = session.execute(select(func.count()).select_from(Article)).scalar_one()
+        named: dict[int, set[int]] = {}
+        for canonical in candidates:
+            members = groups[canonical]
+            rows = session.execute(
+                select(col(Mention.article_id))
+                .where(
+                    or_(
+                        col(Mention.local_entity_id).in_(members),
+                        and_(
+                            col(Mention.entity_id).in_(members),
+                            col(Mention.local_entity_id).is_(None),
+                        ),
+                    )
+                )
+                .distinct()
+            )
+            named[canonical] = {int(a) for a in rows.scalars()}
+        articles = {a for a, _ in units} | set().union(*named.values())
+        facts = _facts(session, articles)
+        ignored = people | set(candidates)
+        counts = _article_counts(
+            session, {e for a, _ in units for e in facts[a][3]} - ignored if facts else set()
+        )
+        profiles = {
+            c: Counter(e for a in named[c] if a in facts for e in facts[a][3]) for c in candidates
+        }
+        decided = {}
+        for unit in units:
+            article_id, own = unit
+            mine = facts.get(article_id)
+            if mine is None:
+                continue
+            evidence = {}
+            for c in candidates:
+                others = named[c] - {article_id}
+                if not others:
+                    continue
+                shared = sum(
+                    information(self.total, counts.get(e, 1))
+                    for e in mine[3] - ignored
+                    if profiles[c][e] - (1 if article_id in named[c] else 0) > 0
+                )
+                evidence[c] = Evidence(
+                    story=mine[0] is not None and any(facts[a][0] == mine[0] for a in others),
+                    period=_same_period(mine, [facts[a] for a in others]),
+                    shared=shared,
+                    articles=len(others),
+                )
+            decided[unit] = choose(evidence) or own
+        return decided
+
+    def _move(self, unit: Unit, to: int, people: dict[int, Any]) -> None:
+        """Put one article's mentions and quotes of its own entity on ``to`` (its own: back)."""
+        session = self.session
+        article_id, own = unit
+        local = None if to == own else own
+        name = (
+            self.names.get(to)
+            or session.execute(select(col(Entity.name)).where(col(Entity.id) == to)).scalar_one()
+        )
+        self.names[to] = name
+        session.execute(
+            update(Mention)
+            .where(col(Mention.article_id) == article_id)
+            .where(
+                or_(
+                    col(Mention.local_entity_id) == own,
+                    and_(col(Mention.entity_id) == own, col(Mention.local_entity_id).is_(None)),
+                )
+            )
+            .values(entity_id=to, local_entity_id=local)
+            .execution_options(synchronize_session=False)
+        )
+        moved = session.execute(
+            update(Quote)
+            .where(col(Quote.article_id) == article_id)
+            .where(
+                or_(
+                    col(Quote.speaker_local_entity_id) == own,
+                    and_(
+                        col(Quote.speaker_entity_id) == own,
+                        col(Quote.speaker_local_entity_id).is_(None),
+                    ),
+                )
+            )
+            .values(
+                speaker_entity_id=to,
+                speaker_local_entity_id=local,
+                speaker=name,
+                speaker_key=folded(name),
+            )
+            .returning(col(Quote.quotation_id))
+            .execution_options(synchronize_session=False)
+        )
+        self.quotes |= {int(q) for q in moved.scalars() if q is not None}
+        self.articles.add(article_id)
+        self.entities |= {own, to}
+        if local is not None:
+            target = session.get(Entity, to)
+            assert target is not None
+            written = {people[own].name, *people[own].aliases} - {target.name}
+            if not written <= set(target.aliases):
+                target.aliases = sorted(set(target.aliases) | written)
+                session.add(target)
+
+    def finish(self, touched: Iterable[int]) -> None:
+        """Repack the moved articles' entity ids, recount their quotations, and set
+        ``merged_into`` of every entity that moved or was touched."""
+        session = self.session
+        session.flush()
+        for article_id in self.articles:
+            ids = session.execute(
+                select(col(Mention.entity_id)).where(col(Mention.article_id) == article_id)
+            ).scalars()
+            session.execute(
+                update(Article)
+                .where(col(Article.id) == article_id)
+                .values(entity_ids=pack_ids(ids))
+                .execution_options(synchronize_session=False)
+            )
+        if self.quotes:
+            refresh_quotations(session, sorted(self.quotes))
+        entity_ids = sorted(self.entities | set(touched))
+        for start in range(0, len(entity_ids), 500):
+            _set_merged(session, entity_ids[start : start + 500])
+
+
+def _set_merged(session: Session, ids: list[int]) -> None:
+    """``merged_into``: the entity most of an entity's mentions went to when none is left on
+    it; None while it has one."""
+    rows = session.execute(
+        select(
+            func.coalesce(col(Mention.local_entity_id), col(Mention.entity_id)),
+            col(Mention.entity_id),
+            func.count(),
+        )
+        .where(or_(col(Mention.entity_id).in_(ids), col(Mention.local_entity_id).in_(ids)))
+        .group_by(func.coalesce(col(Mention.local_entity_id), col(Mention.entity_id)))
+        .group_by(col(Mention.entity_id))
+    ).all()
+    went: dict[int, Counter[int]] = defaultdict(Counter)
+    for own, now, count in rows:
+        if own in ids:
+            went[int(own)][int(now)] += int(count)
+    merged = {
+        i: (None if i in went[i] or not went[i] else went[i].most_common(1)[0][0]) for i in ids
+    }
+    current = dict(
+        session.execute(
+            select(col(Entity.id), col(Entity.merged_into)).where(col(Entity.id).in_(ids))
+        ).all()
+    )
+    for entity_id, into in merged.items():
+        if entity_id in current and current[entity_id] != into:
+            session.execute(
+                update(Entity)
+                .where(col(Entity.id) == entity_id)
+                .values(merged_into=into)
+                .execution_options(synchronize_session=False)
+            )
+
+
+Facts = tuple[int | None, str | None, date | None, set[int]]
+
+
+def _facts(session: Session, articles: set[int]) -> dict[int, Facts]:
+    """Story, source, date and entity ids of each article."""
+    facts: dict[int, Facts] = {}
+    ids = sorted(articles)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(
+                col(Article.id),
+                col(StoryArticle.story_id),
+                col(Article.source),
+                col(Article.published),
+                col(Article.entity_ids),
+            )
+            .outerjoin(StoryArticle, col(StoryArticle.article_id) == Article.id)
+            .where(col(Article.id).in_(chunk))
+        )
+        for article_id, story, source, published, packed in rows:
+            entity_ids = set(_unpack(packed))
+            facts[int(article_id)] = (story, source, published, entity_ids)
+    return facts
+
+
+def _unpack(packed: bytes | None) -> list[int]:
+    if not packed:
+        return []
+    return list(struct.unpack(f"<{len(packed) // 8}q", packed))
+
+
+def _article_counts(session: Session, ids: set[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(
+            select(col(Entity.id), col(Entity.article_count)).where(
+                col(Entity.id).in_(ordered[start : start + 500])
+            )
+        )
+        counts.update({int(i): max(int(n), 1) for i, n in rows})
+    return counts
+
+
+def _same_period(mine: Facts, others: list[Facts]) -> bool:
+    if mine[1] is None or mine[2] is None:
+        return False
+    return any(
+        f[1] == mine[1] and f[2] is not None and abs((f[2] - mine[2]).days) <= PERIOD_DAYS
+        for f in others
+    )
+
+
+def session_rows(session: Session, statement: Any) -> list[tuple[int, int, int]]:
+    return [(int(a), int(b), int(c)) for a, b, c in session.execute(statement)]

@@ -1,0 +1,109 @@
+"""The rules of one person, one entity across the corpus (issue 20), as data: what a surname
+is, which full names are variants of one another, and how much evidence a bare surname needs
+to join a full name (``app.corpus.people`` applies them)."""
+
+import math
+from dataclasses import dataclass
+
+from app.db.folding import folded
+
+# generational suffixes are not surnames: "Martin Luther King Jr" is a King
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "junior", "senior"})
+
+
+def name_words(name: str) -> list[str]:
+    """A person's name as folded words, without dots and suffixes ("George W. Bush" →
+    george, w, bush)."""
+    words = [w.strip(".,") for w in (folded(name) or "").split()]
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words.pop()
+    return [w for w in words if w]
+
+
+def surname_key(name: str, label: str) -> str | None:
+    """The key a bare surname and the full names it may stand for share: a person's folded
+    last name; None for other types and for names without a letter."""
+    if label != "PERSON":
+        return None
+    words = name_words(name)
+    if not words or not any(c.isalpha() for c in words[-1]):
+        return None
+    return words[-1]
+
+
+def is_bare(name: str) -> bool:
+    return len(name_words(name)) == 1
+
+
+def variants(a: str, b: str) -> bool:
+    """Two full names of one person as written differently: the same first and last name and
+    middle names that agree where both give them, initials matching names ("George W. Bush",
+    "George W Bush", "George Bush"; not "George H. W. Bush" and "George W. Bush")."""
+    x, y = name_words(a), name_words(b)
+    if len(x) < 2 or len(y) < 2 or x[0] != y[0] or x[-1] != y[-1]:
+        return False
+    mx, my = x[1:-1], y[1:-1]
+    if not mx or not my:
+        return True
+    if len(mx) != len(my):
+        return False
+    return all(
+        p == q or (len(p) == 1 or len(q) == 1) and p[0] == q[0] for p, q in zip(mx, my, strict=True)
+    )
+
+
+def canonical_order(name: str, entity_id: int) -> tuple[int, int, int]:
+    """Which variant names the group (the smallest key): the most words, then a name without
+    dots, then the first stored."""
+    return (-len(name_words(name)), name.count("."), entity_id)
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What ties one article's bare surname to one full-name candidate."""
+
+    story: bool  # an article of the same story names the candidate in full
+    period: bool  # an article of the same source within PERIOD_DAYS names them
+    shared: float  # the information (sum of log(N/df)) of the entities both are mentioned with
+    articles: int  # articles that name the candidate
+
+
+PERIOD_DAYS = 14
+# co-mentioned entities worth this much information make a link (about two entities that
+# each appear in one article in 20, or one rarer one)
+STRONG_SHARED = 5.0
+# a sole candidate needs less: one informative co-mentioned entity
+SOLE_SHARED = 2.0
+# among several candidates the best must have this many times the runner-up's information
+MARGIN = 2.0
+
+
+def information(articles_total: int, article_count: int) -> float:
+    return math.log(max(articles_total, 2) / max(article_count, 1))
+
+
+def choose(evidence: dict[int, Evidence]) -> int | None:
+    """The candidate a bare surname joins, or None. A sole candidate needs one tie (a story,
+    the same source and period, an informative co-mentioned entity); among several, one must
+    have a story or period tie the others lack, or clearly more shared information: with
+    nothing for one of them (``Brown``: Gordon, Wes and Dan) nothing merges."""
+    if not evidence:
+        return None
+    if len(evidence) == 1:
+        [(candidate, e)] = evidence.items()
+        return candidate if e.story or e.period or e.shared >= SOLE_SHARED else None
+    for tie in ("story", "period"):
+        tied = [c for c, e in evidence.items() if getattr(e, tie)]
+        if len(tied) == 1:
+            return tied[0]
+        if len(tied) > 1:
+            evidence = {c: evidence[c] for c in tied}
+            break
+    ranked = sorted(evidence.items(), key=lambda item: -item[1].shared)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top.shared >= STRONG_SHARED and top.shared >= MARGIN * second.shared:
+        return best
+    return None

@@ -1,0 +1,66 @@
+"""Bare-surname PERSON entities that share their surname with a full-name entity (issue 20).
+
+    .venv/bin/python eval/people_count.py /tmp/people/corpus.db [--list N] [--quotes]
+
+Counts the listed (not merged) single-word PERSON entities whose name is the last word of a
+listed PERSON entity of two or more words, compared casefolded; ``--quotes`` also counts the
+quotes whose resolved speaker is such a bare surname, ``--list N`` prints the N most
+mentioned. Reads a SQLite database made by ``corpus ingest``.
+"""
+
+import argparse
+import sqlite3
+import unicodedata
+from collections import defaultdict
+
+
+def fold(name: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c)
+    )
+
+
+def bare_surnames(db: sqlite3.Connection) -> tuple[dict[int, str], dict[str, list[str]]]:
+    """The bare surnames (id → name) that share a surname with a full name, and the full
+    names of each surname."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(entity)")}
+    listed = "merged_into IS NULL AND " if "merged_into" in columns else ""
+    rows = db.execute(
+        f"SELECT id, name FROM entity WHERE {listed}type = 'PERSON' AND mention_count > 0"
+    ).fetchall()
+    full: dict[str, list[str]] = defaultdict(list)
+    for _, name in rows:
+        words = name.split()
+        if len(words) > 1:
+            full[fold(words[-1])].append(name)
+    bare = {i: name for i, name in rows if " " not in name.strip() and fold(name) in full}
+    return bare, full
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("--list", type=int, default=0)
+    parser.add_argument("--quotes", action="store_true")
+    args = parser.parse_args()
+    db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    bare, full = bare_surnames(db)
+    print(f"bare-surname PERSON entities sharing a surname with a full name: {len(bare)}")
+    if args.quotes:
+        marks = ",".join("?" * len(bare))
+        (quotes,) = db.execute(
+            f"SELECT count(*) FROM quote WHERE speaker_entity_id IN ({marks})", list(bare)
+        ).fetchone()
+        print(f"quotes whose speaker is one of them: {quotes}")
+    if args.list:
+        marks = ",".join("?" * len(bare))
+        for name, articles in db.execute(
+            f"SELECT name, article_count FROM entity WHERE id IN ({marks}) "
+            "ORDER BY article_count DESC, name LIMIT ?",
+            [*bare, args.list],
+        ):
+            print(f"{articles:4d} {name}: {'; '.join(sorted(full[fold(name)])[:6])}")
+
+
+if __name__ == "__main__":
+    main()
