@@ -40,6 +40,7 @@ _BOTH_ENGINES = (
     "tests/test_seed.py",
     "tests/test_migrations.py",
     "tests/ingest/test_reannotate.py",
+    "tests/corpus/test_people.py",
 )
 
 

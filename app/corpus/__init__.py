@@ -3,6 +3,7 @@ words across articles. Stages that run after ``store`` inside the same write tra
 tables of their own (``app.db.stories``, ``app.db.quotations``)."""
 
 from app.corpus.people import link_people
+from app.corpus.peoplerules import surname_key
 from app.corpus.quotations import group_quotes, leave_quotations, refresh_quotations_of
 from app.corpus.stories import join_story, leave_story, refresh_story_of
 
@@ -14,4 +15,5 @@ __all__ = [
     "leave_story",
     "refresh_quotations_of",
     "refresh_story_of",
+    "surname_key",
 ]

@@ -190,9 +190,9 @@ class _Linker:
             if only is not None:
                 statement = statement.where(col(table.article_id).in_(list(only)))
             wanted = set(ids)
-            for article_id, entity_id, now in session_rows(self.session, statement):
+            for article_id, entity_id, now in self.session.execute(statement):
                 if entity_id in wanted:
-                    units.setdefault((article_id, entity_id), now)
+                    units.setdefault((int(article_id), int(entity_id)), int(now))
         return units
 
     def _decide(
@@ -372,8 +372,7 @@ Facts = tuple[int | None, str | None, date | None, set[int]]
 
 
 def _facts(session: Session, articles: set[int]) -> dict[int, Facts]:
-    """Story, source, date and entity ids of each article."""
-    facts: dict[int, Facts] = {}
+    facts: dict[int, Facts] = {}  # story, source, date and entity ids of each article
     ids = sorted(articles)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -395,9 +394,7 @@ def _facts(session: Session, articles: set[int]) -> dict[int, Facts]:
 
 
 def _unpack(packed: bytes | None) -> list[int]:
-    if not packed:
-        return []
-    return list(struct.unpack(f"<{len(packed) // 8}q", packed))
+    return list(struct.unpack(f"<{len(packed) // 8}q", packed)) if packed else []
 
 
 def _article_counts(session: Session, ids: set[int]) -> dict[int, int]:
@@ -420,7 +417,3 @@ def _same_period(mine: Facts, others: list[Facts]) -> bool:
         f[1] == mine[1] and f[2] is not None and abs((f[2] - mine[2]).days) <= PERIOD_DAYS
         for f in others
     )
-
-
-def session_rows(session: Session, statement: Any) -> list[tuple[int, int, int]]:
-    return [(int(a), int(b), int(c)) for a, b, c in session.execute(statement)]

@@ -52,10 +52,10 @@ def variants(a: str, b: str) -> bool:
     )
 
 
-def canonical_order(name: str, entity_id: int) -> tuple[int, int, int]:
-    """Which variant names the group (the smallest key): the most words, then a name without
-    dots, then the first stored."""
-    return (-len(name_words(name)), name.count("."), entity_id)
+def canonical_order(name: str, entity_id: int) -> tuple[int, int]:
+    """Which variant names the group (the smallest key): the most words, then the first
+    stored (so that the group's entity stays when another spelling arrives)."""
+    return (-len(name_words(name)), entity_id)
 
 
 # --- evidence ---------------------------------------------------------------------------------

@@ -1,17 +1,16 @@
 """SQLModel tables (created only by Alembic migrations) and the public response schemas."""
 
-import struct
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, JsonValue
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db.folding import folded
+from app.db.packed import count_packed_ids as count_packed_ids
+from app.db.packed import pack_ids as pack_ids
 
 
 class QuoteKind(StrEnum):
@@ -97,8 +96,7 @@ class Entity(SQLModel, table=True):
     # denormalised so that listing and sorting entities needs no aggregate; refreshed by ingestion
     article_count: int = Field(default=0)
     mention_count: int = Field(default=0, index=True)
-    # issue 20 (app.corpus.people): the entity this one was merged into (a name variant, or a
-    # bare surname all of whose mentions went to a full name); merged entities leave the lists
+    # issue 20 (app.corpus.people): the entity it was merged into; merged ones leave the lists
     merged_into: int | None = Field(default=None, index=True)
     # a person's folded last name ("bush" for George W. Bush and for Bush), to find the
     # full names a bare surname may be; None for the other types
@@ -120,8 +118,7 @@ class Mention(SQLModel, table=True):
     text: str
     start: int
     end: int
-    # issue 20: the entity the article's own linking gave, when the people stage
-    # (app.corpus.people) moved the mention to another one; None when not moved
+    # issue 20: the article's own entity, when app.corpus.people moved the mention (else None)
     local_entity_id: int | None = Field(default=None, index=True)
 
 
@@ -164,20 +161,8 @@ class Quote(SQLModel, table=True):
     quotation_id: int | None = Field(default=None, index=True)
     # issue 20: the text its offsets (and its speaker's) index: the article's title or body
     field: str = Field(default="body", sa_column_kwargs={"server_default": "body"})
-    # issue 20: the speaker the article's own linking gave, when the people stage moved the
-    # quote to another entity (``speaker_entity_id``); None when not moved
+    # issue 20: the article's own speaker entity, when app.corpus.people moved it (else None)
     speaker_local_entity_id: int | None = Field(default=None, index=True)
-
-
-def pack_ids(ids: Iterable[int]) -> bytes:
-    """Sorted distinct ids as little-endian 64-bit integers (what numpy reads as ``<i8``)."""
-    unique = sorted(set(ids))
-    return struct.pack(f"<{len(unique)}q", *unique)
-
-
-def count_packed_ids(packed: Iterable[bytes | None]) -> np.ndarray[Any, Any]:
-    """How many of the lists ``pack_ids`` made hold each id, indexed by id (counted in C)."""
-    return np.bincount(np.frombuffer(b"".join(ids for ids in packed if ids), dtype="<i8"))
 
 
 # --- public schemas ---------------------------------------------------------------------------

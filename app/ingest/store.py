@@ -17,8 +17,8 @@ from app.corpus import (
     link_people,
     refresh_quotations_of,
     refresh_story_of,
+    surname_key,
 )
-from app.corpus.peoplerules import surname_key
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
 from app.engines import insert_ignoring_duplicates
 from app.ingest.annotate import AnnotationOrError, annotate_texts
