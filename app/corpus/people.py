@@ -12,17 +12,15 @@ Incremental: the bare surnames of the new articles are decided against the corpu
 every bare surname of a key is decided again only when the key's full names change (a new
 one, or one whose last own mention went)."""
 
-import struct
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session, col
 
+from app.corpus.peoplefacts import article_counts, facts_of, people_of, same_period
 from app.corpus.peoplerules import (
-    PERIOD_DAYS,
     Evidence,
     canonical_order,
     choose,
@@ -33,7 +31,6 @@ from app.corpus.peoplerules import (
 from app.corpus.quotations import refresh_quotations
 from app.db.folding import folded
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
-from app.db.stories import StoryArticle
 
 Unit = tuple[int, int]  # (article id, the article's own entity id)
 
@@ -65,10 +62,25 @@ def link_people(
             if keys[key] is not None:
                 keys[key].add(article_id)  # type: ignore[union-attr]
     linker = _Linker(session)
+    people = people_of(session, list(keys))
     for key, only in sorted(keys.items()):
-        linker.relink(key, only)
-    linker.finish(touched)
+        # one person of this surname, or only full names none of which has a variant or is
+        # merged: nothing to decide (most surnames of a batch)
+        mine = people.get(key, [])
+        if len(mine) > 1 and (
+            any(is_bare(r.name) or r.merged_into is not None for r in mine)
+            or _any_variants([r.name for r in mine])
+        ):
+            linker.relink(key, only, {r.id: r for r in mine})
+        else:
+            linker.entities.update(r.id for r in mine if r.merged_into is not None)
+    linker.finish(() if article_ids else touched)
     return linker.entities
+
+
+def _any_variants(names: list[str]) -> bool:
+    full = [n for n in names if not is_bare(n)]
+    return any(variants(a, b) for i, a in enumerate(full) for b in full[i + 1 :])
 
 
 def link_surnames(session: Session, keys: Iterable[str]) -> set[int]:
@@ -76,8 +88,10 @@ def link_surnames(session: Session, keys: Iterable[str]) -> set[int]:
     linked: the migration); the ids of the entities whose counts changed."""
     session.flush()
     linker = _Linker(session)
+    keys = list(keys)
+    people = people_of(session, keys)
     for key in keys:
-        linker.relink(key, None)
+        linker.relink(key, None, {r.id: r for r in people.get(key, [])})
     linker.finish(())
     return linker.entities
 
@@ -122,18 +136,10 @@ class _Linker:
         self.names: dict[int, str] = {}
         self.total = 0
 
-    def relink(self, key: str, only: set[int] | None) -> None:
-        """Decide again the units of one surname: every one (``only`` None) or those of the
-        given articles."""
+    def relink(self, key: str, only: set[int] | None, people: dict[int, Any]) -> None:
+        """Decide again the units of one surname (its ``people``): every one (``only`` None)
+        or those of the given articles."""
         session = self.session
-        people = {
-            row.id: row
-            for row in session.execute(
-                select(col(Entity.id), col(Entity.name), col(Entity.aliases)).where(
-                    col(Entity.surname_key) == key
-                )
-            )
-        }
         self.names.update({i: row.name for i, row in people.items()})
         full = [i for i, row in people.items() if not is_bare(row.name)]
         alive = _own(session, full) if full else set()
@@ -147,6 +153,7 @@ class _Linker:
             for member, canonical in target.items():
                 groups[canonical].append(member)
             decided.update(self._decide(bare_units, candidates, groups, set(people)))
+        self.entities.update(u[1] for u in bare_units)
         for unit, now in units.items():
             if decided[unit] != now:
                 self._move(unit, decided[unit], people)
@@ -224,9 +231,9 @@ class _Linker:
             )
             named[canonical] = {int(a) for a in rows.scalars()}
         articles = {a for a, _ in units} | set().union(*named.values())
-        facts = _facts(session, articles)
+        facts = facts_of(session, articles)
         ignored = people | set(candidates)
-        counts = _article_counts(
+        counts = article_counts(
             session, {e for a, _ in units for e in facts[a][3]} - ignored if facts else set()
         )
         profiles = {
@@ -250,7 +257,7 @@ class _Linker:
                 )
                 evidence[c] = Evidence(
                     story=mine[0] is not None and any(facts[a][0] == mine[0] for a in others),
-                    period=_same_period(mine, [facts[a] for a in others]),
+                    period=same_period(mine, [facts[a] for a in others]),
                     shared=shared,
                     articles=len(others),
                 )
@@ -366,54 +373,3 @@ def _set_merged(session: Session, ids: list[int]) -> None:
                 .values(merged_into=into)
                 .execution_options(synchronize_session=False)
             )
-
-
-Facts = tuple[int | None, str | None, date | None, set[int]]
-
-
-def _facts(session: Session, articles: set[int]) -> dict[int, Facts]:
-    facts: dict[int, Facts] = {}  # story, source, date and entity ids of each article
-    ids = sorted(articles)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(
-                col(Article.id),
-                col(StoryArticle.story_id),
-                col(Article.source),
-                col(Article.published),
-                col(Article.entity_ids),
-            )
-            .outerjoin(StoryArticle, col(StoryArticle.article_id) == Article.id)
-            .where(col(Article.id).in_(chunk))
-        )
-        for article_id, story, source, published, packed in rows:
-            entity_ids = set(_unpack(packed))
-            facts[int(article_id)] = (story, source, published, entity_ids)
-    return facts
-
-
-def _unpack(packed: bytes | None) -> list[int]:
-    return list(struct.unpack(f"<{len(packed) // 8}q", packed)) if packed else []
-
-
-def _article_counts(session: Session, ids: set[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        rows = session.execute(
-            select(col(Entity.id), col(Entity.article_count)).where(
-                col(Entity.id).in_(ordered[start : start + 500])
-            )
-        )
-        counts.update({int(i): max(int(n), 1) for i, n in rows})
-    return counts
-
-
-def _same_period(mine: Facts, others: list[Facts]) -> bool:
-    if mine[1] is None or mine[2] is None:
-        return False
-    return any(
-        f[1] == mine[1] and f[2] is not None and abs((f[2] - mine[2]).days) <= PERIOD_DAYS
-        for f in others
-    )
