@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.command import downgrade, upgrade
 from sqlalchemy import Engine, text
 
 from app.corpus.peoplerules import Evidence, choose, is_bare, surname_key, variants
+from app.db.migrations import alembic_config
 from app.engines.connect import create_db_engine
 from app.ingest import delete_article
 from app.ingest.run import ingest
@@ -234,3 +236,19 @@ def _e(story: bool = False, period: bool = False, shared: float = 0.0) -> Eviden
 )
 def test_choose(evidence: dict[int, Evidence], chosen: int | None) -> None:
     assert choose(evidence) == chosen
+
+
+def test_the_migration_links_the_people_already_stored(engine: Engine, tmp_path: Path) -> None:
+    """A database whose people were never linked (downgraded past the people migration, which
+    puts every mention back on its article's own entity) is linked by the upgrade."""
+    feed = write_jsonl(tmp_path / "people.jsonl", records("gwb", "gwb-variant", "bush"))
+    ingest([feed], engine=engine, model=MODEL, batch_size=1)
+    config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+    engine.dispose()
+    downgrade(config, "d7b2f5a8e3c1")
+    assert entity_of(engine, "bush", "Bush") == "Bush"
+    assert entity_of(engine, "gwb-variant", "George W Bush") == "George W Bush"
+    engine.dispose()
+    upgrade(config, "head")
+    assert entity_of(engine, "bush", "Bush") == "George W. Bush"
+    assert entity_of(engine, "gwb-variant", "George W Bush") == "George W. Bush"
