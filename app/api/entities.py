@@ -146,8 +146,7 @@ def get_entity(
 def list_entity_articles(
     request: Request, session: SessionDep, page: PageDep, entity_id: EntityId
 ) -> Page[ArticlePublic]:
-    """List the articles that mention one entity (or the one it was merged into), newest
-    first."""
+    """List the articles that mention one entity (or the one it joined), newest first."""
     entity_id = _id_of(session, entity_id)
     items, total, following = article_queries.list_articles(
         session,
