@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session, col
 
-from app.corpus.peoplefacts import article_counts, facts_of, people_of, same_period
+from app.corpus.peoplefacts import (
+    article_counts,
+    blocked_out,
+    facts_of,
+    people_of,
+    same_period,
+)
 from app.corpus.peoplerules import (
     Evidence,
     canonical_order,
@@ -28,6 +34,7 @@ from app.corpus.peoplerules import (
     is_bare,
     variants,
 )
+from app.corpus.peoplewords import person_shaped
 from app.corpus.quotations import refresh_quotations
 from app.db.folding import folded
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
@@ -141,19 +148,21 @@ class _Linker:
         or those of the given articles."""
         session = self.session
         self.names.update({i: row.name for i, row in people.items()})
-        full = [i for i, row in people.items() if not is_bare(row.name)]
+        full = [i for i, row in people.items() if not is_bare(row.name) and person_shaped(row.name)]
         alive = _own(session, full) if full else set()
         target = self._groups([i for i in full if i in alive])
         units = self._units(list(people), only)
         bare_units = [u for u in units if u[1] not in target and is_bare(people[u[1]].name)]
         decided: dict[Unit, int] = {u: target.get(u[1], u[1]) for u in units}
+        self.entities.update(u[1] for u in bare_units)
+        if bare_units and target:
+            bare_units = blocked_out(session, bare_units, {u[1]: people[u[1]].name for u in units})
         if bare_units and target:
             candidates = sorted(set(target.values()))
             groups: dict[int, list[int]] = defaultdict(list)
             for member, canonical in target.items():
                 groups[canonical].append(member)
             decided.update(self._decide(bare_units, candidates, groups, set(people)))
-        self.entities.update(u[1] for u in bare_units)
         for unit, now in units.items():
             if decided[unit] != now:
                 self._move(unit, decided[unit], people)

@@ -44,13 +44,14 @@ def is_bare(name: str) -> bool:
 def variants(a: str, b: str) -> bool:
     """Two full names of one person as written differently: the same first and last name, the
     same middle names or initials ("George W. Bush", "George W Bush", "George Walker Bush"),
-    and no two different suffixes. A name without the middle one is not a variant: "John
+    and the same suffix or none ("Hank Williams" is not Hank Williams Jr.). A name without
+    the middle one is not a variant: "John
     Kennedy" is not John F. Kennedy, "George Bush" may be either Bush."""
     x, y = name_words(a), name_words(b)
     if len(x) < 2 or len(y) < 2 or x[0] != y[0] or x[-1] != y[-1]:
         return False
     sa, sb = _suffix(a), _suffix(b)
-    if sa and sb and sa.rstrip(".") != sb.rstrip("."):
+    if (sa or "").rstrip(".") != (sb or "").rstrip("."):
         return False
     mx, my = x[1:-1], y[1:-1]
     if len(mx) != len(my):
@@ -83,9 +84,11 @@ PERIOD_DAYS = 14
 # co-mentioned entities worth this much information make a link (about two entities that
 # each appear in one article in 20, or one rarer one)
 STRONG_SHARED = 5.0
-# a sole candidate needs as much (a judged sample of merges on 2.0 was 0.73 right: "Price"
-# of a report title, "Williams" of Tennessee Williams joined the corpus's only full name)
-SOLE_SHARED = 5.0
+# a sole candidate needs more (a judged sample of merges on 2.0 was 0.73 right: "Price"
+# of a report title, "Williams" of Tennessee Williams joined the corpus's only full name; on
+# the shared corpus the sole-candidate merges below 7.5 included "Mrs Wilkinson" of Billy
+# Elliot (6.1) joining Jonny Wilkinson and "Mr Benn" the cartoon (7.3) Hilary Benn)
+SOLE_SHARED = 7.5
 # among several candidates the best must have this many times the runner-up's information
 MARGIN = 2.0
 

@@ -12,6 +12,7 @@ from alembic.command import downgrade, upgrade
 from sqlalchemy import Engine, text
 
 from app.corpus.peoplerules import Evidence, choose, is_bare, surname_key, variants
+from app.corpus.peoplewords import in_list, person_shaped, stray_context, written_as_word
 from app.db.migrations import alembic_config
 from app.engines.connect import create_db_engine
 from app.ingest import delete_article
@@ -200,12 +201,102 @@ def test_concurrent_ingests_agree(engine: Engine, tmp_path: Path) -> None:
         ("George Walker Bush", "George W. Bush", True),
         ("George H. W. Bush", "George W. Bush", False),
         ("Gordon Brown", "Wes Brown", False),
-        ("Martin Luther King Jr", "Martin Luther King", True),
+        ("Martin Luther King Jr", "Martin Luther King Jr.", True),
+        ("Hank Williams", "Hank Williams Jr.", False),  # the father, without the suffix
         ("Bush", "George Bush", False),
     ],
 )
 def test_name_variants(a: str, b: str, same: bool) -> None:
     assert variants(a, b) is same
+
+
+# full names that may be a candidate, and those that are not shaped as a person's name
+@pytest.mark.parametrize(
+    ("name", "shaped"),
+    [
+        ("George W. Bush", True),
+        ("Recep Tayyip Erdoğan", True),
+        ("Donnacha O'Callaghan", True),
+        ("Robert Kilroy-Silk", True),
+        ("Leonardo DiCaprio", True),
+        ("Osama bin Laden", True),
+        ("Hank Williams Jr.", True),
+        ("Team GB", False),  # an acronym, and a team
+        ("Swansea v Leicester", False),  # a fixture
+        ("Mike Nichols' Closer", False),  # a film
+        ("Morning Joe.", False),  # a show, a full stop
+        ("MSN Messenger", False),
+        ("BBC Sport Wales", False),
+        ("Jonathan Kaplan - England", False),
+        ("ofNew Labour", False),
+        ("Blu-ray disc", False),
+        ("S Byrne", False),  # any Byrne of an S (C Smith and T Smith in one line-up)
+        ("Prince Harry", False),  # a title first: Harry is his given name
+        ("Queen Elizabeth II", False),
+        ("Fellow Bath", False),
+        ("Rapper Eminem", False),
+    ],
+)
+def test_person_shaped(name: str, shaped: bool) -> None:
+    assert person_shaped(name) is shaped
+
+
+LINE_UP = "Leeds: Morton, Moffat, MacRae, Hore, Warnock, Douglas, Blair, Brown.\n"
+
+
+# (text, the bare surname's first occurrence in it, whether it stays as written)
+@pytest.mark.parametrize(
+    ("body", "word", "stray"),
+    [
+        ("A revival of Tennessee Williams's play opened.", "Williams", True),
+        ("The film stars Sacha Baron Cohen as a reporter.", "Cohen", True),
+        ('The report, "Paying the Price", was published.', "Price", True),
+        ("Brown & Williamson sold cigarettes.", "Brown", True),
+        ("Brown Williamson sold cigarettes.", "Brown", True),
+        ("Dawson and J. Smith scored.", "Smith", True),  # an initial: any Smith of a J
+        ("Mr Bush said the talks went well.", "Bush", False),
+        ("But Brown said the budget was fair.", "Brown", False),
+        ("England's Wilkinson kicked the winning goal.", "Wilkinson", False),
+        ("Chancellor Brown told MPs.", "Brown", False),
+        ("The talks went well, Bush said on Monday.", "Bush", False),
+        ("Brown was seen in London.", "Brown", False),
+    ],
+)
+def test_stray_context(body: str, word: str, stray: bool) -> None:
+    start = body.index(word)
+    assert stray_context(body, start, start + len(word)) is stray
+
+
+# (text, the surname's last occurrence in it, whether it is in a list of names)
+@pytest.mark.parametrize(
+    ("body", "word", "listed"),
+    [
+        (LINE_UP, "Douglas", True),
+        (
+            "Cech, Gallas (Tiago 56), Terry.  Subs Not Used: Johnson, Smertin, Cudicini.",
+            "Johnson",
+            True,
+        ),
+        (
+            "Among them were Altria Group, Reynolds, Liggett Group and Brown and Williamson.",
+            "Brown",
+            True,
+        ),
+        ("Subs Not Used: Eboue, Taylor.  Clichy, Lauren.", "Taylor", True),
+        ("Brady, McCormick, S. Young, Bowe.", "Bowe", True),  # an initial's full stop
+        (LINE_UP + "Douglas scored twice before Blair was sent off.", "Douglas", False),
+        ("Blair and Brown met, Reid said, in private.", "Brown", False),
+    ],
+)
+def test_in_list(body: str, word: str, listed: bool) -> None:
+    start = body.rindex(word)
+    assert in_list(body, start, start + len(word)) is listed
+
+
+def test_written_as_word() -> None:
+    body = "Jobs will be lost as the bank cuts 500 jobs."
+    assert written_as_word(body, "Jobs")
+    assert not written_as_word("Steve Jobs showed the iPod; job-hunting Jobsworths.", "Jobs")
 
 
 def test_surname_keys() -> None:
@@ -225,7 +316,8 @@ def _e(story: bool = False, period: bool = False, shared: float = 0.0) -> Eviden
         ({}, None),
         ({1: _e()}, None),  # the only candidate, nothing ties them
         ({1: _e(shared=2.5)}, None),  # one co-mentioned name is not enough
-        ({1: _e(shared=5.5)}, 1),
+        ({1: _e(shared=6.1)}, None),  # "Mrs Wilkinson" of Billy Elliot: not Jonny
+        ({1: _e(shared=8.0)}, 1),
         ({1: _e(period=True)}, 1),
         ({1: _e(), 2: _e(), 3: _e()}, None),  # Brown: Gordon, Wes, Dan
         ({1: _e(story=True), 2: _e(shared=9.0)}, 1),
