@@ -5,8 +5,9 @@
 A merge is one article's own entity moved to another (``mention.local_entity_id``): a bare
 surname or a name variant. Each line gives the article's source id, the name as the article
 links it, the entity it joined, and the text around its first mention, to judge with the
-article at hand. Judgements are kept in ``eval/judged/people-merges-seed20.jsonl`` as
-``{"source_id", "local", "target", "right", "note"}`` (no article text).
+article at hand. Judgements are kept in ``eval/judged/people-merges-seed<N>.jsonl`` as
+``{"source_id", "local", "target", "right", "note"}`` (no article text); the first line of a
+newer file says how the sample was drawn (``{"drawn": command, "db": how it was made}``).
 """
 
 import argparse
