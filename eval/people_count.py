@@ -1,17 +1,21 @@
 """Bare-surname PERSON entities that share their surname with a full-name entity (issue 20).
 
-    .venv/bin/python eval/people_count.py /tmp/people/corpus.db [--list N] [--quotes]
+    .venv/bin/python eval/people_count.py /tmp/people/corpus.db [--list N] [--quotes] [--shaped]
 
 Counts the listed (not merged) single-word PERSON entities whose name is the last word of a
 listed PERSON entity of two or more words, compared casefolded; ``--quotes`` also counts the
 quotes whose resolved speaker is such a bare surname, ``--list N`` prints the N most
-mentioned. Reads a SQLite database made by ``corpus ingest``.
+mentioned; ``--shaped`` counts only the full names shaped as a person's
+(``app.corpus.peoplewords.person_shaped``: not ``Mike Nichols' Closer``, ``Team GB``), which
+no rule would let a surname join. Reads a SQLite database made by ``corpus ingest``.
 """
 
 import argparse
 import sqlite3
 import unicodedata
 from collections import defaultdict
+
+from app.corpus.peoplewords import person_shaped
 
 
 def fold(name: str) -> str:
@@ -20,7 +24,9 @@ def fold(name: str) -> str:
     )
 
 
-def bare_surnames(db: sqlite3.Connection) -> tuple[dict[int, str], dict[str, list[str]]]:
+def bare_surnames(
+    db: sqlite3.Connection, shaped: bool = False
+) -> tuple[dict[int, str], dict[str, list[str]]]:
     """The bare surnames (id → name) that share a surname with a full name, and the full
     names of each surname."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(entity)")}
@@ -31,7 +37,7 @@ def bare_surnames(db: sqlite3.Connection) -> tuple[dict[int, str], dict[str, lis
     full: dict[str, list[str]] = defaultdict(list)
     for _, name in rows:
         words = name.split()
-        if len(words) > 1:
+        if len(words) > 1 and (not shaped or person_shaped(name)):
             full[fold(words[-1])].append(name)
     bare = {i: name for i, name in rows if " " not in name.strip() and fold(name) in full}
     return bare, full
@@ -42,9 +48,10 @@ def main() -> None:
     parser.add_argument("db")
     parser.add_argument("--list", type=int, default=0)
     parser.add_argument("--quotes", action="store_true")
+    parser.add_argument("--shaped", action="store_true")
     args = parser.parse_args()
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
-    bare, full = bare_surnames(db)
+    bare, full = bare_surnames(db, args.shaped)
     print(f"bare-surname PERSON entities sharing a surname with a full name: {len(bare)}")
     if args.quotes:
         marks = ",".join("?" * len(bare))

@@ -32,6 +32,7 @@ from app.corpus.peoplerules import (
     choose,
     information,
     is_bare,
+    shortens,
     variants,
 )
 from app.corpus.peoplewords import person_shaped
@@ -158,7 +159,11 @@ class _Linker:
         if bare_units and target:
             bare_units = blocked_out(session, bare_units, {u[1]: people[u[1]].name for u in units})
         if bare_units and target:
-            candidates = sorted(set(target.values()))
+            candidates = [
+                c
+                for c in sorted(set(target.values()))
+                if not any(shortens(self.names[c], self.names[d]) for d in target.values())
+            ]
             groups: dict[int, list[int]] = defaultdict(list)
             for member, canonical in target.items():
                 groups[canonical].append(member)

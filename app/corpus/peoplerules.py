@@ -61,6 +61,16 @@ def variants(a: str, b: str) -> bool:
     )
 
 
+def shortens(a: str, b: str) -> bool:
+    """Whether full name ``a`` is ``b`` without its middle names ("George Bush" of "George W.
+    Bush"): not a variant, since it may be another of the family, but no candidate of its own
+    for a bare surname either, which would split the evidence of the longer name."""
+    x, y = name_words(a), name_words(b)
+    return (
+        len(x) == 2 and len(y) > 2 and x[0] == y[0] and x[-1] == y[-1] and _suffix(a) == _suffix(b)
+    )
+
+
 def canonical_order(name: str, entity_id: int) -> tuple[int, int]:
     """Which variant names the group (the smallest key): the most words, then the first
     stored (so that the group's entity stays when another spelling arrives)."""

@@ -117,8 +117,14 @@ def stray_context(body: str, start: int, end: int) -> bool:
     if previous:
         word = previous.group(1)
         lowered = word.casefold().rstrip(".")
-        if lowered in {"the", "a", "an"} or len(word.rstrip(".")) == 1:
-            return True  # an article, or an initial the name lost ("A Foley", "J. Smith")
+        if len(word.rstrip(".")) == 1:
+            return True  # an initial the name lost ("A Foley", "J. Smith")
+        if lowered in {"the", "a", "an"}:
+            # "Paying the Price", "the Agnelli family", but "the Bush administration" is
+            # the person's
+            return (
+                re.match(r"(?:'s)?\s+(?!famil|clan|dynasty|brothers|sisters)[a-z]", after) is None
+            )
         possessive = word.endswith(("'s", "’s", "'", "’"))
         if (
             word[:1].isupper()
