@@ -113,7 +113,7 @@ def stray_context(body: str, start: int, end: int) -> bool:
     ampersand (``Brown & Williamson``)."""
     before = body[max(0, start - 40) : start]
     after = body[end : end + 20]
-    previous = re.search(r"([A-Za-z’'.-]+)\s+$", before)
+    previous = re.search(r"(?<![\w£$€])([A-Za-z’'.-]+)\s+$", before)
     if previous:
         word = previous.group(1)
         lowered = word.casefold().rstrip(".")
@@ -125,6 +125,8 @@ def stray_context(body: str, start: int, end: int) -> bool:
             return (
                 re.match(r"(?:'s)?\s+(?!famil|clan|dynasty|brothers|sisters)[a-z]", after) is None
             )
+        if word.endswith(".") and lowered not in TITLES:
+            return False  # the end of a sentence: "... Steve Morgan. Parry joined"
         possessive = word.endswith(("'s", "’s", "'", "’"))
         if (
             word[:1].isupper()
