@@ -331,7 +331,7 @@ def test_the_stories_migration_places_the_articles_already_stored(
                 connection.execute(
                     text(
                         "INSERT INTO article (id, source_id, title, body, word_count, "
-                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', :body, 1, "
+                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', 'B', 1, "
                         ":sid, CURRENT_TIMESTAMP, :published)"
                     ),
                     {"n": n, "sid": source_id, "body": text_, "published": f"2024-06-0{5 - n}"},
@@ -401,11 +401,25 @@ def test_the_quotations_migration_groups_the_quotes_already_stored(
                 connection.execute(
                     text(
                         "INSERT INTO article (id, source_id, title, body, word_count, "
-                        "content_hash, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, :sid, "
-                        "CURRENT_TIMESTAMP)"
+                        "content_hash, source, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, "
+                        ":sid, :source, CURRENT_TIMESTAMP)"
                     ),
-                    {"n": n, "sid": f"a{n}"},
+                    {"n": n, "sid": f"a{n}", "source": f"outlet {n % 2}"},
                 )
+            for story in (1, 2):  # articles 1 and 3 are one story, 2 and 4 another
+                connection.execute(
+                    text(
+                        "INSERT INTO story (id, size, source_count, first_article_id) "
+                        "VALUES (:s, 2, 1, :s)"
+                    ),
+                    {"s": story},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO story_article (article_id, story_id) "
+                    "VALUES (1, 1), (3, 1), (2, 2), (4, 2)"
+                )
+            )
             for article_id, quoted, kind in quotes:
                 connection.execute(
                     text(
@@ -423,11 +437,22 @@ def test_the_quotations_migration_groups_the_quotes_already_stored(
                 .scalars()
                 .all()
             )
-            occurrences = connection.execute(text("SELECT occurrences FROM quotation")).all()
+            occurrences = connection.execute(
+                text("SELECT occurrences, source_count, story_count FROM quotation")
+            ).all()
         engine.dispose()
         assert grouped[:3] == [grouped[0]] * 3 and grouped[0] is not None
         assert grouped[3:] == [None, None, None]
-        assert [tuple(row) for row in occurrences] == [(3,)]
+        # the occurrences are in articles 1 to 3: two outlets, two stories
+        assert [tuple(row) for row in occurrences] == [(3, 2, 2)]
+        # a database grouped before quotations kept these counts gets them on upgrade
+        downgrade(config, "d7b2f5a8e3c1")
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            counts = connection.execute(text("SELECT source_count, story_count FROM quotation"))
+            assert [tuple(row) for row in counts] == [(2, 2)]
+        engine.dispose()
         downgrade(config, "7a3e5c1d9b20")
         assert "quotation" not in _table_names(url)
     finally:

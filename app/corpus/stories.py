@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
+from app.corpus.quotations import recount_stories
 from app.corpus.shingles import (
     THRESHOLD,
     decided,
@@ -68,6 +69,7 @@ def join_story(session: Session, article_id: int, body: str) -> int:
             .values(story_id=story_id)
         )
         session.execute(delete(Story).where(col(Story.id).in_(merged)))
+        recount_stories(session, [story_id])
     connection.execute(_SQL["member"], {"id": article_id, "story": story_id})
     refresh_stories(session, [story_id])
     return story_id
@@ -123,6 +125,8 @@ def leave_story(session: Session, article_id: int) -> None:
         )
         touched.append(new_id)
     refresh_stories(session, touched)
+    if len(touched) > 1:
+        recount_stories(session, touched)
 
 
 def refresh_stories(session: Session, story_ids: Iterable[int]) -> None:

@@ -117,5 +117,6 @@ class StoryMember(Schema):
 class StoryDetail(StoryPublic):
     sources: list[str] = Field(description="The distinct sources that ran it, alphabetically.")
     articles: list[StoryMember] = Field(
-        description="Its articles, first published first (undated last, ties by id)."
+        description="Its earliest 100 articles, first published first (undated last, ties by "
+        "id); `/stories/{id}/articles` pages through all of them."
     )
