@@ -95,14 +95,22 @@ def search_articles(
         EntityMatch, Query(description="Articles with `any` or `all` of the `entity_id`s.")
     ] = EntityMatch.any,
     speaker_entity_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Articles quoting this entity.")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Articles quoting this entity (speech; not a stance)."),
     ] = None,
     speaker: Annotated[
         str | None,
-        Query(description="Articles quoting this speaker (name as resolved or written)."),
+        Query(
+            description="Articles quoting this speaker (name as resolved or written; speech, "
+            "not a stance)."
+        ),
     ] = None,
     has_quotes: Annotated[
-        bool | None, Query(description="Only articles with (true) or without (false) quotes.")
+        bool | None,
+        Query(
+            description="Only articles with (true) or without (false) quotes of speech "
+            "(stances do not count)."
+        ),
     ] = None,
     facet: Annotated[
         list[Facet] | None, Query(description="Facets to count over all matches (repeatable).")

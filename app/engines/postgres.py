@@ -47,6 +47,10 @@ _PLAIN = "translate({}, '<>', '  ')"
 _BRACKETS = str.maketrans("<>", "  ")
 # rows per fetch and per word lookup in an export
 _CHUNK = 200
+# the search filters on quotes (speaker, has_quotes) look at speech, as the quote lists do by
+# default (app.db.models.SPEECH_KINDS): a stance is not a quote of its holder
+_SPEECH = "qt.kind <> 'stance'"
+
 _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
 
 
@@ -121,17 +125,17 @@ def _filter_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str
     if filters.speaker_entity_id is not None:
         clauses.append(
             "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id "
-            "AND qt.speaker_entity_id = :speaker_entity_id)"
+            f"AND qt.speaker_entity_id = :speaker_entity_id AND {_SPEECH})"
         )
         params["speaker_entity_id"] = filters.speaker_entity_id
     if filters.speaker is not None:
         clauses.append(
-            "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND "
+            f"EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND {_SPEECH} AND "
             "(qt.speaker_key = :speaker_key OR qt.speaker_text_key = :speaker_key))"
         )
         params["speaker_key"] = folded(filters.speaker)
     if filters.has_quotes is not None:
-        exists = "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id)"
+        exists = f"EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND {_SPEECH})"
         clauses.append(exists if filters.has_quotes else f"NOT {exists}")
     return clauses
 
