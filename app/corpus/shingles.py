@@ -112,9 +112,7 @@ def shingles(body: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
     words = _word_re.findall(strip_boilerplate(body).casefold())
     if not words:
         return frozenset()
-    hashed = np.fromiter(
-        (zlib.crc32(word.encode()) for word in words), dtype=np.uint64, count=len(words)
-    )
+    hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     count = max(1, len(words) - size + 1)
     combined = np.zeros(count, dtype=np.uint64)
     for k in range(min(size, len(words))):  # Horner's rule over each window

@@ -10,7 +10,6 @@ from sqlalchemy import (
     LargeBinary,
     bindparam,
     delete,
-    func,
     insert,
     nulls_last,
     select,
@@ -75,6 +74,10 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     return story_id
 
 
+_MEMBERS = (
+    "FROM story_article AS sa JOIN article AS a ON a.id = sa.article_id WHERE sa.story_id = :story"
+)
+_FIRST = "ORDER BY a.published IS NULL, a.published, a.id LIMIT 1"
 _SQL: dict[str, Executable] = {
     "candidates": text(
         "SELECT article_id, minhash FROM story_signature WHERE article_id IN "
@@ -93,6 +96,15 @@ _SQL: dict[str, Executable] = {
         "WHERE id = :id RETURNING id"
     ),
     "member": text("INSERT INTO story_article (article_id, story_id) VALUES (:id, :story)"),
+    # the first article is the earliest published (undated last, ties by id)
+    "refresh": text(
+        f"UPDATE story SET size = (SELECT count(*) {_MEMBERS}), "
+        f"source_count = (SELECT count(DISTINCT a.source) {_MEMBERS}), "
+        f"first_article_id = coalesce((SELECT a.id {_MEMBERS} {_FIRST}), first_article_id), "
+        f"first_published = (SELECT a.published {_MEMBERS} {_FIRST}) "
+        "WHERE id = :story RETURNING size"
+    ),
+    "drop": text("DELETE FROM story WHERE id = :story"),
 }
 
 
@@ -130,35 +142,14 @@ def leave_story(session: Session, article_id: int) -> None:
 
 
 def refresh_stories(session: Session, story_ids: Iterable[int]) -> None:
-    """Recount each story's size and sources and find its first article again."""
+    """Recount each story's size and sources and find its first article again, in one
+    prepared statement a story (built with the ORM for each, this cost more than the rest of
+    a join); a story left with no article is deleted."""
+    connection = session.connection()
     for story_id in story_ids:
-        members = (
-            select(col(Article.id), col(Article.published), col(Article.source))
-            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
-            .where(col(StoryArticle.story_id) == story_id)
-        )
-        first = session.execute(
-            members.order_by(nulls_last(col(Article.published).asc()), col(Article.id)).limit(1)
-        ).first()
-        if first is None:
-            session.execute(delete(Story).where(col(Story.id) == story_id))
-            continue
-        size, sources = session.execute(
-            select(func.count(), func.count(func.distinct(Article.source)))
-            .select_from(Article)
-            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
-            .where(col(StoryArticle.story_id) == story_id)
-        ).one()
-        session.execute(
-            update(Story)
-            .where(col(Story.id) == story_id)
-            .values(
-                size=size,
-                source_count=sources,
-                first_article_id=first.id,
-                first_published=first.published,
-            )
-        )
+        size = connection.execute(_SQL["refresh"], {"story": story_id}).scalar()
+        if size == 0:
+            connection.execute(_SQL["drop"], {"story": story_id})
 
 
 def refresh_story_of(session: Session, article_id: int) -> None:
