@@ -166,13 +166,16 @@ def _ready(client: TestClient) -> dict[str, Any]:
     return body
 
 
-def _reads(client: TestClient) -> dict[str, float]:
-    """corpus_database_reads by database (the process's counters: compare before and after)."""
+def _metric(client: TestClient, name: str) -> dict[str, float]:
+    """A metric's samples by database (the process's: compare counters before and after)."""
     text = client.get("/metrics").text
-    family = next(
-        f for f in text_string_to_metric_families(text) if f.name == "corpus_database_reads"
-    )
-    return {s.labels["database"]: s.value for s in family.samples if s.name.endswith("_total")}
+    family = next(f for f in text_string_to_metric_families(text) if f.name == name)
+    samples = (s for s in family.samples if s.name in (name, f"{name}_total"))
+    return {sample.labels["database"]: sample.value for sample in samples}
+
+
+def _reads(client: TestClient) -> dict[str, float]:
+    return _metric(client, "corpus_database_reads")
 
 
 def _articles(client: TestClient, **headers: str) -> int:
@@ -244,15 +247,11 @@ def test_a_lagging_replica_is_skipped_until_it_catches_up(cluster: Cluster) -> N
         before = _reads(client)
         assert _articles(client) == stored + 1
         assert _reads(client)["primary"] == before["primary"] + 1
-        lag = {
-            s.labels["database"]: s.value
-            for f in text_string_to_metric_families(client.get("/metrics").text)
-            if f.name == "corpus_replica_lag_seconds"
-            for s in f.samples
-        }
-        assert lag["replica1"] > 1.0
+        assert _metric(client, "corpus_replica_lag_seconds")["replica1"] > 1.0
+        assert _metric(client, "corpus_replica_usable")["replica1"] == 0
         cluster.sql("standby", "SELECT pg_wal_replay_resume()")
         until(lambda: _ready(client)["database"].startswith("replica1"), "the standby is back")
+        assert _metric(client, "corpus_replica_usable")["replica1"] == 1
         before = _reads(client)
         assert _articles(client) == stored + 1
         assert _reads(client)["replica1"] == before["replica1"] + 1

@@ -138,7 +138,7 @@ class ReadDatabases:
         check_read_urls(primary_url, replica_urls)
         self.primary = primary
         self.max_lag_s = max_lag_s
-        self.check_interval_s = check_interval_s
+        self.check_interval_s = max(0.05, check_interval_s)  # 0 would spin
         timeout_s = max(2.0, check_interval_s)
         self.replicas = [
             _Replica(f"replica{n}", url, pool_size=pool_size, timeout_s=timeout_s)

@@ -25,6 +25,8 @@ VERSION_HEADER = "Corpus-Version"
 MIN_VERSION_HEADER = b"corpus-min-version"
 # no database behind them: never routed (readiness is, and says where it went)
 _UNROUTED = frozenset({"/health", "/metrics"})
+# reads that belong to a write and read the primary themselves: an ingest job's progress
+_PRIMARY_PREFIXES = ("/api/v1/ingest-jobs/",)
 _MAX_DIGITS = 18  # a version is a 64-bit counter; longer strings are not read as one
 
 
@@ -43,6 +45,7 @@ class ReadRoutingMiddleware:
             if scope["type"] == "http"
             and scope["method"] in ("GET", "HEAD")
             and scope["path"] not in _UNROUTED
+            and not scope["path"].startswith(_PRIMARY_PREFIXES)
             else None
         )
         if databases is not None:
