@@ -23,6 +23,7 @@ from app.cli import run_migrations
 from app.config import Settings
 from app.engines.connect import create_db_engine
 from app.main import create_app
+from app.web.routing import read_floor
 from tests.api.test_writes import AUTH, KEY
 from tests.factories import make_article
 
@@ -174,6 +175,12 @@ def _metric(client: TestClient, name: str) -> dict[str, float]:
     return {sample.labels["database"]: sample.value for sample in samples}
 
 
+def _hits(client: TestClient) -> float:
+    text = client.get("/metrics").text
+    family = next(f for f in text_string_to_metric_families(text) if f.name.endswith("cache_hits"))
+    return float(sum(s.value for s in family.samples if s.name.endswith("_total")))
+
+
 def _reads(client: TestClient) -> dict[str, float]:
     return _metric(client, "corpus_database_reads")
 
@@ -185,8 +192,10 @@ def _articles(client: TestClient, **headers: str) -> int:
 
 
 def test_reads_go_to_the_replica_and_a_write_is_read_at_once(cluster: Cluster) -> None:
-    writer = _client(cluster, API_KEYS=[KEY], READ_MAX_LAG_S=60)
-    other = _client(cluster, READ_MAX_LAG_S=60)  # another worker process: no shared memory
+    # two worker processes (no shared memory) with their response caches on; the same
+    # settings but the (secret) keys, so the same ETags
+    writer = _client(cluster, API_KEYS=[KEY], READ_MAX_LAG_S=60, RESPONSE_CACHE_MB=32)
+    other = _client(cluster, READ_MAX_LAG_S=60, RESPONSE_CACHE_MB=32)
     with writer, other:
         until(lambda: writer.get("/health/ready").status_code == 200, "the model is loaded")
         ready = _ready(other)
@@ -221,6 +230,12 @@ def test_reads_go_to_the_replica_and_a_write_is_read_at_once(cluster: Cluster) -
         assert other.get("/api/v1/stats", headers={"If-None-Match": etag}).status_code == 304
         stale = other.get("/api/v1/stats")
         assert stale.headers["etag"] != etag and stale.json()["articles"] == stored
+        # its older answer neither emptied the response cache nor went in: the primary's is
+        # still there for the next read at the write's version
+        hits = _hits(other)
+        other.cookies.set("corpus_version", str(version))
+        assert _articles(other) == stored + 1 and _hits(other) == hits + 1
+        other.cookies.clear()
         # replaying again: the standby has it and answers everyone
         cluster.sql("standby", "SELECT pg_wal_replay_resume()")
         cluster.caught_up()
@@ -275,6 +290,20 @@ def test_a_stopped_replica_is_skipped_without_a_failed_request(cluster: Cluster)
         before = _reads(client)
         assert _articles(client) == stored
         assert _reads(client)["replica1"] == before["replica1"] + 1
+
+
+def test_the_version_a_read_must_see() -> None:
+    def floor(*headers: tuple[bytes, bytes]) -> int:
+        return read_floor({"headers": list(headers)})
+
+    assert floor() == 0
+    assert floor((b"cookie", b"theme=dark; corpus_version=41; x=1")) == 41
+    assert floor((b"corpus-min-version", b" 7 "), (b"cookie", b"corpus_version=5")) == 7
+    etags = b'W/"12-0123456789abcdef", "99-not-ours", W/"3-fedcba9876543210"'
+    assert floor((b"if-none-match", etags)) == 12
+    # nothing else is read as a version, and no number too long for a counter
+    for junk in (b"-3", b"1e9", b"0x10", b"9" * 19, b"\xe2\x80", b"12 13"):
+        assert floor((b"corpus-min-version", junk), (b"cookie", b"corpus_version=" + junk)) == 0
 
 
 def test_sqlite_refuses_read_replicas_at_startup(tmp_path: Path) -> None:
