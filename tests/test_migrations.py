@@ -331,7 +331,7 @@ def test_the_stories_migration_places_the_articles_already_stored(
                 connection.execute(
                     text(
                         "INSERT INTO article (id, source_id, title, body, word_count, "
-                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', 'B', 1, "
+                        "content_hash, ingested_at, published) VALUES (:n, :sid, 'T', :body, 1, "
                         ":sid, CURRENT_TIMESTAMP, :published)"
                     ),
                     {"n": n, "sid": source_id, "body": text_, "published": f"2024-06-0{5 - n}"},

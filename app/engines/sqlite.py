@@ -5,13 +5,13 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db.folding import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -21,6 +21,7 @@ from app.engines.common import (
     hit,
 )
 from app.engines.facets import facet_counts
+from app.engines.filters import filter_clauses
 from app.engines.fts5 import render_fts5
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.search.language import Node, has_prefix
@@ -73,10 +74,6 @@ def _dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
-# the search filters on quotes (speaker, has_quotes) look at speech, as the quote lists do by
-# default (app.db.models.SPEECH_KINDS): a stance is not a quote of its holder
-_SPEECH = "q.kind <> 'stance'"
-
 _ORDER_BY = {
     "relevance": "article_fts.rank",
     "published": "a.published IS NULL, a.published, a.id",
@@ -89,47 +86,24 @@ DATE_WALK_MIN_HITS = 2000
 
 def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any]]:
     """The WHERE clause and its parameters; every value is bound, none interpolated."""
-    clauses = ["article_fts MATCH :expression"]
     params: dict[str, Any] = {"expression": expression}
-    for column in ("source", "author"):
-        if (value := getattr(filters, column)) is not None:
-            clauses.append(f"a.{column} = :{column}")
-            params[column] = value
-    if filters.published_from is not None:
-        clauses.append("a.published >= :published_from")
-        params["published_from"] = filters.published_from.isoformat()
-    if filters.published_to is not None:
-        clauses.append("a.published <= :published_to")
-        params["published_to"] = filters.published_to.isoformat()
-    if filters.entity_ids:
-        names = [f":entity_{n}" for n in range(len(filters.entity_ids))]
-        params.update(zip([n[1:] for n in names], filters.entity_ids, strict=True))
-        if filters.all_entities:
-            clauses += [
-                f"EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id AND m.entity_id = {n})"
-                for n in names
-            ]
-        else:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
-                f"AND m.entity_id IN ({', '.join(names)}))"
-            )
-    if filters.speaker_entity_id is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id "
-            f"AND q.speaker_entity_id = :speaker_entity_id AND {_SPEECH})"
-        )
-        params["speaker_entity_id"] = filters.speaker_entity_id
-    if filters.speaker is not None:
-        clauses.append(
-            f"EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND {_SPEECH} AND "
-            "(q.speaker_key = :speaker_key OR q.speaker_text_key = :speaker_key))"
-        )
-        params["speaker_key"] = folded(filters.speaker)
-    if filters.has_quotes is not None:
-        exists = f"EXISTS (SELECT 1 FROM quote q WHERE q.article_id = a.id AND {_SPEECH})"
-        clauses.append(exists if filters.has_quotes else f"NOT {exists}")
-    return " AND ".join(clauses), params
+    clauses = filter_clauses(filters, params, entities=_entity_clauses, day=date.isoformat)
+    return " AND ".join(["article_fts MATCH :expression", *clauses]), params
+
+
+def _entity_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
+    """Articles mentioning any (or all) of the entities, one bound name per id."""
+    names = [f":entity_{n}" for n in range(len(filters.entity_ids))]
+    params.update(zip([n[1:] for n in names], filters.entity_ids, strict=True))
+    if filters.all_entities:
+        return [
+            f"EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id AND m.entity_id = {n})"
+            for n in names
+        ]
+    return [
+        "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
+        f"AND m.entity_id IN ({', '.join(names)}))"
+    ]
 
 
 def _from(filters: ArticleFilters) -> str:
