@@ -129,9 +129,10 @@ def rank_articles(
     facet counts over all matches (with ``collapse``: over each story's first match).
 
     Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
-    configuration, set in the migration. Ordering by ``rank`` alone lets FTS5 sort inside the
-    index and the page stop at ``limit``; snippets and match offsets are then made for the
-    page's rows only (https://sqlite.org/fts5.html#sorting_by_auxiliary_function_results).
+    configuration, set in the migration. Every match is scored; ordering by ``rank, rowid``
+    with a LIMIT keeps only the page in SQLite's top-N sorter, which costs less than FTS5's own
+    sort by rank of every match; snippets and match offsets are then made for the page's rows
+    only (``_page_hits``).
     """
     fts5 = render_fts5(expression)
     where, params = _where(fts5, filters)
@@ -147,16 +148,20 @@ def rank_articles(
         total: int = counted.fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
         if sort == "relevance":
-            hits = list(_ranked_hits(session, where, page, highlight))
+            # ties by rowid: SQLite keeps the page in a top-N sorter rather than letting FTS5
+            # sort every match by rank (the same rows; `year` at 100,000: 255 -> 200 ms)
+            ids_sql = (
+                f"SELECT article_fts.rowid, {_score(sort)} {_from(filters)} WHERE {where} "
+                "ORDER BY article_fts.rank, article_fts.rowid"
+            )
+        elif sort == "-published" and total > DATE_WALK_MIN_HITS:
+            ids_sql = _date_walk_sql(where, filters)
         else:
-            if sort == "-published" and total > DATE_WALK_MIN_HITS:
-                ids_sql = _date_walk_sql(where, filters)
-            else:
-                ids_sql = (
-                    f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
-                )
-            ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
-            hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
+            ids_sql = (
+                f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
+            )
+        ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
+        hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
         counts = _facets(session, facets, where, params, facet_size) if facets else {}
     return hits, total, counts
 
@@ -239,8 +244,8 @@ def _story_facets(
 def _ranked_hits(
     session: Session, where: str, page: dict[str, Any], highlight: Highlight
 ) -> Iterator[dict[str, Any]]:
-    """The page (``limit`` -1: every match) in bm25 order, marked as it is read, in one
-    statement: FTS5 sorts by rank inside the index and stops at the page, and SQLite computes
+    """Every match in bm25 order (``limit`` -1: the export), marked as it is read, in one
+    statement: FTS5 sorts by rank inside the index, and SQLite computes
     ``highlight()`` and reads the full row only for the rows it returns (filters read the
     narrow index ``a``, the page's columns the row ``r``). Looking the page up again by id
     would open the index once per id."""
