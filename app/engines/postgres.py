@@ -16,6 +16,7 @@ from app.engines.common import (
     MARK_OPEN,
     ArticleFilters,
     Highlight,
+    bounded_count,
     highlighted,
     hit,
 )
@@ -180,6 +181,7 @@ def rank_articles(
     facet_size: int = 10,
     timeout_ms: int,
     collapse: bool = False,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
     counts (with ``collapse``: one hit per story, its first match, and stories counted).
@@ -226,9 +228,9 @@ def rank_articles(
                 f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
-        if total is None:
-            count = f"SELECT count(*) {_FROM} WHERE {where}"
-            total = _rows(session, count, params).scalar_one()
+        if total is None:  # by date: counted apart, and only as far as asked
+            count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
+            total = _rows(session, count, {**params, **bound}).scalar_one()
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
     return hits, total, counts

@@ -17,6 +17,7 @@ from app.engines.common import (
     MARK_OPEN,
     ArticleFilters,
     Highlight,
+    bounded_count,
     highlighted,
     hit,
 )
@@ -124,9 +125,11 @@ def rank_articles(
     facet_size: int = 10,
     timeout_ms: int,
     collapse: bool = False,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching a query and the filters, the total, and the requested
-    facet counts over all matches (with ``collapse``: over each story's first match).
+    facet counts over all matches (with ``collapse``: over each story's first match). With
+    ``count_up_to``, the count of matches stops one past it (``bounded_count``).
 
     Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
     configuration, set in the migration. Every match is scored; ordering by ``rank, rowid``
@@ -144,8 +147,9 @@ def rank_articles(
             by_story = _story_facets(session, where, params, sort, facets, facet_size)
             return _page_hits(session, expression, firsts, highlight), stories, by_story
     with time_limit(session, timeout_ms):
-        counted = _run(session, f"SELECT count(*) {_from(filters)} WHERE {where}", params)
-        total: int = counted.fetchone()[0]
+        matches = f"SELECT 1 {_from(filters)} WHERE {where}"
+        count, bound = bounded_count(matches, count_up_to)
+        total: int = _run(session, count, {**params, **bound}).fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
         if sort == "relevance":
             # ties by rowid: SQLite keeps the page in a top-N sorter rather than letting FTS5
