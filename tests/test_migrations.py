@@ -464,12 +464,12 @@ def test_a_database_built_before_story_signatures_gets_one_per_article(
     engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Issue 19: a database whose stories were built before ``story_signature`` existed gets a
-    signature and fresh band keys for every stored article on upgrade, and a copy stored
-    afterwards still finds its story through them."""
+    signature, a shingle set and fresh band keys for every stored article on upgrade, and a
+    copy stored afterwards still finds its story through them."""
     from sqlmodel import Session
 
     from app.corpus import join_story
-    from app.corpus.shingles import keys_of, packed, shingles, signature
+    from app.corpus.shingles import keys_of, packed, packed_shingles, shingles, signature
     from tests.corpus.syndicated import WIRE, body
 
     if engine_kind == "sqlite":
@@ -502,9 +502,16 @@ def test_a_database_built_before_story_signatures_gets_one_per_article(
             stored: dict[int, bytes] = dict(
                 connection.execute(text("SELECT article_id, minhash FROM story_signature")).all()
             )
+            sets: dict[int, bytes] = dict(
+                connection.execute(text("SELECT article_id, shingles FROM story_signature")).all()
+            )
             keys = connection.execute(text("SELECT article_id, key FROM story_band")).all()
         assert {n: bytes(m) for n, m in stored.items()} == {
             n: packed(signature(shingles(b))) for n, b in texts.items()
+        }
+        # and their shingle sets (2026-12-07-1900_story_shingles)
+        assert {n: bytes(m) for n, m in sets.items()} == {
+            n: packed_shingles(shingles(b)) for n, b in texts.items()
         }
         assert sorted(keys) == sorted(
             (n, k) for n, b in texts.items() for k in set(keys_of(signature(shingles(b))))

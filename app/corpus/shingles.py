@@ -127,11 +127,36 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
-def signature(hashed: frozenset[int]) -> np.ndarray[Any, Any]:
-    """The MinHash signature: per permutation, the least of ``(a·x + b) mod p`` (32 bits)."""
-    if not hashed:
+def packed_shingles(hashed: frozenset[int]) -> bytes:
+    """A shingle set as stored (``story_signature.shingles``): its 32-bit values sorted,
+    little-endian, about 4 bytes a word of the body; confirming a candidate near the threshold
+    reads these instead of shingling its body again."""
+    values = np.fromiter(hashed, dtype=np.uint64, count=len(hashed)).astype("<u4")
+    return np.sort(values).tobytes()
+
+
+def unpacked_shingles(stored: bytes) -> np.ndarray[Any, Any]:
+    """A stored shingle set back as a sorted array (``packed_shingles``)."""
+    return np.frombuffer(stored, dtype="<u4")
+
+
+def overlap(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
+    """``jaccard`` of two unpacked shingle sets (sorted, no repeats)."""
+    if not a.size or not b.size:
+        return 0.0
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / (a.size + b.size - shared)
+
+
+def signature(hashed: frozenset[int] | np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The MinHash signature of a shingle set (or its unpacked array): per permutation, the
+    least of ``(a·x + b) mod p`` (32 bits)."""
+    if not len(hashed):
         return np.full(NUM_PERM, int(_MASK), dtype=np.uint64)
-    values = np.fromiter(hashed, dtype=np.uint64, count=len(hashed))
+    if isinstance(hashed, np.ndarray):
+        values = hashed.astype(np.uint64)
+    else:
+        values = np.fromiter(hashed, dtype=np.uint64, count=len(hashed))
     permuted = ((values[:, None] * _A + _B) % _PRIME) & _MASK
     result: np.ndarray[Any, Any] = permuted.min(axis=0)
     return result

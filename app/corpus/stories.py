@@ -23,12 +23,14 @@ from app.corpus.quotations import recount_stories
 from app.corpus.shingles import (
     THRESHOLD,
     decided,
-    jaccard,
     keys_of,
+    overlap,
     packed,
+    packed_shingles,
     shingles,
     signature,
     unpacked,
+    unpacked_shingles,
 )
 from app.db.models import Article
 from app.db.stories import Story, StoryArticle, StoryBand, StorySignature
@@ -39,7 +41,8 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     duplicates, merging their stories when it bridges several, or in a new one; the story id.
     The statements of an article that stays alone (most do) are prepared once (``_SQL``)."""
     connection = session.connection()
-    mine = shingles(body)
+    stored_set = packed_shingles(shingles(body))
+    mine = unpacked_shingles(stored_set)
     minhash = signature(mine)
     keys = sorted(set(keys_of(minhash)))
     candidates = {
@@ -48,11 +51,14 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     }
     verdicts = {other: decided(minhash, theirs) for other, theirs in candidates.items()}
     undecided = [other for other, verdict in verdicts.items() if verdict is None]
-    for other, body_ in _bodies(session, undecided).items():
-        verdicts[other] = jaccard(mine, shingles(body_)) >= THRESHOLD
+    for other, theirs in _shingle_sets(session, undecided).items():
+        verdicts[other] = overlap(mine, theirs) >= THRESHOLD
     matches = [other for other, verdict in verdicts.items() if verdict]
     connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
-    connection.execute(_SQL["signature"], {"id": article_id, "minhash": packed(minhash)})
+    connection.execute(
+        _SQL["signature"],
+        {"id": article_id, "minhash": packed(minhash), "shingles": stored_set},
+    )
     stories = sorted(
         set(connection.execute(_SQL["stories"], {"ids": matches}).scalars()) if matches else ()
     )
@@ -85,8 +91,12 @@ _SQL: dict[str, Executable] = {
     ).bindparams(bindparam("keys", expanding=True)),
     "band": text("INSERT INTO story_band (key, article_id) VALUES (:key, :id)"),
     "signature": text(
-        "INSERT INTO story_signature (article_id, minhash) VALUES (:id, :minhash)"
-    ).bindparams(bindparam("minhash", type_=LargeBinary)),
+        "INSERT INTO story_signature (article_id, minhash, shingles) "
+        "VALUES (:id, :minhash, :shingles)"
+    ).bindparams(bindparam("minhash", type_=LargeBinary), bindparam("shingles", type_=LargeBinary)),
+    "shingles": text(
+        "SELECT article_id, shingles FROM story_signature WHERE article_id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True)),
     "stories": text(
         "SELECT DISTINCT story_id FROM story_article WHERE article_id IN :ids"
     ).bindparams(bindparam("ids", expanding=True)),
@@ -180,14 +190,21 @@ def _signatures(session: Session, ids: Any) -> dict[int, np.ndarray[Any, Any]]:
     return {int(row.article_id): unpacked(row.minhash) for row in rows}
 
 
-def _bodies(session: Session, ids: list[int]) -> dict[int, str]:
-    """The bodies of the given articles (those whose signatures left the verdict open)."""
+def _shingle_sets(session: Session, ids: list[int]) -> dict[int, np.ndarray[Any, Any]]:
+    """The stored shingle sets of the given articles (those whose signatures left the verdict
+    open); a row stored before sets were (its ``shingles`` null) is shingled from its body."""
     if not ids:
         return {}
-    rows = session.execute(
-        select(col(Article.id), col(Article.body)).where(col(Article.id).in_(ids))
-    )
-    return {int(row.id): str(row.body) for row in rows}
+    rows = session.connection().execute(_SQL["shingles"], {"ids": ids}).all()
+    sets = {int(r.article_id): unpacked_shingles(r.shingles) for r in rows if r.shingles}
+    missing = [i for i in ids if i not in sets]
+    if missing:
+        bodies = session.execute(
+            select(col(Article.id), col(Article.body)).where(col(Article.id).in_(missing))
+        )
+        for row in bodies:
+            sets[int(row.id)] = unpacked_shingles(packed_shingles(shingles(row.body)))
+    return sets
 
 
 def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[list[int]]:
@@ -223,10 +240,9 @@ def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[
             parent[root(a)] = root(b)
     # the real similarity only where the signatures left it open and no path joins the two yet
     undecided = [(a, b) for (a, b), v in verdicts.items() if v is None and root(a) != root(b)]
-    texts = _bodies(session, sorted({a for pair in undecided for a in pair}))
-    sets = {article_id: shingles(body) for article_id, body in texts.items()}
+    sets = _shingle_sets(session, sorted({a for pair in undecided for a in pair}))
     for a, b in undecided:
-        if root(a) != root(b) and jaccard(sets[a], sets[b]) >= THRESHOLD:
+        if root(a) != root(b) and overlap(sets[a], sets[b]) >= THRESHOLD:
             parent[root(a)] = root(b)
     grouped: dict[int, list[int]] = {}
     for article_id in ids:

@@ -140,6 +140,23 @@ class TestAssignment:
         assert set(stories(engine)) == {frozenset("a"), frozenset("c")}
         assert quotation_counts(engine) == [(2, 2)]
 
+    @pytest.mark.parametrize("stored_sets", [True, False], ids=["stored sets", "from bodies"])
+    def test_every_candidate_judged_exactly_finds_the_same_stories(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch, stored_sets: bool
+    ) -> None:
+        """With no margin every candidate is judged by its real similarity: from the stored
+        shingle set, or, for a row stored before sets were, from its body."""
+        from app.corpus import shingles
+
+        monkeypatch.setattr(shingles, "MARGIN", 1.0)
+        first, rest = outlets()[:1], outlets()[1:] + same_event()
+        store(engine, first)
+        if not stored_sets:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE story_signature SET shingles = NULL"))
+        store(engine, rest)
+        assert set(stories(engine)) == {COPIES, *APART}
+
     def test_concurrent_ingests_of_copies_end_in_one_story(self, db_url: str) -> None:
         copies = outlets()
         engines = [create_db_engine(db_url) for _ in range(2)]
