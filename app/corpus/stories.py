@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from app.corpus.quotations import recount_stories
 from app.corpus.shingles import (
+    BANDS,
     THRESHOLD,
     decided,
     keys_of,
@@ -47,14 +48,17 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     keys = sorted(set(keys_of(minhash)))
     candidates = {
         int(row.article_id): unpacked(row.minhash)
-        for row in connection.execute(_SQL["candidates"], {"keys": keys, "id": article_id})
+        for row in connection.execute(_SQL["candidates"], {**_numbered(keys), "id": article_id})
     }
     verdicts = {other: decided(minhash, theirs) for other, theirs in candidates.items()}
     undecided = [other for other, verdict in verdicts.items() if verdict is None]
     for other, theirs in _shingle_sets(session, undecided).items():
         verdicts[other] = overlap(mine, theirs) >= THRESHOLD
     matches = [other for other, verdict in verdicts.items() if verdict]
-    connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
+    if len(keys) == BANDS:  # one statement (almost always: a repeated band key is rare)
+        connection.execute(_SQL["bands"], {**_numbered(keys), "id": article_id})
+    else:
+        connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
     connection.execute(
         _SQL["signature"],
         {"id": article_id, "minhash": packed(minhash), "shingles": stored_set},
@@ -80,15 +84,30 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     return story_id
 
 
+_KEYS = ", ".join(f":k{n}" for n in range(BANDS))
+
+
+def _numbered(keys: list[int]) -> dict[str, int]:
+    """Band keys as the parameters ``k0`` … ``k41``, the last repeated where keys coincide."""
+    padded = keys + keys[-1:] * (BANDS - len(keys))
+    return {f"k{n}": key for n, key in enumerate(padded)}
+
+
 _MEMBERS = (
     "FROM story_article AS sa JOIN article AS a ON a.id = sa.article_id WHERE sa.story_id = :story"
 )
 _FIRST = "ORDER BY a.published IS NULL, a.published, a.id LIMIT 1"
 _SQL: dict[str, Executable] = {
+    # a fixed list of numbered keys rather than an expanding IN: SQLAlchemy rebuilt that
+    # statement for every article (half of the candidate query's CPU)
     "candidates": text(
         "SELECT article_id, minhash FROM story_signature WHERE article_id IN "
-        "(SELECT DISTINCT article_id FROM story_band WHERE key IN :keys AND article_id != :id)"
-    ).bindparams(bindparam("keys", expanding=True)),
+        f"(SELECT DISTINCT article_id FROM story_band WHERE key IN ({_KEYS}) AND article_id != :id)"
+    ),
+    "bands": text(
+        "INSERT INTO story_band (key, article_id) VALUES "
+        + ", ".join(f"(:k{n}, :id)" for n in range(BANDS))
+    ),
     "band": text("INSERT INTO story_band (key, article_id) VALUES (:key, :id)"),
     "signature": text(
         "INSERT INTO story_signature (article_id, minhash, shingles) "
