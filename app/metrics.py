@@ -72,6 +72,26 @@ JOBS = Counter(
 JOBS_RUNNING = Gauge(
     "corpus_ingest_jobs_running", "Ingest jobs running now.", multiprocess_mode="livesum"
 )
+DATABASE_READS = Counter(
+    "corpus_database_reads",
+    "Requests by the database their reads went to: primary, or replicaN (the Nth of "
+    "CORPUS_READ_DATABASE_URLS). Counted where read replicas are set.",
+    ["database"],
+)
+REPLICA_USABLE = Gauge(
+    "corpus_replica_usable",
+    "1 when a read replica passed its last check (reachable, a standby, within the lag bound) "
+    "and takes reads, else 0; the lowest over worker processes.",
+    ["database"],
+    multiprocess_mode="livemin",
+)
+REPLICA_LAG = Gauge(
+    "corpus_replica_lag_seconds",
+    "How far a read replica was behind the primary at its last check; the highest over "
+    "worker processes.",
+    ["database"],
+    multiprocess_mode="livemax",
+)
 
 # every label value known beforehand shows from the start, at 0: a rate needs a first sample
 for _reason in ("timeout", "forecast"):
@@ -80,6 +100,7 @@ for _outcome in ("added", "updated", "unchanged", "duplicate", "failed"):
     INGESTED.labels(outcome=_outcome)
 for _state in ("started", "done", "failed"):
     JOBS.labels(state=_state)
+DATABASE_READS.labels(database="primary")  # replicas' labels are made as the app starts
 
 
 def _multiprocess() -> bool:

@@ -401,11 +401,25 @@ def test_the_quotations_migration_groups_the_quotes_already_stored(
                 connection.execute(
                     text(
                         "INSERT INTO article (id, source_id, title, body, word_count, "
-                        "content_hash, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, :sid, "
-                        "CURRENT_TIMESTAMP)"
+                        "content_hash, source, ingested_at) VALUES (:n, :sid, 'T', 'B', 1, "
+                        ":sid, :source, CURRENT_TIMESTAMP)"
                     ),
-                    {"n": n, "sid": f"a{n}"},
+                    {"n": n, "sid": f"a{n}", "source": f"outlet {n % 2}"},
                 )
+            for story in (1, 2):  # articles 1 and 3 are one story, 2 and 4 another
+                connection.execute(
+                    text(
+                        "INSERT INTO story (id, size, source_count, first_article_id) "
+                        "VALUES (:s, 2, 1, :s)"
+                    ),
+                    {"s": story},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO story_article (article_id, story_id) "
+                    "VALUES (1, 1), (3, 1), (2, 2), (4, 2)"
+                )
+            )
             for article_id, quoted, kind in quotes:
                 connection.execute(
                     text(
@@ -423,11 +437,22 @@ def test_the_quotations_migration_groups_the_quotes_already_stored(
                 .scalars()
                 .all()
             )
-            occurrences = connection.execute(text("SELECT occurrences FROM quotation")).all()
+            occurrences = connection.execute(
+                text("SELECT occurrences, source_count, story_count FROM quotation")
+            ).all()
         engine.dispose()
         assert grouped[:3] == [grouped[0]] * 3 and grouped[0] is not None
         assert grouped[3:] == [None, None, None]
-        assert [tuple(row) for row in occurrences] == [(3,)]
+        # the occurrences are in articles 1 to 3: two outlets, two stories
+        assert [tuple(row) for row in occurrences] == [(3, 2, 2)]
+        # a database grouped before quotations kept these counts gets them on upgrade
+        downgrade(config, "d7b2f5a8e3c1")
+        upgrade(config, "head")
+        engine = create_db_engine(url)
+        with engine.connect() as connection:
+            counts = connection.execute(text("SELECT source_count, story_count FROM quotation"))
+            assert [tuple(row) for row in counts] == [(2, 2)]
+        engine.dispose()
         downgrade(config, "7a3e5c1d9b20")
         assert "quotation" not in _table_names(url)
     finally:
@@ -439,12 +464,12 @@ def test_a_database_built_before_story_signatures_gets_one_per_article(
     engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Issue 19: a database whose stories were built before ``story_signature`` existed gets a
-    signature and fresh band keys for every stored article on upgrade, and a copy stored
-    afterwards still finds its story through them."""
+    signature, a shingle set and fresh band keys for every stored article on upgrade, and a
+    copy stored afterwards still finds its story through them."""
     from sqlmodel import Session
 
     from app.corpus import join_story
-    from app.corpus.shingles import keys_of, packed, shingles, signature
+    from app.corpus.shingles import keys_of, packed, packed_shingles, shingles, signature
     from tests.corpus.syndicated import WIRE, body
 
     if engine_kind == "sqlite":
@@ -477,9 +502,16 @@ def test_a_database_built_before_story_signatures_gets_one_per_article(
             stored: dict[int, bytes] = dict(
                 connection.execute(text("SELECT article_id, minhash FROM story_signature")).all()
             )
+            sets: dict[int, bytes] = dict(
+                connection.execute(text("SELECT article_id, shingles FROM story_signature")).all()
+            )
             keys = connection.execute(text("SELECT article_id, key FROM story_band")).all()
         assert {n: bytes(m) for n, m in stored.items()} == {
             n: packed(signature(shingles(b))) for n, b in texts.items()
+        }
+        # and their shingle sets (2026-12-07-1900_story_shingles)
+        assert {n: bytes(m) for n, m in sets.items()} == {
+            n: packed_shingles(shingles(b)) for n, b in texts.items()
         }
         assert sorted(keys) == sorted(
             (n, k) for n, b in texts.items() for k in set(keys_of(signature(shingles(b))))

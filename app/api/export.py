@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.db.session import read_engine
 from app.errors import SearchTimeout
 from app.queries import Order, stream
 from app.search import time_limit
@@ -60,7 +61,7 @@ def export(
     name: str,
 ) -> StreamingResponse:
     """Stream ``rows`` (run in a session of its own, which lives as long as the response)."""
-    engine = request.app.state.engine
+    engine = read_engine(request)  # a replica's, where one takes this read
     timeout_ms = request.app.state.settings.EXPORT_TIMEOUT_MS
     columns = list(model.model_fields)
 

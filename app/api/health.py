@@ -4,21 +4,36 @@ metrics of every worker."""
 
 import logging
 import threading
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import ingest
 from app.api.params import SummaryRoute, problem_responses
 from app.db.migrations import database_revisions, head_revisions
 from app.db.models import Health
+from app.db.session import read_database, read_engine
 from app.errors import problem
 from app.metrics import CONTENT_TYPE, exposition
 from app.web.auth import require_metrics_key
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["system"], route_class=SummaryRoute)
+
+
+class Readiness(Health):
+    database: str | None = Field(
+        default=None,
+        description="Where read replicas are set: the database that answered the check "
+        "(`primary` or `replicaN`, with host, port and database name, never credentials).",
+    )
+    replicas: dict[str, str] | None = Field(
+        default=None,
+        description="Where read replicas are set: each one, and whether it takes reads.",
+    )
 
 
 class ModelLoading:
@@ -54,18 +69,24 @@ async def get_health() -> Health:
 
 @router.get(
     "/health/ready",
-    response_model=Health,
+    response_model=Readiness,
+    response_model_exclude_none=True,
     responses=problem_responses((503, "Not ready: `checks` says what is missing")),
 )
-def get_readiness(request: Request) -> Health | JSONResponse:
+def get_readiness(request: Request) -> Readiness | JSONResponse:
     """Say whether this process can serve (readiness).
 
     The database answers at the migrations' head, and the extraction model is loaded when
-    writes are on; otherwise a 503 whose `checks` say what is missing."""
+    writes are on; otherwise a 503 whose `checks` say what is missing. With read replicas,
+    the check reads the database a read would go to now, named in `database`, and `replicas`
+    says which of them take reads."""
     checks: dict[str, str] = {}
     ready = True
+    database = read_database(request)
+    name = None if database is None else str(database)
+    replicas = None if database is None else request.app.state.read_databases.describe()
     try:
-        with request.app.state.engine.connect() as connection:
+        with read_engine(request).connect() as connection:
             revisions = database_revisions(connection)
         checks["database"] = "ok"
     except SQLAlchemyError as exc:
@@ -85,9 +106,12 @@ def get_readiness(request: Request) -> Health | JSONResponse:
         checks["model"] = missing or "ok"
         ready = ready and missing is None
     if ready:
-        return Health(status="ready", checks=checks)
+        return Readiness(status="ready", checks=checks, database=name, replicas=replicas)
     detail = "; ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
-    return problem(request, 503, slug="not-ready", title="Not ready", detail=detail, checks=checks)
+    where: dict[str, Any] = {} if database is None else {"database": name, "replicas": replicas}
+    return problem(
+        request, 503, slug="not-ready", title="Not ready", detail=detail, checks=checks, **where
+    )
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_key)])

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.api.params import MAX_ID, IsoDate, QuotationId, SummaryRoute, problem_responses
 from app.db.pagination import Page, PageDep
-from app.db.quotations import QuotationDetail, QuotationPublic
+from app.db.quotations import QuotationDetail, QuotationOccurrence, QuotationPublic
 from app.db.session import SessionDep
 from app.errors import NotFound
 from app.queries import quotations as queries
@@ -124,8 +124,30 @@ def list_quotations(
 
 @router.get("/{quotation_id}", response_model=QuotationDetail, responses=problem_responses(404))
 def get_quotation(session: SessionDep, quotation_id: QuotationId) -> QuotationDetail:
-    """Get one quotation with every occurrence, earliest first."""
+    """Get one quotation with its earliest 100 occurrences."""
     quotation = queries.get_quotation(session, quotation_id=quotation_id)
     if quotation is None:
         raise NotFound(f"No quotation with id {quotation_id}.")
     return quotation
+
+
+@router.get(
+    "/{quotation_id}/occurrences",
+    response_model=Page[QuotationOccurrence],
+    responses=problem_responses(400, 404),
+)
+def list_occurrences(
+    request: Request, session: SessionDep, page: PageDep, quotation_id: QuotationId
+) -> Page[QuotationOccurrence]:
+    """List every occurrence of one quotation, earliest first (undated last)."""
+    found = queries.list_occurrences(
+        session,
+        quotation_id=quotation_id,
+        limit=page.limit,
+        offset=page.offset,
+        cursor=page.cursor,
+    )
+    if found is None:
+        raise NotFound(f"No quotation with id {quotation_id}.")
+    items, total, following = found
+    return Page[QuotationOccurrence].build(request, page, items, total, following)

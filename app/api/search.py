@@ -66,7 +66,16 @@ class Collapse(StrEnum):
     story = "story"
 
 
+# past this many matches the total is a lower bound unless `exact_total=true` asks for it
+TOTAL_COUNTED_UP_TO = 10_000
+
+
 class SearchPage(Page[SearchHit]):
+    total_is_exact: bool = Field(
+        description=f"False when `total` is a lower bound: past {TOTAL_COUNTED_UP_TO:,} matches "
+        "the count stops there unless `exact_total=true` (paging by `next` then stops there "
+        "too)."
+    )
     facets: dict[str, list[FacetCount]] = Field(
         description="Counts over all matching articles (with `collapse=story`: over the "
         "stories, each counted once by its hit) for each `facet` asked for."
@@ -95,14 +104,22 @@ def search_articles(
         EntityMatch, Query(description="Articles with `any` or `all` of the `entity_id`s.")
     ] = EntityMatch.any,
     speaker_entity_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Articles quoting this entity.")
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Articles quoting this entity (speech; not a stance)."),
     ] = None,
     speaker: Annotated[
         str | None,
-        Query(description="Articles quoting this speaker (name as resolved or written)."),
+        Query(
+            description="Articles quoting this speaker (name as resolved or written; speech, "
+            "not a stance)."
+        ),
     ] = None,
     has_quotes: Annotated[
-        bool | None, Query(description="Only articles with (true) or without (false) quotes.")
+        bool | None,
+        Query(
+            description="Only articles with (true) or without (false) quotes of speech "
+            "(stances do not count)."
+        ),
     ] = None,
     facet: Annotated[
         list[Facet] | None, Query(description="Facets to count over all matches (repeatable).")
@@ -110,6 +127,14 @@ def search_articles(
     facet_size: Annotated[
         int, Query(ge=1, le=100, description="Values per facet (per type for `entity`).")
     ] = 10,
+    exact_total: Annotated[
+        bool,
+        Query(
+            description=f"Count every match: otherwise past {TOTAL_COUNTED_UP_TO:,} the count "
+            "stops and `total_is_exact` is false.",
+            examples=[True],
+        ),
+    ] = False,
     collapse: Annotated[
         Collapse | None,
         Query(
@@ -162,15 +187,20 @@ def search_articles(
             facet_size=facet_size,
             timeout_ms=settings.SEARCH_TIMEOUT_MS,
             collapse=collapse is Collapse.story,
+            count_up_to=None if exact_total else TOTAL_COUNTED_UP_TO,
         )
     finally:  # a search stopped by the time limit took its time too
         engine = engine_name(settings.DATABASE_URL)
         SEARCH_TIME.labels(engine=engine).observe(time.perf_counter() - started)
     hits = [SearchHit.model_validate(row) for row in _with_stories(session, rows, False)]
-    base = Page[SearchHit].build(request, page, hits, total)
+    # a count that stopped gives one past the bound (a total computed anyway, e.g. while
+    # ranking or collapsing, is exact and given whole)
+    exact = exact_total or total != TOTAL_COUNTED_UP_TO + 1
+    base = Page[SearchHit].build(request, page, hits, total if exact else TOTAL_COUNTED_UP_TO)
     return SearchPage(
         **base.model_dump(exclude={"items"}),
         items=hits,
+        total_is_exact=exact,
         facets={
             name: [FacetCount.model_validate(c) for c in counts] for name, counts in facets.items()
         },

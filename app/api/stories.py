@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.api.params import MAX_ID, IsoDate, StoryId, SummaryRoute, problem_responses
 from app.db.pagination import Page, PageDep
 from app.db.session import SessionDep
-from app.db.stories import StoryDetail, StoryPublic
+from app.db.stories import StoryDetail, StoryMember, StoryPublic
 from app.errors import NotFound
 from app.queries import stories as queries
 from app.queries.stories import StorySort
@@ -79,8 +79,27 @@ def list_stories(
 
 @router.get("/{story_id}", response_model=StoryDetail, responses=problem_responses(404))
 def get_story(session: SessionDep, story_id: StoryId) -> StoryDetail:
-    """Get one story: its first publication, size, sources and articles."""
+    """Get one story: its first publication, size, sources and earliest 100 articles."""
     story = queries.get_story(session, story_id=story_id)
     if story is None:
         raise NotFound(f"No story with id {story_id}.")
     return StoryDetail.model_validate(story)
+
+
+@router.get(
+    "/{story_id}/articles",
+    response_model=Page[StoryMember],
+    responses=problem_responses(400, 404),
+)
+def list_story_articles(
+    request: Request, session: SessionDep, page: PageDep, story_id: StoryId
+) -> Page[StoryMember]:
+    """List every article of one story, first published first (undated last)."""
+    found = queries.list_members(
+        session, story_id=story_id, limit=page.limit, offset=page.offset, cursor=page.cursor
+    )
+    if found is None:
+        raise NotFound(f"No story with id {story_id}.")
+    rows, total, following = found
+    items = [StoryMember.model_validate(row._asdict()) for row in rows]
+    return Page[StoryMember].build(request, page, items, total, following)

@@ -17,6 +17,7 @@ from app.db.models import SPEECH_KINDS, ArticleDetail
 from app.errors import NotFound, PayloadTooLarge
 from app.ingest import ArticleRecord, RecordError, loads_json
 from app.web.auth import WriteKey
+from app.web.routing import note_write
 
 _AUTH_PROBLEMS = problem_responses(
     (401, "No or a wrong API key"), (403, "Writes are off: no key configured")
@@ -124,6 +125,7 @@ def _store(request: Request, response: Response, item: "ingest.PreparedArticle")
     else:
         response.status_code = 200
         response.headers["Content-Location"] = location
+    note_write(request, response)  # with read replicas: the client's next read sees this
     with Session(request.app.state.engine) as session:
         # as GET answers it: with the quotes of the default kinds
         return articles.get_article(session, article_id, SPEECH_KINDS)
@@ -182,6 +184,7 @@ def get_ingest_job(request: Request, response: Response, job_id: JobId, _: Write
         raise NotFound(f"No ingest job {job_id}.")
     # progress moves without the change counter (ETags, app.web.caching): never reuse an answer
     response.headers["Cache-Control"] = "no-store"
+    note_write(request, response)  # the batches stored so far: read-your-writes, as above
     return _status(job)
 
 
@@ -198,4 +201,6 @@ def delete_article(request: Request, article_id: ArticleId, _: WriteKey) -> Resp
     """Delete an article with its quotes and mentions."""
     if not ingest.delete_article(request.app.state.write_engine, article_id):
         raise NotFound(f"No article with id {article_id}.")
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    note_write(request, response)
+    return response

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from app.corpus.quotetext import MIN_TRIMMED_WORDS, fold, grams, groupable, key_of, same_quotation
 from app.db.models import Article, Entity, Quote
 from app.db.quotations import Quotation, QuotationGram
+from app.db.stories import StoryArticle
 
 
 def group_quotes(session: Session, article_id: int) -> None:
@@ -100,6 +101,8 @@ def _start(connection: Any, quote: Any, folded: str, keys: _Keys) -> int:
             "article_id": quote.article_id,
             "published": quote.published,
             "source": quote.source,
+            "sources": int(quote.source is not None),
+            "stories": int(quote.story_id is not None),
             "speaker": quote.speaker_name if speaker is not None else None,
             "speaker_entity_id": speaker,
             "share": 1.0 if speaker is not None else None,
@@ -113,8 +116,9 @@ def _start(connection: Any, quote: Any, folded: str, keys: _Keys) -> int:
 _SQL: dict[str, Executable] = {
     "quotes": text(
         "SELECT q.id, q.text, q.kind, q.article_id, q.speaker_entity_id, a.published, a.source, "
-        "e.name AS speaker_name FROM quote q JOIN article a ON a.id = q.article_id "
+        "e.name AS speaker_name, s.story_id FROM quote q JOIN article a ON a.id = q.article_id "
         "LEFT JOIN entity e ON e.id = q.speaker_entity_id "
+        "LEFT JOIN story_article s ON s.article_id = q.article_id "
         "WHERE q.article_id = :article_id ORDER BY q.id"
     ).columns(published=Date),
     "same_key": text("SELECT id, folded, text FROM quotation WHERE key = :key"),
@@ -124,14 +128,21 @@ _SQL: dict[str, Executable] = {
         "OR first_gram IN :grams"
     ).bindparams(bindparam("grams", expanding=True)),
     "start": text(
-        "INSERT INTO quotation (text, folded, key, first_gram, occurrences, first_quote_id, "
-        "first_article_id, first_published, first_source, speaker, speaker_entity_id, "
-        "speaker_share, contested) VALUES (:text, :folded, :key, :first_gram, 1, :quote_id, "
-        ":article_id, :published, :source, :speaker, :speaker_entity_id, :share, :contested) "
+        "INSERT INTO quotation (text, folded, key, first_gram, occurrences, source_count, "
+        "story_count, first_quote_id, first_article_id, first_published, first_source, speaker, "
+        "speaker_entity_id, speaker_share, contested) VALUES (:text, :folded, :key, :first_gram, "
+        "1, :sources, :stories, :quote_id, :article_id, :published, :source, :speaker, "
+        ":speaker_entity_id, :share, :contested) "
         "RETURNING id"
     ).bindparams(bindparam("published", type_=Date), bindparam("contested", False, type_=Boolean)),
     "grams": text("INSERT INTO quotation_gram (gram, quotation_id) VALUES (:gram, :id)"),
     "place": text("UPDATE quote SET quotation_id = :quotation_id WHERE id = :quote_id"),
+    "recount_stories": text(
+        "UPDATE quotation SET story_count = (SELECT count(DISTINCT s.story_id) FROM quote AS q "
+        "JOIN story_article AS s ON s.article_id = q.article_id "
+        "WHERE q.quotation_id = quotation.id) WHERE id IN (SELECT q.quotation_id FROM quote AS q "
+        "JOIN story_article AS s ON s.article_id = q.article_id WHERE s.story_id IN :stories)"
+    ).bindparams(bindparam("stories", expanding=True)),
 }
 
 
@@ -179,9 +190,9 @@ def refresh_quotations_of(session: Session, article_id: int) -> None:
 
 
 def refresh_quotations(session: Session, quotation_ids: Iterable[int]) -> None:
-    """Recount each quotation's occurrences, find its first occurrence and its speaker again:
-    the entity most attributed occurrences name (ties to the lower id), its share of them, and
-    whether a second one has at least a third of them (contested)."""
+    """Recount each quotation's occurrences, sources and stories, find its first occurrence and
+    its speaker again: the entity most attributed occurrences name (ties to the lower id), its
+    share of them, and whether a second one has at least a third of them (contested)."""
     for quotation_id in sorted(set(quotation_ids)):
         rows = session.execute(
             select(
@@ -190,8 +201,10 @@ def refresh_quotations(session: Session, quotation_ids: Iterable[int]) -> None:
                 col(Quote.speaker_entity_id),
                 col(Article.published),
                 col(Article.source),
+                col(StoryArticle.story_id),
             )
             .join(Article, col(Article.id) == Quote.article_id)
+            .outerjoin(StoryArticle, col(StoryArticle.article_id) == Quote.article_id)
             .where(col(Quote.quotation_id) == quotation_id)
         ).all()
         if not rows:
@@ -212,6 +225,8 @@ def refresh_quotations(session: Session, quotation_ids: Iterable[int]) -> None:
             .where(col(Quotation.id) == quotation_id)
             .values(
                 occurrences=len(rows),
+                source_count=len({r.source for r in rows if r.source is not None}),
+                story_count=len({r.story_id for r in rows if r.story_id is not None}),
                 first_quote_id=first.id,
                 first_article_id=first.article_id,
                 first_published=first.published,
@@ -222,6 +237,14 @@ def refresh_quotations(session: Session, quotation_ids: Iterable[int]) -> None:
                 contested=len(ranked) > 1 and ranked[1][1] * 3 >= attributed,
             )
         )
+
+
+def recount_stories(session: Session, story_ids: Iterable[int]) -> None:
+    """Count again the stories of every quotation quoted in these stories, after articles
+    moved between stories (a merge, a split): the rest of a quotation's summary is unchanged."""
+    ids = sorted(set(story_ids))
+    if ids:
+        session.connection().execute(_SQL["recount_stories"], {"stories": ids})
 
 
 def _place(session: Session, quote_id: int, text: str, kind: str, article_id: int) -> int | None:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     LargeBinary,
     bindparam,
     delete,
-    func,
     insert,
     nulls_last,
     select,
@@ -20,15 +19,19 @@ from sqlalchemy import (
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col
 
+from app.corpus.quotations import recount_stories
 from app.corpus.shingles import (
+    BANDS,
     THRESHOLD,
     decided,
-    jaccard,
     keys_of,
+    overlap,
     packed,
+    packed_shingles,
     shingles,
     signature,
     unpacked,
+    unpacked_shingles,
 )
 from app.db.models import Article
 from app.db.stories import Story, StoryArticle, StoryBand, StorySignature
@@ -39,20 +42,27 @@ def join_story(session: Session, article_id: int, body: str) -> int:
     duplicates, merging their stories when it bridges several, or in a new one; the story id.
     The statements of an article that stays alone (most do) are prepared once (``_SQL``)."""
     connection = session.connection()
-    mine = shingles(body)
+    stored_set = packed_shingles(shingles(body))
+    mine = unpacked_shingles(stored_set)
     minhash = signature(mine)
     keys = sorted(set(keys_of(minhash)))
     candidates = {
         int(row.article_id): unpacked(row.minhash)
-        for row in connection.execute(_SQL["candidates"], {"keys": keys, "id": article_id})
+        for row in connection.execute(_SQL["candidates"], {**_numbered(keys), "id": article_id})
     }
     verdicts = {other: decided(minhash, theirs) for other, theirs in candidates.items()}
     undecided = [other for other, verdict in verdicts.items() if verdict is None]
-    for other, body_ in _bodies(session, undecided).items():
-        verdicts[other] = jaccard(mine, shingles(body_)) >= THRESHOLD
+    for other, theirs in _shingle_sets(session, undecided).items():
+        verdicts[other] = overlap(mine, theirs) >= THRESHOLD
     matches = [other for other, verdict in verdicts.items() if verdict]
-    connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
-    connection.execute(_SQL["signature"], {"id": article_id, "minhash": packed(minhash)})
+    if len(keys) == BANDS:  # one statement (almost always: a repeated band key is rare)
+        connection.execute(_SQL["bands"], {**_numbered(keys), "id": article_id})
+    else:
+        connection.execute(_SQL["band"], [{"key": k, "id": article_id} for k in keys])
+    connection.execute(
+        _SQL["signature"],
+        {"id": article_id, "minhash": packed(minhash), "shingles": stored_set},
+    )
     stories = sorted(
         set(connection.execute(_SQL["stories"], {"ids": matches}).scalars()) if matches else ()
     )
@@ -68,20 +78,44 @@ def join_story(session: Session, article_id: int, body: str) -> int:
             .values(story_id=story_id)
         )
         session.execute(delete(Story).where(col(Story.id).in_(merged)))
+        recount_stories(session, [story_id])
     connection.execute(_SQL["member"], {"id": article_id, "story": story_id})
     refresh_stories(session, [story_id])
     return story_id
 
 
+_KEYS = ", ".join(f":k{n}" for n in range(BANDS))
+
+
+def _numbered(keys: list[int]) -> dict[str, int]:
+    """Band keys as the parameters ``k0`` … ``k41``, the last repeated where keys coincide."""
+    padded = keys + keys[-1:] * (BANDS - len(keys))
+    return {f"k{n}": key for n, key in enumerate(padded)}
+
+
+_MEMBERS = (
+    "FROM story_article AS sa JOIN article AS a ON a.id = sa.article_id WHERE sa.story_id = :story"
+)
+_FIRST = "ORDER BY a.published IS NULL, a.published, a.id LIMIT 1"
 _SQL: dict[str, Executable] = {
+    # a fixed list of numbered keys rather than an expanding IN: SQLAlchemy rebuilt that
+    # statement for every article (half of the candidate query's CPU)
     "candidates": text(
         "SELECT article_id, minhash FROM story_signature WHERE article_id IN "
-        "(SELECT DISTINCT article_id FROM story_band WHERE key IN :keys AND article_id != :id)"
-    ).bindparams(bindparam("keys", expanding=True)),
+        f"(SELECT DISTINCT article_id FROM story_band WHERE key IN ({_KEYS}) AND article_id != :id)"
+    ),
+    "bands": text(
+        "INSERT INTO story_band (key, article_id) VALUES "
+        + ", ".join(f"(:k{n}, :id)" for n in range(BANDS))
+    ),
     "band": text("INSERT INTO story_band (key, article_id) VALUES (:key, :id)"),
     "signature": text(
-        "INSERT INTO story_signature (article_id, minhash) VALUES (:id, :minhash)"
-    ).bindparams(bindparam("minhash", type_=LargeBinary)),
+        "INSERT INTO story_signature (article_id, minhash, shingles) "
+        "VALUES (:id, :minhash, :shingles)"
+    ).bindparams(bindparam("minhash", type_=LargeBinary), bindparam("shingles", type_=LargeBinary)),
+    "shingles": text(
+        "SELECT article_id, shingles FROM story_signature WHERE article_id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True)),
     "stories": text(
         "SELECT DISTINCT story_id FROM story_article WHERE article_id IN :ids"
     ).bindparams(bindparam("ids", expanding=True)),
@@ -91,6 +125,15 @@ _SQL: dict[str, Executable] = {
         "WHERE id = :id RETURNING id"
     ),
     "member": text("INSERT INTO story_article (article_id, story_id) VALUES (:id, :story)"),
+    # the first article is the earliest published (undated last, ties by id)
+    "refresh": text(
+        f"UPDATE story SET size = (SELECT count(*) {_MEMBERS}), "
+        f"source_count = (SELECT count(DISTINCT a.source) {_MEMBERS}), "
+        f"first_article_id = coalesce((SELECT a.id {_MEMBERS} {_FIRST}), first_article_id), "
+        f"first_published = (SELECT a.published {_MEMBERS} {_FIRST}) "
+        "WHERE id = :story RETURNING size"
+    ),
+    "drop": text("DELETE FROM story WHERE id = :story"),
 }
 
 
@@ -123,38 +166,19 @@ def leave_story(session: Session, article_id: int) -> None:
         )
         touched.append(new_id)
     refresh_stories(session, touched)
+    if len(touched) > 1:
+        recount_stories(session, touched)
 
 
 def refresh_stories(session: Session, story_ids: Iterable[int]) -> None:
-    """Recount each story's size and sources and find its first article again."""
+    """Recount each story's size and sources and find its first article again, in one
+    prepared statement a story (built with the ORM for each, this cost more than the rest of
+    a join); a story left with no article is deleted."""
+    connection = session.connection()
     for story_id in story_ids:
-        members = (
-            select(col(Article.id), col(Article.published), col(Article.source))
-            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
-            .where(col(StoryArticle.story_id) == story_id)
-        )
-        first = session.execute(
-            members.order_by(nulls_last(col(Article.published).asc()), col(Article.id)).limit(1)
-        ).first()
-        if first is None:
-            session.execute(delete(Story).where(col(Story.id) == story_id))
-            continue
-        size, sources = session.execute(
-            select(func.count(), func.count(func.distinct(Article.source)))
-            .select_from(Article)
-            .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
-            .where(col(StoryArticle.story_id) == story_id)
-        ).one()
-        session.execute(
-            update(Story)
-            .where(col(Story.id) == story_id)
-            .values(
-                size=size,
-                source_count=sources,
-                first_article_id=first.id,
-                first_published=first.published,
-            )
-        )
+        size = connection.execute(_SQL["refresh"], {"story": story_id}).scalar()
+        if size == 0:
+            connection.execute(_SQL["drop"], {"story": story_id})
 
 
 def refresh_story_of(session: Session, article_id: int) -> None:
@@ -185,14 +209,21 @@ def _signatures(session: Session, ids: Any) -> dict[int, np.ndarray[Any, Any]]:
     return {int(row.article_id): unpacked(row.minhash) for row in rows}
 
 
-def _bodies(session: Session, ids: list[int]) -> dict[int, str]:
-    """The bodies of the given articles (those whose signatures left the verdict open)."""
+def _shingle_sets(session: Session, ids: list[int]) -> dict[int, np.ndarray[Any, Any]]:
+    """The stored shingle sets of the given articles (those whose signatures left the verdict
+    open); a row stored before sets were (its ``shingles`` null) is shingled from its body."""
     if not ids:
         return {}
-    rows = session.execute(
-        select(col(Article.id), col(Article.body)).where(col(Article.id).in_(ids))
-    )
-    return {int(row.id): str(row.body) for row in rows}
+    rows = session.connection().execute(_SQL["shingles"], {"ids": ids}).all()
+    sets = {int(r.article_id): unpacked_shingles(r.shingles) for r in rows if r.shingles}
+    missing = [i for i in ids if i not in sets]
+    if missing:
+        bodies = session.execute(
+            select(col(Article.id), col(Article.body)).where(col(Article.id).in_(missing))
+        )
+        for row in bodies:
+            sets[int(row.id)] = unpacked_shingles(packed_shingles(shingles(row.body)))
+    return sets
 
 
 def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[list[int]]:
@@ -228,10 +259,9 @@ def _groups(session: Session, members: dict[int, np.ndarray[Any, Any]]) -> list[
             parent[root(a)] = root(b)
     # the real similarity only where the signatures left it open and no path joins the two yet
     undecided = [(a, b) for (a, b), v in verdicts.items() if v is None and root(a) != root(b)]
-    texts = _bodies(session, sorted({a for pair in undecided for a in pair}))
-    sets = {article_id: shingles(body) for article_id, body in texts.items()}
+    sets = _shingle_sets(session, sorted({a for pair in undecided for a in pair}))
     for a, b in undecided:
-        if root(a) != root(b) and jaccard(sets[a], sets[b]) >= THRESHOLD:
+        if root(a) != root(b) and overlap(sets[a], sets[b]) >= THRESHOLD:
             parent[root(a)] = root(b)
     grouped: dict[int, list[int]] = {}
     for article_id in ids:

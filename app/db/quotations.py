@@ -26,6 +26,10 @@ class Quotation(SQLModel, table=True):
     # it finds it there
     first_gram: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
     occurrences: int
+    # distinct outlets and stories of its occurrences: kept here (refreshed with the rest of
+    # the summary, and when stories merge or split) so that a list never counts occurrences
+    source_count: int = 0
+    story_count: int = 0
     first_quote_id: int
     first_article_id: int
     first_published: date | None = None
@@ -97,4 +101,7 @@ class QuotationOccurrence(Schema):
 
 class QuotationDetail(QuotationBase):
     occurrence_count: int = Field(description="Quotes holding these words.")
-    occurrences: list[QuotationOccurrence] = Field(description="Every occurrence, earliest first.")
+    occurrences: list[QuotationOccurrence] = Field(
+        description="The earliest 100 occurrences, earliest first (undated last); "
+        "`/quotations/{id}/occurrences` pages through all of them."
+    )

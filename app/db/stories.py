@@ -66,8 +66,9 @@ class StoryBand(SQLModel, table=True):
 
 
 class StorySignature(SQLModel, table=True):
-    """Each article's MinHash signature (``app.corpus.shingles.packed``), so that confirming a
-    candidate reads 512 bytes instead of shingling its body again."""
+    """Each article's MinHash signature (``app.corpus.shingles.packed``) and shingle set
+    (``packed_shingles``), so that judging a candidate reads them instead of shingling its
+    body again: 512 bytes decide most, the set (4 bytes a word) the ones near the threshold."""
 
     __tablename__ = "story_signature"
 
@@ -75,6 +76,8 @@ class StorySignature(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
     )
     minhash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # null only for a row written before the column (the migration fills them)
+    shingles: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 # --- public schemas ---------------------------------------------------------------------------
@@ -117,5 +120,6 @@ class StoryMember(Schema):
 class StoryDetail(StoryPublic):
     sources: list[str] = Field(description="The distinct sources that ran it, alphabetically.")
     articles: list[StoryMember] = Field(
-        description="Its articles, first published first (undated last, ties by id)."
+        description="Its earliest 100 articles, first published first (undated last, ties by "
+        "id); `/stories/{id}/articles` pages through all of them."
     )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.session import ChangeToken
 from app.engines import POSTGRESQL
-from app.engines.connect import sqlite_path
+from app.engines.connect import connection_timeouts, sqlite_path
 
 _CHANGE_TOKEN_SQL = "SELECT version, changed_at FROM corpus_version"
 
@@ -44,10 +44,10 @@ class ChangeTokenReader:
     (outside the pool, so a request answered from the response cache takes no pooled
     connection); an in-memory database is read through the engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, timeout_s: float | None = None) -> None:
         self.reader: _Reader
         if engine.dialect.name == POSTGRESQL:
-            self.reader = _PostgresReader(engine)
+            self.reader = _PostgresReader(engine, timeout_s=timeout_s)
         elif (path := sqlite_path(str(engine.url))) is not None:
             self.reader = _SqliteFileReader(path)
         else:
@@ -100,11 +100,14 @@ class _SqliteFileReader:
 
 
 class _PostgresReader:
-    """Reads the counter's row each time: one index lookup, in autocommit."""
+    """Reads the counter's row each time: one index lookup, in autocommit. ``timeout_s`` bounds
+    connecting and an unanswered read (a replica's host gone silent must not hold the event
+    loop for the system's TCP timeout, minutes)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, timeout_s: float | None = None) -> None:
         self.engine = engine
         self.connection: Any = None
+        self.options = connection_timeouts(timeout_s) if timeout_s else {}
 
     def __call__(self) -> ChangeToken | None:
         import psycopg
@@ -113,7 +116,7 @@ class _PostgresReader:
             if self.connection is None:
                 url = self.engine.url.set(drivername="postgresql")
                 conninfo = url.render_as_string(hide_password=False)
-                self.connection = psycopg.connect(conninfo, autocommit=True)
+                self.connection = psycopg.connect(conninfo, autocommit=True, **self.options)
             return _token(self.connection.execute(_CHANGE_TOKEN_SQL).fetchone())
         except psycopg.Error:
             self.close()  # a server restart: connect again next time

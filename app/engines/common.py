@@ -94,3 +94,15 @@ def snippet(marked_body: str, marks: list[tuple[int, int]], marked_title: str) -
     end = len(marked_body) if space == -1 else space
     fragment = marked_body[begin:end].strip()
     return ("…" if begin else "") + fragment + ("…" if end < len(marked_body) else "")
+
+
+def bounded_count(matches: str, up_to: int | None) -> tuple[str, dict[str, Any]]:
+    """A statement counting the rows of ``matches`` (a SELECT) and its extra parameters: all of
+    them, or with ``up_to`` no more than one past it, so that a client can be told the total is
+    a lower bound without the database visiting every match (Elasticsearch's
+    ``track_total_hits``)."""
+    if up_to is None:
+        return f"SELECT count(*) FROM ({matches}) AS counted", {}
+    return f"SELECT count(*) FROM ({matches} LIMIT :count_limit) AS counted", {
+        "count_limit": up_to + 1
+    }

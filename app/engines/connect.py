@@ -20,6 +20,18 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def connection_timeouts(timeout_s: float) -> dict[str, Any]:
+    """libpq's parameters that bound connecting and waiting on a silent server:
+    https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-PARAMKEYWORDS"""
+    return {
+        "connect_timeout": max(1, round(timeout_s)),
+        "tcp_user_timeout": max(1, round(timeout_s * 1000)),
+        "keepalives_idle": max(1, round(timeout_s)),
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+    }
+
+
 def create_db_engine(
     url: str,
     *,
@@ -27,6 +39,7 @@ def create_db_engine(
     read_only: bool = False,
     pool_size: int = 5,
     foreign_keys: bool = True,
+    timeout_s: float | None = None,
 ) -> Engine:
     """Create an engine; SQLite files get their folder created and per-connection pragmas.
     ``foreign_keys=False`` is for migrations, which rebuild tables by DROP and re-create: with
@@ -34,10 +47,15 @@ def create_db_engine(
 
     The pool never makes a caller wait: ``pool_size`` connections are kept, and more are opened
     when more are needed (a request waiting for a connection while holding a worker thread is
-    how the API once deadlocked under load)."""
+    how the API once deadlocked under load).
+
+    ``timeout_s`` (PostgreSQL) bounds connecting to a server and waiting on one gone silent:
+    for read replicas, which a request must be able to give up on."""
     url = database_url(url)
     if engine_name(url) == POSTGRESQL:
-        return _create_postgres_engine(url, read_only=read_only, pool_size=pool_size)
+        return _create_postgres_engine(
+            url, read_only=read_only, pool_size=pool_size, timeout_s=timeout_s
+        )
     return _create_sqlite_engine(
         url,
         busy_timeout_ms=busy_timeout_ms,
@@ -96,15 +114,20 @@ def _create_sqlite_engine(
     return engine
 
 
-def _create_postgres_engine(url: str, *, read_only: bool, pool_size: int) -> Engine:
+def _create_postgres_engine(
+    url: str, *, read_only: bool, pool_size: int, timeout_s: float | None
+) -> Engine:
     """Readers run each request in one REPEATABLE READ snapshot (a page and its total agree)
     on read-only transactions; writers keep READ COMMITTED and rely on ON CONFLICT."""
     options = "-c default_transaction_read_only=on" if read_only else ""
+    connect_args: dict[str, Any] = connection_timeouts(timeout_s) if timeout_s else {}
+    if options:
+        connect_args["options"] = options
     return create_engine(
         url,
         # JSON as written, not \u-escaped: entity aliases are indexed for name search
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
-        connect_args={"options": options} if options else {},
+        connect_args=connect_args,
         isolation_level="REPEATABLE READ" if read_only else "READ COMMITTED",
         pool_size=pool_size,
         max_overflow=-1,

@@ -11,16 +11,17 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from app.db.folding import folded
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
     ArticleFilters,
     Highlight,
+    bounded_count,
     highlighted,
     hit,
 )
 from app.engines.facets import facet_counts
+from app.engines.filters import filter_clauses
 from app.engines.postgres_marks import mark_rows
 from app.engines.tsquery import render_prefilter, render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
@@ -47,6 +48,7 @@ _PLAIN = "translate({}, '<>', '  ')"
 _BRACKETS = str.maketrans("<>", "  ")
 # rows per fetch and per word lookup in an export
 _CHUNK = 200
+
 _HIT_COLUMNS = "a.id, a.source_id, a.title, a.published, a.source, a.url, a.author, a.word_count"
 
 
@@ -88,52 +90,23 @@ def _where(
     if prefilter is not None:
         clauses = [f"{vectors}.search @@ to_tsquery('corpus', :prefilter)"]
         params["prefilter"] = prefilter
-    clauses += _filter_clauses(filters, params)
+    clauses += filter_clauses(filters, params, entities=_entity_clauses)
     return " AND ".join(clauses), params
 
 
-def _filter_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
-    """The conditions of ``filters`` over ``article AS a``, their values added to ``params``."""
-    clauses: list[str] = []
-    for column in ("source", "author"):
-        if (value := getattr(filters, column)) is not None:
-            clauses.append(f"a.{column} = :{column}")
-            params[column] = value
-    if filters.published_from is not None:
-        clauses.append("a.published >= :published_from")
-        params["published_from"] = filters.published_from
-    if filters.published_to is not None:
-        clauses.append("a.published <= :published_to")
-        params["published_to"] = filters.published_to
-    if filters.entity_ids:
-        params["entity_ids"] = list(filters.entity_ids)
-        if filters.all_entities:
-            clauses.append(
-                "(SELECT count(DISTINCT m.entity_id) FROM mention m WHERE m.article_id = a.id "
-                "AND m.entity_id = ANY(:entity_ids)) = cardinality(:entity_ids)"
-            )
-            params["entity_ids"] = sorted(set(filters.entity_ids))
-        else:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
-                "AND m.entity_id = ANY(:entity_ids))"
-            )
-    if filters.speaker_entity_id is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id "
-            "AND qt.speaker_entity_id = :speaker_entity_id)"
-        )
-        params["speaker_entity_id"] = filters.speaker_entity_id
-    if filters.speaker is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id AND "
-            "(qt.speaker_key = :speaker_key OR qt.speaker_text_key = :speaker_key))"
-        )
-        params["speaker_key"] = folded(filters.speaker)
-    if filters.has_quotes is not None:
-        exists = "EXISTS (SELECT 1 FROM quote qt WHERE qt.article_id = a.id)"
-        clauses.append(exists if filters.has_quotes else f"NOT {exists}")
-    return clauses
+def _entity_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
+    """Articles mentioning any (or all) of the entities, the ids bound as one array."""
+    if filters.all_entities:
+        params["entity_ids"] = sorted(set(filters.entity_ids))
+        return [
+            "(SELECT count(DISTINCT m.entity_id) FROM mention m WHERE m.article_id = a.id "
+            "AND m.entity_id = ANY(:entity_ids)) = cardinality(:entity_ids)"
+        ]
+    params["entity_ids"] = list(filters.entity_ids)
+    return [
+        "EXISTS (SELECT 1 FROM mention m WHERE m.article_id = a.id "
+        "AND m.entity_id = ANY(:entity_ids))"
+    ]
 
 
 # the tsquery is made once per statement, as a one-row relation every clause can refer to
@@ -148,7 +121,9 @@ def _score(sort: str, vectors: str = "a") -> str:
     return "NULL::float8 AS score"
 
 
-def _ranked(expression: Node, filters: ArticleFilters, counted: bool) -> tuple[str, dict[str, Any]]:
+def _ranked(
+    expression: Node, filters: ArticleFilters, counted: bool, collapse: bool = False
+) -> tuple[str, dict[str, Any]]:
     """The statement that ranks the matches (``:limit`` rows from ``:offset``, and the total
     with ``counted``), reading the tsvectors inline from ``article_vector``, not from
     ``article.search`` in TOAST (phrase 52 -> 21-29 ms of CPU at 100,000 articles;
@@ -159,17 +134,32 @@ def _ranked(expression: Node, filters: ArticleFilters, counted: bool) -> tuple[s
     positions nor weights, so the index finds the candidates of the looser query (the words
     anywhere), each read once to rank it, and a match is a candidate whose rank is above 0: a
     cover of the whole query exists (for a query without NOT, the same rows as ``@@``;
-    tests/test_postgres.py). "united states", 100,000 articles: 74 -> 54 ms of CPU."""
+    tests/test_postgres.py). "united states", 100,000 articles: 74 -> 54 ms of CPU.
+
+    With ``collapse``, each story's best match (``DISTINCT ON`` its story, ties to the lower
+    id) over the same ranked rows; the window then counts stories."""
     prefilter = render_prefilter(expression)
     where, params = _where(render_tsquery(expression), filters, prefilter, vectors="s")
     joined = "JOIN article AS a ON a.id = s.article_id " if filters != ArticleFilters() else ""
-    window = ", count(*) OVER () AS total" if counted else ""
-    sql = (
-        f"SELECT id, score{window} FROM (SELECT s.article_id AS id, {_score('relevance', 's')} "
+    story = ""
+    if collapse:
+        joined += "LEFT JOIN story_article AS sa ON sa.article_id = s.article_id "
+        story = ", coalesce(sa.story_id, -s.article_id) AS story"
+    matches = (
+        f"(SELECT s.article_id AS id, {_score('relevance', 's')}{story} "
         f"FROM article_vector AS s {joined}"
         f"CROSS JOIN to_tsquery('corpus', :tsquery) AS q(q) WHERE {where} OFFSET 0) AS m "
         f"{'WHERE score > 0 ' if prefilter is not None else ''}"
-        "ORDER BY score DESC, id LIMIT :limit OFFSET :offset"
+    )
+    if collapse:
+        matches = (
+            f"(SELECT DISTINCT ON (story) id, score FROM {matches}"
+            "ORDER BY story, score DESC, id) AS f "
+        )
+    window = ", count(*) OVER () AS total" if counted else ""
+    sql = (
+        f"SELECT id, score{window} FROM {matches}ORDER BY score DESC, id "
+        "LIMIT :limit OFFSET :offset"
     )
     return sql, params
 
@@ -191,6 +181,7 @@ def rank_articles(
     facet_size: int = 10,
     timeout_ms: int,
     collapse: bool = False,
+    count_up_to: int | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
     counts (with ``collapse``: one hit per story, its first match, and stories counted).
@@ -199,9 +190,15 @@ def rank_articles(
     where, params = _where(render_tsquery(expression), filters)
     if collapse:
         with time_limit(session, timeout_ms, enable_seqscan="off"):
-            firsts, stories = _story_page(
-                session, where, {**params, "limit": limit, "offset": offset}, sort
-            )
+            if sort == "relevance":
+                sql, ranked_params = _ranked(expression, filters, counted=True, collapse=True)
+                firsts, stories = _story_rows(
+                    session, sql, {**ranked_params, "limit": limit, "offset": offset}
+                )
+            else:
+                firsts, stories = _story_page(
+                    session, where, {**params, "limit": limit, "offset": offset}, sort
+                )
             by_story = _story_facets(session, where, params, sort, facets, facet_size)
             return _page_hits(session, params["tsquery"], firsts, highlight), stories, by_story
     # the planner prices `search @@ q` on a sequential scan as cheap, but it decompresses every
@@ -231,9 +228,9 @@ def rank_articles(
                 f"ORDER BY {_ORDER_BY[sort]} LIMIT :limit OFFSET :offset",
                 page,
             ).all()
-        if total is None:
-            count = f"SELECT count(*) {_FROM} WHERE {where}"
-            total = _rows(session, count, params).scalar_one()
+        if total is None:  # by date: counted apart, and only as far as asked
+            count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
+            total = _rows(session, count, {**params, **bound}).scalar_one()
         scores: dict[int, float | None] = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
     return hits, total, counts
@@ -255,19 +252,25 @@ def _firsts_of_stories(where: str, sort: str, columns: str) -> str:
 def _story_page(
     session: Session, where: str, page: dict[str, Any], sort: str
 ) -> tuple[dict[int, Any], int]:
-    """The scores of a page of stories' first matches (article id → score) and the number of
-    stories, in one statement (a window count)."""
+    """The scores of a page of stories' first matches in date order (article id → score) and
+    the number of stories, in one statement (a window count)."""
     firsts = _firsts_of_stories(where, sort, "1 AS one")
-    ranked = _rows(
+    return _story_rows(
         session,
         f"SELECT id, score, count(*) OVER () AS total FROM ({firsts}) AS f "
         f"ORDER BY {_ORDER_BY[sort].replace('a.', '')} LIMIT :limit OFFSET :offset",
         page,
-    ).all()
+    )
+
+
+def _story_rows(session: Session, sql: str, page: dict[str, Any]) -> tuple[dict[int, Any], int]:
+    """A page of stories (``id, score, total`` rows) as article id → score, and the number of
+    stories: past the last page the window counted nothing, so the statement counts again."""
+    ranked = _rows(session, sql, page).all()
     if ranked:
         return {row.id: row.score for row in ranked}, int(ranked[0].total)
-    # past the last page: the window counted nothing
-    return {}, _rows(session, f"SELECT count(*) FROM ({firsts}) AS f", page).scalar_one()
+    everything = {**page, "limit": None, "offset": 0}  # LIMIT NULL: no limit
+    return {}, _rows(session, f"SELECT count(*) FROM ({sql}) AS c", everything).scalar_one()
 
 
 def _story_facets(

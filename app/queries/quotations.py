@@ -6,13 +6,17 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import exists, select
 from sqlmodel import Session, col
 
 from app.db.folding import folded
 from app.db.models import Article, Entity, Quote
-from app.db.quotations import Quotation, QuotationDetail, QuotationPublic
-from app.db.stories import StoryArticle
+from app.db.quotations import (
+    Quotation,
+    QuotationDetail,
+    QuotationOccurrence,
+    QuotationPublic,
+)
 from app.engines.matching import quote_text_matches
 from app.queries import Order, fetch_page, read
 from app.queries.quotes import current_id
@@ -35,21 +39,6 @@ ORDERS: dict[QuotationSort, Order] = {
 }
 
 _OF_QUOTATION = col(Quote.quotation_id) == Quotation.id
-# counted per row of a page, so that a change of story or source is never stale
-_SOURCES = (
-    select(func.count(distinct(col(Article.source))))
-    .select_from(Quote)
-    .join(Article, col(Article.id) == Quote.article_id)
-    .where(_OF_QUOTATION)
-    .scalar_subquery()
-)
-_STORIES = (
-    select(func.count(distinct(col(StoryArticle.story_id))))
-    .select_from(Quote)
-    .join(StoryArticle, col(StoryArticle.article_id) == Quote.article_id)
-    .where(_OF_QUOTATION)
-    .scalar_subquery()
-)
 _COLUMNS: tuple[Any, ...] = (
     col(Quotation.id),
     col(Quotation.text),
@@ -61,8 +50,8 @@ _COLUMNS: tuple[Any, ...] = (
     col(Quotation.speaker_entity_id),
     col(Quotation.speaker_share),
     col(Quotation.contested),
-    _SOURCES.label("sources"),
-    _STORIES.label("stories"),
+    col(Quotation.source_count).label("sources"),
+    col(Quotation.story_count).label("stories"),
 )
 
 
@@ -145,27 +134,62 @@ def _shaped(row: Any) -> dict[str, Any]:
     return data
 
 
+# the occurrences a quotation's own answer embeds; the rest page through its occurrences list
+FIRST_OCCURRENCES = 100
+OCCURRENCE_ORDER = Order(
+    (col(Article.published), col(Quote.article_id), col(Quote.id)), first_nullable=True
+)
+_OCCURRENCES = select(
+    col(Quote.id),
+    col(Quote.article_id),
+    col(Article.title),
+    col(Article.source),
+    col(Article.published),
+    col(Quote.speaker),
+    col(Quote.confidence),
+).join(Article, col(Article.id) == Quote.article_id)
+
+
 def get_quotation(session: Session, *, quotation_id: int) -> QuotationDetail | None:
-    """One quotation with every occurrence, earliest first (undated last)."""
+    """One quotation with its earliest ``FIRST_OCCURRENCES`` occurrences (undated last)."""
     row = read(session, select(*_COLUMNS).where(col(Quotation.id) == quotation_id)).first()
     if row is None:
         return None
     data = _shaped(row)
-    occurrences = read(
+    first = read(
         session,
-        select(
-            col(Quote.id).label("quote_id"),
-            col(Quote.article_id),
-            col(Article.title),
-            col(Article.source),
-            col(Article.published),
-            col(Quote.speaker),
-            col(Quote.confidence),
-        )
-        .join(Article, col(Article.id) == Quote.article_id)
-        .where(col(Quote.quotation_id) == quotation_id)
-        .order_by(col(Article.published).asc().nulls_last(), col(Quote.article_id), col(Quote.id)),
-    ).all()
+        _OCCURRENCES.where(col(Quote.quotation_id) == quotation_id)
+        .order_by(*OCCURRENCE_ORDER.clauses())
+        .limit(FIRST_OCCURRENCES),
+    )
     data["occurrence_count"] = data.pop("occurrences")
-    data["occurrences"] = [o._asdict() for o in occurrences]
+    data["occurrences"] = _occurrences(first)
     return QuotationDetail.model_validate(data)
+
+
+def list_occurrences(
+    session: Session, *, quotation_id: int, limit: int, offset: int = 0, cursor: str | None = None
+) -> tuple[list[QuotationOccurrence], int, str | None] | None:
+    """One page of a quotation's occurrences, earliest first, the total and the next cursor;
+    None when there is no such quotation."""
+    exists_ = read(session, select(col(Quotation.id)).where(col(Quotation.id) == quotation_id))
+    if exists_.first() is None:
+        return None
+    rows, total, following = fetch_page(
+        session,
+        _OCCURRENCES.where(col(Quote.quotation_id) == quotation_id),
+        order=OCCURRENCE_ORDER,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    return [QuotationOccurrence.model_validate(o) for o in _occurrences(rows)], total, following
+
+
+def _occurrences(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    shaped = []
+    for row in rows:
+        data = row._asdict()
+        data["quote_id"] = data.pop("id")
+        shaped.append(data)
+    return shaped

@@ -88,8 +88,20 @@ def list_stories(
     )
 
 
+# the articles a story's own answer embeds; the rest page through its articles list
+FIRST_ARTICLES = 100
+MEMBER_ORDER = Order((col(Article.published), col(Article.id)), first_nullable=True)
+_MEMBERS = select(
+    col(Article.id),
+    col(Article.title),
+    col(Article.source),
+    col(Article.published),
+    col(Article.url),
+).join(StoryArticle, col(StoryArticle.article_id) == Article.id)
+
+
 def get_story(session: Session, *, story_id: int) -> dict[str, Any] | None:
-    """One story with its distinct sources and its articles, first published first."""
+    """One story with its distinct sources and its earliest ``FIRST_ARTICLES`` articles."""
     story = read(
         session,
         select(*_COLUMNS)
@@ -100,19 +112,40 @@ def get_story(session: Session, *, story_id: int) -> dict[str, Any] | None:
         return None
     articles = read(
         session,
-        select(
-            col(Article.id),
-            col(Article.title),
-            col(Article.source),
-            col(Article.published),
-            col(Article.url),
-        )
-        .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
-        .where(col(StoryArticle.story_id) == story_id)
-        .order_by(col(Article.published).asc().nulls_last(), col(Article.id)),
+        _MEMBERS.where(col(StoryArticle.story_id) == story_id)
+        .order_by(*MEMBER_ORDER.clauses())
+        .limit(FIRST_ARTICLES),
     ).all()
-    sources = sorted({a.source for a in articles if a.source is not None})
-    return {**story._asdict(), "sources": sources, "articles": [a._asdict() for a in articles]}
+    sources = read(
+        session,
+        select(col(Article.source))
+        .join(StoryArticle, col(StoryArticle.article_id) == Article.id)
+        .where(col(StoryArticle.story_id) == story_id, col(Article.source).is_not(None))
+        .distinct()
+        .order_by(col(Article.source)),
+    ).scalars()
+    return {
+        **story._asdict(),
+        "sources": list(sources),
+        "articles": [a._asdict() for a in articles],
+    }
+
+
+def list_members(
+    session: Session, *, story_id: int, limit: int, offset: int = 0, cursor: str | None = None
+) -> tuple[list[Any], int, str | None] | None:
+    """One page of a story's articles, first published first, the total and the next cursor;
+    None when there is no such story."""
+    if read(session, select(col(Story.id)).where(col(Story.id) == story_id)).first() is None:
+        return None
+    return fetch_page(
+        session,
+        _MEMBERS.where(col(StoryArticle.story_id) == story_id),
+        order=MEMBER_ORDER,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
 
 
 def stories_of(session: Session, article_ids: list[int]) -> dict[int, tuple[int, int]]:

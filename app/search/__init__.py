@@ -35,6 +35,7 @@ class Engine(Protocol):
         facet_size: int = 10,
         timeout_ms: int,
         collapse: bool = False,
+        count_up_to: int | None = None,
     ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
 
     def iter_hits(

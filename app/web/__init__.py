@@ -10,22 +10,29 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.config import Settings
 from app.db.session import ChangeToken
+from app.engines.replicas import ReadDatabases
 from app.web.admission import AdmissionMiddleware
 from app.web.auth import scope_has_key
 from app.web.caching import ConditionalGetMiddleware, ResponseCacheMiddleware
 from app.web.compression import HeadAsGetMiddleware, NegotiatedGZipMiddleware
 from app.web.metrics import MetricsMiddleware
 from app.web.requests import RequestIdMiddleware, configure_access_log
+from app.web.routing import ReadRoutingMiddleware
 
 
 def add_middleware_stack(
-    app: FastAPI, settings: Settings, *, change_token: Callable[[], ChangeToken | None]
+    app: FastAPI,
+    settings: Settings,
+    *,
+    change_token: Callable[[], ChangeToken | None],
+    read_databases: Callable[[], ReadDatabases | None] | None = None,
 ) -> None:
     """Start the logs and stack the middleware. The last added runs first, so a request
     meets them in this order:
 
     1. request ids: the id and the access line cover everything below, refusals included;
     1b. metrics (requests, latency, in flight): the same, outside everything that answers;
+    1c. the read's database (with read replicas): its change token keys the cache below;
     2. the response cache (when on): a cached answer needs no admission;
     3. admission: before any work;
     4. CORS (when origins are set): below the cache, which keys its answers by origin;
@@ -71,6 +78,8 @@ def add_middleware_stack(
             change_token=change_token,
             max_bytes=settings.RESPONSE_CACHE_MB * 2**20,
         )
+    if read_databases is not None:
+        app.add_middleware(ReadRoutingMiddleware, databases=read_databases)
     # below the request ids, which turn an escaped error into the 500 this counts
     app.add_middleware(MetricsMiddleware, routes=app.router.routes)
     app.add_middleware(RequestIdMiddleware)

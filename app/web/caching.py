@@ -3,6 +3,7 @@ Last-Modified, 304) for clients and proxies, and a bounded in-memory cache of wh
 the server itself. Both are right until the next commit, and neither hashes a body."""
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db.session import ChangeToken
+from app.db.session import READ_DATABASE, ChangeToken, ReadDatabase
 from app.metrics import CACHE_HITS, CACHE_MISSES
 from app.web.asgi import UNCACHED_PATHS, has_header, header
 from app.web.compression import accepts_gzip
 
 _TOKEN = "app.change_token"
+# our ETags: W/"<change counter>-<16 hex digits>" (ConditionalGetMiddleware._etag)
+_ETAG = re.compile(r'(?:W/)?"(\d{1,18})-[0-9a-f]{16}"')
 
 
 def change_token_of(scope: Scope, read: Callable[[], ChangeToken | None]) -> ChangeToken | None:
@@ -27,6 +30,17 @@ def change_token_of(scope: Scope, read: Callable[[], ChangeToken | None]) -> Cha
         scope[_TOKEN] = None if scope["path"] in UNCACHED_PATHS else read()
     token: ChangeToken | None = scope[_TOKEN]
     return token
+
+
+def use_change_token(scope: Scope, token: ChangeToken) -> None:
+    """Make ``token`` this request's change token: that of the read replica its reads go to
+    (app.web.routing), so that the cache and the validators key the answer by what it read."""
+    scope[_TOKEN] = token
+
+
+def etag_versions(value: str) -> list[int]:
+    """The change counters in an ``If-None-Match`` of our ETags: versions the client has seen."""
+    return [int(number) for number in _ETAG.findall(value)]
 
 
 class ConditionalGetMiddleware:
@@ -172,6 +186,11 @@ class ResponseCacheMiddleware:
             await self.app(scope, receive, send)
             return
         if token[0] != self.version:
+            if self.version is not None and token[0] < self.version and _from_replica(scope):
+                # a replica not yet at the newest version seen here: its answer is right for
+                # its version, but neither served from the cache nor kept (nor emptying it)
+                await self.app(scope, receive, send)
+                return
             self.answers.clear()
             self.size, self.version = 0, token[0]
         key = _key(scope)
@@ -210,6 +229,11 @@ class ResponseCacheMiddleware:
         while self.size > self.max_bytes:
             _, dropped = self.answers.popitem(last=False)
             self.size -= dropped.size
+
+
+def _from_replica(scope: Scope) -> bool:
+    database: ReadDatabase | None = scope.get(READ_DATABASE)
+    return database is not None and database.replica
 
 
 def _private(start: Message) -> bool:

@@ -76,6 +76,9 @@ def create_signature_table() -> None:
             primary_key=True,
         ),
         sa.Column("minhash", sa.LargeBinary(), nullable=False),
+        # added by 2026-12-07-1900_story_shingles to databases already past this revision;
+        # created here because the stories written below (app.corpus) store it
+        sa.Column("shingles", sa.LargeBinary(), nullable=True),
     )
 
 

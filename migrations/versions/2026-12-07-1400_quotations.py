@@ -34,6 +34,10 @@ def upgrade() -> None:
         sa.Column("key", sa.BigInteger(), nullable=False),
         sa.Column("first_gram", sa.BigInteger(), nullable=True),
         sa.Column("occurrences", sa.Integer(), nullable=False),
+        # added by 2026-12-07-1800_quotation_counts to databases already past this revision;
+        # created here because the grouping below writes them
+        sa.Column("source_count", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("story_count", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("first_quote_id", sa.Integer(), nullable=False),
         sa.Column("first_article_id", sa.Integer(), nullable=False),
         sa.Column("first_published", sa.Date(), nullable=True),

@@ -39,6 +39,8 @@ def upgrade() -> None:
                 primary_key=True,
             ),
             sa.Column("minhash", sa.LargeBinary(), nullable=False),
+            # as the stories revision creates it (2026-12-07-1900_story_shingles fills it)
+            sa.Column("shingles", sa.LargeBinary(), nullable=True),
         )
     connection.execute(sa.text("DELETE FROM story_band"))
     connection.execute(sa.text("DELETE FROM story_signature"))

@@ -54,9 +54,9 @@ def test_api_contract(api_schema: schemathesis.schemas.BaseSchema) -> None:
     """Every operation, with generated parameters (valid and invalid)."""
     # ok() raises if the document has an invalid operation, which fails the test as it should
     operations = [result.ok() for result in api_schema.get_all_operations()]  # type: ignore[union-attr]
-    # 19 reads (health, readiness, stats, stories and quotations among them); POST and
+    # 21 reads (health, readiness, stats, stories and quotations among them); POST and
     # DELETE articles; a job
-    assert len(operations) == 22
+    assert len(operations) == 24
     for operation, mode in product(operations, GenerationMode):
 
         @given(case=operation.as_strategy(generation_mode=mode))

@@ -38,6 +38,9 @@ FAMILIES = {
     "corpus_ingest_articles": {"outcome"},
     "corpus_ingest_jobs": {"state"},
     "corpus_ingest_jobs_running": set(),
+    # with read replicas; their gauges (corpus_replica_usable, corpus_replica_lag_seconds) have
+    # samples only then: tests/test_read_replicas.py
+    "corpus_database_reads": {"database"},
 }
 
 

@@ -10,7 +10,7 @@ def test_every_operation_is_documented(client: TestClient) -> None:
     operations = [
         (path, method, op) for path, item in schema["paths"].items() for method, op in item.items()
     ]
-    assert len(operations) == 22  # 19 reads; POST and DELETE articles; an ingest job
+    assert len(operations) == 24  # 21 reads; POST and DELETE articles; an ingest job
     for path, _method, op in operations:
         tags = "articles|quotes|quotations|entities|search|stories|system"
         assert re.fullmatch(rf"({tags})-[a-z_]+", op["operationId"])

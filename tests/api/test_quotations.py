@@ -14,6 +14,7 @@ from app.engines.connect import create_db_engine
 from app.ingest import accept_record
 from app.ingest.clean import PreparedArticle
 from app.ingest.run import delete_article, ingest_records
+from app.queries import quotations as queries
 from tests.conftest import MODEL, make_client
 
 WORDS = "We will rebuild the northern terminal before the end of the summer season"
@@ -131,6 +132,32 @@ class TestGrouping:
         speakers = sorted(str(o["speaker"]) for o in detail["occurrences"])
         assert speakers == ["Ellen Voss", "Ellen Voss", "None", "None", "Tom Hall"]
 
+    def test_occurrences_page_in_the_detail_order(
+        self, quoted: TestClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # the detail embeds only the first occurrences; the count says how many there are
+        monkeypatch.setattr(queries, "FIRST_OCCURRENCES", 2)
+        url = f"/api/v1/quotations/{the_quotation(quoted)['id']}"
+        detail = quoted.get(url).json()
+        assert (len(detail["occurrences"]), detail["occurrence_count"]) == (2, 5)
+        by_cursor, following = [], f"{url}/occurrences?limit=2"
+        while following:
+            page = quoted.get(following).json()
+            assert page["total"] == 5
+            by_cursor += page["items"]
+            following = page["next"]
+        by_offset = [
+            item
+            for offset in (0, 2, 4)
+            for item in quoted.get(
+                f"{url}/occurrences", params={"limit": 2, "offset": offset}
+            ).json()["items"]
+        ]
+        assert by_cursor == by_offset
+        assert by_cursor[:2] == detail["occurrences"]
+        published = [o["published"] for o in by_cursor]
+        assert published == ["2024-06-03", "2024-06-04", "2024-06-05", "2024-06-05", None]
+
     def test_an_entity_said_each_quotation_once(self, quoted: TestClient) -> None:
         people = quoted.get("/api/v1/entities", params={"type": "PERSON", "limit": 100}).json()
         ids = {e["name"]: e["id"] for e in people["items"]}
@@ -235,6 +262,9 @@ class TestQuotationEndpoints:
             ("/api/v1/quotations?sort=occurrences", 422),
             ("/api/v1/quotations?q=%22open", 400),
             ("/api/v1/entities/999999/quotations", 404),
+            ("/api/v1/quotations/999999/occurrences", 404),
+            ("/api/v1/quotations/1/occurrences?cursor=bogus", 422),
+            ("/api/v1/quotations/1/occurrences?cursor=W251bGxd&offset=2", 422),
         ],
     )
     def test_bad_requests_are_problems(self, quoted: TestClient, path: str, status: int) -> None:

@@ -124,6 +124,8 @@ class TestFiltersSortAndFacets:
         make_mention(session, new, ada)
         make_mention(session, new, rain)
         make_quote(session, new, speaker="Ada Obi", speaker_entity_id=ada.id)
+        # a stance is not a quote: the quote filters pass over it, as the quote lists do
+        make_quote(session, old, kind="stance", speaker="Ada Obi", speaker_entity_id=ada.id)
 
         def search(**params: object) -> list[int]:
             return ids(client.get("/api/v1/search", params={"q": "floods", **params}))
@@ -138,7 +140,7 @@ class TestFiltersSortAndFacets:
         assert search(speaker_entity_id=ada.id) == [new.id]
         assert search(speaker="ada obi") == [new.id]
         assert search(has_quotes=True) == [new.id]
-        assert new.id not in search(has_quotes=False)
+        assert new.id not in search(has_quotes=False) and old.id in search(has_quotes=False)
         assert search(sort="published")[:2] == [old.id, new.id]
         assert search(sort="-published")[:2] == [new.id, old.id]
         assert search(sort="-published")[-1] not in (old.id, new.id)  # undated last
@@ -239,3 +241,41 @@ def test_quote_search_returns_speaker_title_and_snippet(
     assert hit["snippet"] == "<mark>Wages</mark> must rise this year"
     plain = client.get("/api/v1/quotes").json()["items"]
     assert all(q["snippet"] is None and q["article_title"] == "Port strike" for q in plain)
+
+
+class TestBoundedTotals:
+    """Issue 21: past a bound the count of matches stops and says so, unless asked for whole."""
+
+    @pytest.fixture
+    def five(self, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.api import search
+
+        monkeypatch.setattr(search, "TOTAL_COUNTED_UP_TO", 2)
+        for n in range(5):
+            make_article(session, title=f"Floods {n}", body=f"Floods reached the town {n}.")
+
+    def test_a_count_in_date_order_stops_past_the_bound(
+        self, client: TestClient, five: None
+    ) -> None:
+        page = client.get("/api/v1/search", params={"q": "floods", "sort": "published"}).json()
+        assert (page["total"], page["total_is_exact"], len(page["items"])) == (2, False, 5)
+        whole = client.get(
+            "/api/v1/search", params={"q": "floods", "sort": "published", "exact_total": "true"}
+        ).json()
+        assert (whole["total"], whole["total_is_exact"]) == (5, True)
+
+    def test_paging_by_next_stops_at_the_bound(self, client: TestClient, five: None) -> None:
+        params = {"q": "floods", "sort": "-published", "limit": 1}
+        assert client.get("/api/v1/search", params=params).json()["next"] is not None
+        last = client.get("/api/v1/search", params={**params, "offset": 1}).json()
+        assert last["next"] is None and last["items"]
+        # asked for whole, the pages go on to the last match
+        whole = {**params, "offset": 1, "exact_total": "true"}
+        assert client.get("/api/v1/search", params=whole).json()["next"] is not None
+
+    def test_a_total_known_anyway_is_given_whole(self, client: TestClient, five: None) -> None:
+        # by relevance an engine may rank every match and know the total: then it is exact
+        page = client.get("/api/v1/search", params={"q": "floods"}).json()
+        assert (page["total"], page["total_is_exact"]) in {(2, False), (5, True)}
+        few = client.get("/api/v1/search", params={"q": "floods 3"}).json()
+        assert (few["total"], few["total_is_exact"]) == (1, True)

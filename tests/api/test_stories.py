@@ -16,6 +16,7 @@ from app.engines.connect import create_db_engine
 from app.ingest import accept_record
 from app.ingest.clean import PreparedArticle
 from app.ingest.run import delete_article, ingest_records
+from app.queries import stories as queries
 from tests.conftest import MODEL, make_client
 from tests.corpus.syndicated import WIRE, body, outlets, same_event
 
@@ -57,6 +58,27 @@ def stories(engine: Engine) -> dict[frozenset[str], int]:
     return {frozenset(members): story_id for story_id, members in grouped.items()}
 
 
+SAID = "The cranes come back in August."
+
+
+def quotation_counts(engine: Engine) -> list[tuple[int, int]]:
+    """(occurrences, stories) of each quotation, checked against a count from the tables."""
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT id, occurrences, source_count, story_count FROM quotation ORDER BY id")
+        ).all()
+        counted = connection.execute(
+            text(
+                "SELECT q.quotation_id, count(*), count(DISTINCT a.source), "
+                "count(DISTINCT sa.story_id) FROM quote q JOIN article a ON a.id = q.article_id "
+                "LEFT JOIN story_article sa ON sa.article_id = a.id "
+                "WHERE q.quotation_id IS NOT NULL GROUP BY q.quotation_id ORDER BY q.quotation_id"
+            )
+        ).all()
+    assert [tuple(row) for row in stored] == [tuple(row) for row in counted]
+    return [(row.occurrences, row.story_count) for row in stored]
+
+
 COPIES = frozenset({"wire-1", "herald-1", "gazette-1", "post-1"})
 APART = [frozenset({"event-1"}), frozenset({"event-2"})]
 
@@ -95,20 +117,45 @@ class TestAssignment:
         assert set(stories(engine)) == {COPIES, *APART}
 
     def test_deleting_a_bridge_splits_its_story(self, engine: Engine) -> None:
-        # a~b and b~c share 3 of 5 paragraphs; a and c share 2 of 6, too few to be a story
+        # a~b and b~c share 3 of 5 paragraphs; a and c share 2 of 6, too few to be a story;
+        # a and c quote the same words, so the quotation's stories follow the merge and split
         parts = WIRE[:6]
         records = [
             {"id": name, "title": name, "body": body(parts[i : i + 4]), "published": "2024-06-01"}
             for i, name in enumerate(["a", "b", "c"])
         ]
-        store(engine, [records[0], records[2], records[1]])
+        for quoting in (records[0], records[2]):
+            quoting["body"] += f'\n\nEllen Voss said: "{SAID}"'
+        store(engine, [records[0], records[2]])
+        assert set(stories(engine)) == {frozenset("a"), frozenset("c")}
+        assert quotation_counts(engine) == [(2, 2)]
+        store(engine, [records[1]])  # the bridge merges the two stories
         assert set(stories(engine)) == {frozenset("abc")}
+        assert quotation_counts(engine) == [(2, 1)]
         with engine.connect() as connection:
             b_id = connection.execute(
                 text("SELECT id FROM article WHERE source_id = 'b'")
             ).scalar_one()
         assert delete_article(engine, b_id)
         assert set(stories(engine)) == {frozenset("a"), frozenset("c")}
+        assert quotation_counts(engine) == [(2, 2)]
+
+    @pytest.mark.parametrize("stored_sets", [True, False], ids=["stored sets", "from bodies"])
+    def test_every_candidate_judged_exactly_finds_the_same_stories(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch, stored_sets: bool
+    ) -> None:
+        """With no margin every candidate is judged by its real similarity: from the stored
+        shingle set, or, for a row stored before sets were, from its body."""
+        from app.corpus import shingles
+
+        monkeypatch.setattr(shingles, "MARGIN", 1.0)
+        first, rest = outlets()[:1], outlets()[1:] + same_event()
+        store(engine, first)
+        if not stored_sets:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE story_signature SET shingles = NULL"))
+        store(engine, rest)
+        assert set(stories(engine)) == {COPIES, *APART}
 
     def test_concurrent_ingests_of_copies_end_in_one_story(self, db_url: str) -> None:
         copies = outlets()
@@ -160,6 +207,28 @@ class TestStoryEndpoints:
         tied = [a["id"] for a in detail["articles"] if a["published"] == "2024-06-04"]
         assert tied == sorted(tied)
         assert set(detail["articles"][0]) == {"id", "title", "source", "published", "url"}
+
+    def test_articles_page_in_the_detail_order(
+        self, syndicated: TestClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # the detail embeds only the first articles; its size and sources are the whole story's
+        monkeypatch.setattr(queries, "FIRST_ARTICLES", 1)
+        url = f"/api/v1/stories/{self._copies_story(syndicated)['id']}"
+        detail = syndicated.get(url).json()
+        assert (len(detail["articles"]), detail["size"], len(detail["sources"])) == (1, 4, 4)
+        by_cursor, following = [], f"{url}/articles?limit=3"
+        while following:
+            page = syndicated.get(following).json()
+            assert page["total"] == 4
+            by_cursor += page["items"]
+            following = page["next"]
+        second = syndicated.get(f"{url}/articles", params={"limit": 3, "offset": 3}).json()
+        assert by_cursor[3:] == second["items"] and by_cursor[:1] == detail["articles"]
+        published = [a["published"] for a in by_cursor]
+        assert published == ["2024-06-03", "2024-06-04", "2024-06-04", "2024-06-05"]
+        missing = syndicated.get("/api/v1/stories/999999/articles")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
 
     def test_articles_carry_their_story(self, syndicated: TestClient) -> None:
         story = self._copies_story(syndicated)

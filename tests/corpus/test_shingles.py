@@ -8,8 +8,12 @@ from app.corpus.shingles import (
     THRESHOLD,
     band_keys,
     jaccard,
+    overlap,
+    packed_shingles,
     shingles,
+    signature,
     strip_boilerplate,
+    unpacked_shingles,
 )
 from tests.corpus.syndicated import WIRE, body
 
@@ -77,3 +81,20 @@ def test_boilerplate_does_not_make_a_story() -> None:
 
 def test_shingles_ignore_case_and_punctuation() -> None:
     assert shingles("The Cat, sat on the mat!") == shingles("the cat sat on the mat")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [body(WIRE), body(WIRE[:3] + WIRE[4:]), body(WIRE[2:]), "A different story.", ""],
+    ids=["same", "dropped paragraph", "half", "different", "empty"],
+)
+def test_stored_shingle_sets_give_the_same_similarity_and_signature(other: str) -> None:
+    """Judging a candidate from its stored set is judging it from its body."""
+    a, b = shingles(STORY), shingles(other)
+    stored_a, stored_b = (
+        unpacked_shingles(packed_shingles(a)),
+        unpacked_shingles(packed_shingles(b)),
+    )
+    assert sorted(stored_b.tolist()) == stored_b.tolist() == sorted(b)
+    assert overlap(stored_a, stored_b) == pytest.approx(jaccard(a, b))
+    assert (signature(stored_b) == signature(b)).all()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The official image's first start: a cluster owned by postgres with POSTGRES_USER (password
-# POSTGRES_PASSWORD, scram) and the database POSTGRES_DB, reachable over the network.
+# POSTGRES_PASSWORD, scram) and the database POSTGRES_DB, reachable over the network; arguments
+# after `postgres` (compose's `command`) go to the server, as there.
 set -eu
 mkdir -p "$PGDATA" && chown -R postgres "$PGDATA" && chmod 700 "$PGDATA"
 as_pg() { runuser -u postgres -- "$@"; }
@@ -14,4 +15,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   as_pg createdb -h /tmp -U "$POSTGRES_USER" "$POSTGRES_DB"
   as_pg pg_ctl -D "$PGDATA" -w stop >/dev/null
 fi
-exec runuser -u postgres -- postgres -D "$PGDATA" -c listen_addresses='*' -k /tmp
+[ "${1:-}" = postgres ] && shift
+exec runuser -u postgres -- postgres -D "$PGDATA" -c listen_addresses='*' -k /tmp "$@"
