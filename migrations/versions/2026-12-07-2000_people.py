@@ -4,7 +4,7 @@ a mention or quote the people stage moved), then the people already stored linke
 ``app.corpus.people``, surname by surname, with progress logged every 500 surnames.
 
 Revision ID: e8c3a6f1d4b7
-Revises: d7b2f5a8e3c1
+Revises: f3b8d2a6c4e0
 """
 
 import logging
@@ -19,7 +19,7 @@ from app.corpus.peoplerules import surname_key
 from app.ingest.store import refresh_entity_counts
 
 revision: str = "e8c3a6f1d4b7"
-down_revision: str | None = "d7b2f5a8e3c1"
+down_revision: str | None = "f3b8d2a6c4e0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
