@@ -28,7 +28,9 @@ HOT = ("search common", "search rare", "search phrase", "search prefix", "source
 async def _lifespan(app: ASGIApp) -> tuple[asyncio.Queue[Message], asyncio.Task[None]]:
     inbox: asyncio.Queue[Message] = asyncio.Queue()
     outbox: asyncio.Queue[Message] = asyncio.Queue()
-    task = asyncio.create_task(app({"type": "lifespan"}, inbox.get, outbox.put))  # type: ignore[arg-type]
+    task: asyncio.Task[None] = asyncio.create_task(
+        app({"type": "lifespan"}, inbox.get, outbox.put)  # type: ignore[arg-type]
+    )
     await inbox.put({"type": "lifespan.startup"})
     started = await outbox.get()
     assert started["type"] == "lifespan.startup.complete", started
