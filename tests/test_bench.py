@@ -254,3 +254,17 @@ def test_postgres_load_once_reuses_what_it_loaded(
         assert load_once(source, postgres.url, name, 2)[1] is not None  # the corpus changed
     finally:
         postgres.drop(name)
+
+
+def test_perrequest_drives_an_asgi_app_in_process() -> None:
+    """bench.perrequest's driver: one GET through an app, its status and whole body."""
+    import asyncio
+    import json
+
+    from bench.ceiling import app as ceiling
+    from bench.perrequest import request
+
+    status, body = asyncio.run(request(ceiling, "/const?x=1"))
+    assert status == 200
+    assert json.loads(body)["items"][0]["title"] == "constant"
+    assert asyncio.run(request(ceiling, "/missing"))[0] == 404

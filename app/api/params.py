@@ -45,7 +45,8 @@ KINDS_DESCRIPTION = (
 )
 
 
-def get_kinds(
+# async, as every dependency here: a plain function costs a worker-thread hop per request
+async def get_kinds(
     kind: Annotated[
         list[KindFilter] | None, Query(description=KINDS_DESCRIPTION, examples=[["direct"]])
     ] = None,

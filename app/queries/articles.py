@@ -1,5 +1,6 @@
 """Article reads: filtered lists, one article with its entities and quotes."""
 
+import functools
 import json
 from collections.abc import Collection
 from datetime import date
@@ -98,19 +99,34 @@ _ENTITY_COLUMNS: list[Any] = [
     type_coerce(Entity.aliases, String) if name == "aliases" else getattr(Entity, name)
     for name in _ENTITY_FIELDS
 ]
-_ENTITIES_OF = (
+_MENTIONS = (
     rows_of(Mention)
     .with_only_columns(
         *_ENTITY_COLUMNS, Mention.article_id, Mention.text, Mention.start, Mention.end
     )
     .join(Mention, col(Mention.entity_id) == Entity.id)
-    .where(col(Mention.article_id).in_(bindparam("article_ids", expanding=True)))
     .order_by(col(Mention.start))
 )
+_ENTITIES_OF = _MENTIONS.where(
+    col(Mention.article_id).in_(bindparam("article_ids", expanding=True))
+)
+# one article's: a plain parameter, which SQLAlchemy need not expand into the SQL per request
+_ENTITIES_OF_ONE = _MENTIONS.where(col(Mention.article_id) == bindparam("article_id"))
 # the body's quotes in text order, then the headline's ("body" sorts before "title")
 _QUOTE_ORDER = Order((col(Quote.field), col(Quote.start), col(Quote.id)))
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
-_ALL_QUOTES_OF = _QUOTES_OF.order_by(*_QUOTE_ORDER.clauses())
+
+
+@functools.lru_cache(maxsize=64)
+def _all_quotes_of(kinds: frozenset[str] | None) -> Any:
+    """An article's quotes of these kinds in text order: built once per set of kinds (the
+    article page asks for the speech kinds every time), not once per request."""
+    statement = _QUOTES_OF if kinds is None else _QUOTES_OF.where(of_kinds(kinds))
+    return statement.order_by(*_QUOTE_ORDER.clauses())
+
+
+def _frozen(kinds: Collection[str] | None) -> frozenset[str] | None:
+    return None if kinds is None else frozenset(kinds)
 
 
 def get_article(session: Session, *, article_id: int) -> Any | None:
@@ -120,7 +136,8 @@ def get_article(session: Session, *, article_id: int) -> Any | None:
 
 def article_entities(session: Session, *, article_id: int) -> list[dict[str, Any]]:
     """Entities mentioned in one article with their mentions, most mentioned first."""
-    return entities_by_article(session, article_ids=[article_id]).get(article_id, [])
+    rows = read(session, _ENTITIES_OF_ONE, {"article_id": article_id})
+    return _grouped_entities(rows).get(article_id, [])
 
 
 def entities_by_article(
@@ -128,9 +145,13 @@ def entities_by_article(
 ) -> dict[int, list[dict[str, Any]]]:
     """``article_entities`` for several articles in one query, as plain data in the shape of
     ``ArticleEntity`` (which validates it in one call, faster than building a model each)."""
+    return _grouped_entities(read(session, _ENTITIES_OF, {"article_ids": article_ids}))
+
+
+def _grouped_entities(rows: Any) -> dict[int, list[dict[str, Any]]]:
     fields = len(_ENTITY_FIELDS)
     grouped: dict[int, dict[int, dict[str, Any]]] = {}
-    for row in read(session, _ENTITIES_OF, {"article_ids": article_ids}):
+    for row in rows:
         article_id, text, start, end = row[fields:]
         found = grouped.setdefault(article_id, {})
         entity = found.get(row[0])
@@ -178,8 +199,8 @@ def article_quotes(
 ) -> tuple[list[Any], int, str | None]:
     """The quotes of one article (of ``kinds``, None for all) in body order: all of them, or
     one page."""
-    if limit is None and min_confidence is None and kinds is None:
-        items = list(read(session, _ALL_QUOTES_OF, {"article_id": article_id}))
+    if limit is None and min_confidence is None:
+        items = list(read(session, _all_quotes_of(_frozen(kinds)), {"article_id": article_id}))
         return items, len(items), None
     statement = rows_of(Quote).where(Quote.article_id == article_id)
     if kinds is not None:

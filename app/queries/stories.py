@@ -4,7 +4,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session, col
 
 from app.db.models import Article
@@ -148,14 +148,17 @@ def list_members(
     )
 
 
+# built once: every search page asks it for its hits
+_STORIES_OF = (
+    select(col(StoryArticle.article_id), col(Story.id), col(Story.size))
+    .join(Story, col(Story.id) == StoryArticle.story_id)
+    .where(col(StoryArticle.article_id).in_(bindparam("article_ids", expanding=True)))
+)
+
+
 def stories_of(session: Session, article_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Each given article's story id and size (articles in no story are left out)."""
     if not article_ids:
         return {}
-    rows = read(
-        session,
-        select(col(StoryArticle.article_id), col(Story.id), col(Story.size))
-        .join(Story, col(Story.id) == StoryArticle.story_id)
-        .where(col(StoryArticle.article_id).in_(article_ids)),
-    )
+    rows = read(session, _STORIES_OF, {"article_ids": article_ids})
     return {int(a): (int(story), int(size)) for a, story, size in rows}

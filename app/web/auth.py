@@ -47,20 +47,21 @@ def _check(request: Request, credentials: HTTPAuthorizationCredentials | None) -
         raise Unauthorized("The API key is not valid.")
 
 
-def require_write_key(request: Request, credentials: Credentials) -> None:
+# the checks are async: a plain function would cost a worker-thread hop on every request
+async def require_write_key(request: Request, credentials: Credentials) -> None:
     if not request.app.state.settings.API_KEYS:
         raise WritesDisabled("No API key is configured (CORPUS_API_KEYS), so writes are off.")
     _check(request, credentials)
 
 
-def require_read_key(request: Request, credentials: Credentials) -> None:
+async def require_read_key(request: Request, credentials: Credentials) -> None:
     _check(request, credentials)
 
 
 WriteKey = Annotated[None, Depends(require_write_key)]
 
 
-def require_metrics_key(request: Request, credentials: Credentials) -> None:
+async def require_metrics_key(request: Request, credentials: Credentials) -> None:
     """``/metrics`` needs a key only with ``CORPUS_METRICS_REQUIRES_KEY``."""
     if request.app.state.settings.METRICS_REQUIRES_KEY:
         _check(request, credentials)
