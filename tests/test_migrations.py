@@ -142,7 +142,13 @@ def test_every_connection_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> 
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        # writers get a larger page cache (in KiB when negative); readers keep SQLite's
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
     engine.dispose()
+    reader = create_db_engine(url, read_only=True)
+    with reader.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    reader.dispose()
 
 
 def test_engines_for_files_never_wait_and_in_memory_ones_still_open(tmp_path: Path) -> None:

@@ -65,6 +65,9 @@ def create_db_engine(
     )
 
 
+_WRITER_CACHE_KIB = 64 * 1024
+
+
 def _create_sqlite_engine(
     url: str, *, busy_timeout_ms: int, read_only: bool, pool_size: int, foreign_keys: bool
 ) -> Engine:
@@ -91,6 +94,11 @@ def _create_sqlite_engine(
         else:
             # WAL lets the API read while an ingest writes: https://sqlite.org/wal.html
             cursor.execute("PRAGMA journal_mode=WAL")
+            # a writer's inserts land on random pages of large indexes (42 story band keys an
+            # article): a page cache past SQLite's 2 MB default keeps them out of the OS's
+            # (story assignment at 100,000 articles: 6.2 -> 4.8 ms of CPU an article). It
+            # grows only as pages are used; readers keep the default
+            cursor.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
         cursor.close()
         # let SQLAlchemy's "begin" event emit BEGIN itself (see _begin)
         dbapi_connection.isolation_level = None
