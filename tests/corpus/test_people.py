@@ -266,7 +266,7 @@ LINE_UP = "Leeds: Morton, Moffat, MacRae, Hore, Warnock, Douglas, Blair, Brown.\
         ("Mr Bush said the talks went well.", "Bush", False),
         ("He said the Bush administration would act.", "Bush", False),
         ("He backed Steve Morgan. Parry joined the club in 1998.", "Parry", False),
-        ("Any fee over £35m.  Parry's statements are clever.", "Parry", False),
+        ("The club valued him at £35m.  Parry's reply came a day later.", "Parry", False),
         ("As far as we know, the Agnelli family has not agreed.", "Agnelli", True),
         ("But Brown said the budget was fair.", "Brown", False),
         ("England's Wilkinson kicked the winning goal.", "Wilkinson", False),
