@@ -1,9 +1,10 @@
 """`make bench`: our API beside Datasette, the in-process floor and the framework ceiling, on
-the real corpus and a ~100,000-article copy; prints Markdown and writes it under .bench/.
+the real corpus and its ~100,000-article copy (and, with ``--corpora 1m``, its
+~1,000,000-article copy); prints Markdown and writes it under .bench/.
 With ``--pg URL`` the same corpora are loaded into PostgreSQL too (``bench.postgres``'s loader)
 and our API on PostgreSQL is one more server in the same tables.
 
-Usage: python -m bench [--quick] [--db FILE] [--corpora real,100k] [--only TEXT] [--soak S]
+Usage: python -m bench [--quick] [--db FILE] [--corpora real,100k,1m] [--only TEXT] [--soak S]
        [--pg postgresql://user@host:port/maintenance-db]"""
 
 import argparse
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -36,9 +38,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, help="use this ingested database (copied, not written)")
     parser.add_argument("--ingest", action="store_true", help="ingest again even when cached")
     parser.add_argument(
-        "--rebuild", action="store_true", help="rebuild the 100k copy (and the PostgreSQL ones)"
+        "--rebuild",
+        action="store_true",
+        help="rebuild the scaled copies (and the PostgreSQL ones)",
     )
-    parser.add_argument("--corpora", default="real,100k", help="real and/or 100k")
+    parser.add_argument(
+        "--corpora",
+        default="real,100k",
+        help="any of real, 100k and 1m (the 1m copy: ~30 min to build per engine, then reused)",
+    )
     parser.add_argument(
         "--only", action="append", default=[], help="cases whose name contains this (repeatable)"
     )
@@ -97,11 +105,27 @@ def real_database(args: argparse.Namespace, results: Results) -> Path:
     return cached
 
 
-def scaled_database(real: Path, rebuild: bool) -> Path:
-    cached = SCRATCH / "cache" / "x41.db"
+@dataclass(frozen=True)
+class Scaled:
+    """A copy of the real corpus: its name in the tables, how many times it repeats the real
+    one and how many days apart the copies are dated."""
+
+    name: str
+    copies: int
+    spread_days: int = 0
+
+
+SCALED = {
+    "100k": Scaled("100k", corpora.COPIES),
+    "1m": Scaled("1m", corpora.MILLION_COPIES, corpora.MILLION_SPREAD_DAYS),
+}
+
+
+def scaled_database(real: Path, scaled: Scaled, rebuild: bool) -> Path:
+    cached = SCRATCH / "cache" / f"x{scaled.copies}.db"
     if rebuild or not cached.exists() or cached.stat().st_mtime < real.stat().st_mtime:
-        print("building the 100k copy (~1 min)…", file=sys.stderr)
-        corpora.scale(real, cached)
+        print(f"building the {scaled.name} copy…", file=sys.stderr)
+        corpora.scale(real, cached, scaled.copies, scaled.spread_days)
     return cached
 
 
@@ -160,13 +184,20 @@ def our_configs() -> list[tuple[str, int | None, dict[str, str]]]:
 
 
 def postgres_database(
-    args: argparse.Namespace, source: Path, corpus: str, copies: int, results: Results
+    args: argparse.Namespace, source: Path, corpus: Scaled, results: Results
 ) -> str:
     """The corpus in a database of the PostgreSQL server ``--pg``: loaded when missing or made
     from another file, reused otherwise."""
-    name = f"bench_{corpus}"
-    print(f"PostgreSQL: {name} ({copies} × {source.name})…", file=sys.stderr)
-    url, took = postgres.load_once(source, args.pg, name, copies, rebuild=args.rebuild)
+    name = f"bench_{corpus.name}"
+    print(f"PostgreSQL: {name} ({corpus.copies} × {source.name})…", file=sys.stderr)
+    url, took = postgres.load_once(
+        source,
+        args.pg,
+        name,
+        corpus.copies,
+        spread_days=corpus.spread_days,
+        rebuild=args.rebuild,
+    )
     loaded = "reused" if took is None else f"loaded with COPY in {took:.0f} s"
     results.notes.append(f"PostgreSQL `{name}` ({corpus} corpus): {loaded}")
     results.postgres = postgres.server_version(url)
@@ -178,7 +209,7 @@ def run_real(args: argparse.Namespace, cases: list[Case], db: Path, results: Res
     databases: dict[str, Path | str] = {label: copies["ours"] for label, _, _ in our_configs()}
     configs = our_configs()
     if args.pg:
-        databases[POSTGRES_LABEL] = postgres_database(args, db, "real", 1, results)
+        databases[POSTGRES_LABEL] = postgres_database(args, db, Scaled("real", 1), results)
         # beside the uncached SQLite servers, with the same worker count as `corpus serve`
         configs.insert(-1, (POSTGRES_LABEL, None, NO_CACHE))
     for case in cases:
@@ -242,25 +273,40 @@ def run_datasette(
 
 
 def run_scaled(
-    args: argparse.Namespace, cases: list[Case], db: Path, real: Path, results: Results
+    args: argparse.Namespace,
+    cases: list[Case],
+    corpus: Scaled,
+    real: Path,
+    results: Results,
 ) -> None:
-    copies = working_copies(db, "100k", ["ours", "floor"])
-    results.scaled_articles = corpora.count(copies["ours"], "SELECT count(*) FROM article")
+    db = scaled_database(real, corpus, args.rebuild)
+    if corpus.copies > corpora.COPIES:
+        # too big to copy for every server: read in place (the servers only read), migrated
+        corpora.migrate(db)
+        copies = {"ours": db, "floor": db}
+    else:
+        copies = working_copies(db, corpus.name, ["ours", "floor"])
+    results.scaled_articles[corpus.name] = corpora.count(
+        copies["ours"], "SELECT count(*) FROM article"
+    )
     big = [case for case in cases if case.big]
     for case in big:
         if case.floor:  # a case without a hand-written equivalent has no floor
-            results.floor[("100k", case.name)] = floor_p50_ms(copies["floor"], case.floor)
+            results.floor[(corpus.name, case.name)] = floor_p50_ms(copies["floor"], case.floor)
     with servers.Servers() as running:
-        ours = running.add(servers.ours("ours ×1 (100k)", copies["ours"], 1, NO_CACHE))
+        label = f"ours ×1 ({corpus.name})"
+        ours = running.add(servers.ours(label, copies["ours"], 1, NO_CACHE))
         for case in big:
-            results.runs[("ours ×1", "100k", case.name)] = measure_case(ours, case.path, [1], args)
+            results.runs[("ours ×1", corpus.name, case.name)] = measure_case(
+                ours, case.path, [1], args
+            )
         ours.stop()
         if args.pg:
-            url = postgres_database(args, real, "100k", corpora.COPIES, results)
-            label = f"{POSTGRES_LABEL} ×1 (100k)"
+            url = postgres_database(args, real, corpus, results)
+            label = f"{POSTGRES_LABEL} ×1 ({corpus.name})"
             on_pg = running.add(servers.ours(label, url, 1, NO_CACHE))
             for case in big:
-                results.runs[(POSTGRES_LABEL, "100k", case.name)] = measure_case(
+                results.runs[(POSTGRES_LABEL, corpus.name, case.name)] = measure_case(
                     on_pg, case.path, [1], args
                 )
 
@@ -323,8 +369,9 @@ def main() -> None:
     else:
         if "real" in wanted:
             run_real(args, cases, real, results)
-        if "100k" in wanted:
-            run_scaled(args, cases, scaled_database(real, args.rebuild), real, results)
+        for name, corpus in SCALED.items():
+            if name in wanted:
+                run_scaled(args, cases, corpus, real, results)
     results.load_after = os.getloadavg()[0]
     results.seconds = time.monotonic() - started
     text = report.render(results)

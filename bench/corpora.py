@@ -13,6 +13,9 @@ from pathlib import Path
 
 # the real corpus 41 times over: 2,420 × 41 = 99,220 articles
 COPIES = 41
+# and 413 times over: 999,460 articles, each copy a week older than the one before
+MILLION_COPIES = 413
+MILLION_SPREAD_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -106,12 +109,14 @@ def _copy_rows(
     )
 
 
-def scale(source: Path, target: Path, copies: int = COPIES) -> None:
+def scale(source: Path, target: Path, copies: int = COPIES, spread_days: int = 0) -> None:
     """Copy ``source`` and repeat its articles until there are ``copies`` of each, with new ids,
     source ids and content hashes; quotes and mentions are copied with them (entities stay, their
     counts multiplied), so every term and every speaker keeps its real frequency; each copy
-    joins its original's story, and stories and quotations count the copies. The FTS
-    triggers index each new row as ingestion would; no ANALYZE, as the app never runs it."""
+    joins its original's story, and stories and quotations count the copies. Copy ``n`` is
+    dated ``n × spread_days`` days before its original, so a date range holds a realistic
+    share of a big copy. The FTS triggers index each new row as ingestion would; no ANALYZE,
+    as the app never runs it."""
     partial = target.with_suffix(".partial")
     copy_db(source, partial)
     conn = sqlite3.connect(partial, isolation_level=None)
@@ -121,6 +126,8 @@ def scale(source: Path, target: Path, copies: int = COPIES) -> None:
         quote_top = int(conn.execute("SELECT coalesce(max(id), 0) FROM quote").fetchone()[0])
         mention_top = int(conn.execute("SELECT coalesce(max(id), 0) FROM mention").fetchone()[0])
         for n in range(1, copies):
+            if copies > COPIES and n % 20 == 0:
+                print(f"  copy {n} of {copies}…", file=sys.stderr)
             tag = f"#copy{n}"
             _copy_rows(
                 conn,
@@ -129,10 +136,12 @@ def scale(source: Path, target: Path, copies: int = COPIES) -> None:
                     "id": "id + :shift",
                     "source_id": "source_id || :tag",
                     "content_hash": "content_hash || :tag",
+                    "published": "date(published, :back)",
                 },
                 top,
                 shift=n * top,
                 tag=tag,
+                back=f"-{n * spread_days} days",
             )
             _copy_rows(
                 conn,

@@ -34,7 +34,7 @@ class Results:
     stop_s: dict[str, float | None] = field(default_factory=dict)
     peer: dict[tuple[str, str], dict[int, WrkResult]] = field(default_factory=dict)
     peer_urls: dict[tuple[str, str], str] = field(default_factory=dict)
-    scaled_articles: int = 0
+    scaled_articles: dict[str, int] = field(default_factory=dict)
     soak: tuple[str, WrkResult, list[tuple[float, float]]] | None = None
 
 
@@ -186,20 +186,20 @@ def _overload(results: Results) -> list[str]:
     return _table(header, rows)
 
 
-def _scaled(results: Results) -> list[str]:
+def _scaled(results: Results, corpus: str) -> list[str]:
     # the fixed cost of any request (the framework ceiling) beside the floor, as in the
     # one-connection table: a small floor can be within 1.5× of it only if that cost is too
     ceiling_ms = _ceiling_ms(results)
     header = ["case", "ours ×1 p50 ms", "floor p50 ms", "ours ÷ floor", "ours ÷ (floor + ceiling)"]
-    header += ["failures", "real-corpus p50 ms", "100k ÷ real"]
-    postgres = _on_postgres(results, "100k")
+    header += ["failures", "real-corpus p50 ms", f"{corpus} ÷ real"]
+    postgres = _on_postgres(results, corpus)
     if postgres:
         header += [f"{POSTGRES_LABEL} ×1 p50 ms", "PostgreSQL failures", "PostgreSQL ÷ SQLite"]
     rows = []
-    for case in _cases(results, "100k"):
-        ours = _get(results.runs.get(("ours ×1", "100k", case)), 1)
+    for case in _cases(results, corpus):
+        ours = _get(results.runs.get(("ours ×1", corpus, case)), 1)
         real = _get(results.runs.get(("ours ×1", "real", case)), 1)
-        floor = results.floor.get(("100k", case))
+        floor = results.floor.get((corpus, case))
         total = None if floor is None or ceiling_ms is None else floor + ceiling_ms
         row = [
             case,
@@ -212,7 +212,7 @@ def _scaled(results: Results) -> list[str]:
             ratio(_p50_ms(ours), _p50_ms(real)),
         ]
         if postgres:
-            pg = _get(results.runs.get((POSTGRES_LABEL, "100k", case)), 1)
+            pg = _get(results.runs.get((POSTGRES_LABEL, corpus, case)), 1)
             row += [num(_p50_ms(pg)), problems(pg), ratio(_p50_ms(pg), _p50_ms(ours))]
         rows.append(row)
     return _table(header, rows)
@@ -260,9 +260,9 @@ def render(results: Results) -> str:
         out += ["", "## Exports: time to first byte (median)", ""]
         rows = [[name, label, num(ms)] for (label, name), ms in results.ttfb.items()]
         out += _table(["export", "server", "ms"], rows)
-    if results.scaled_articles:
-        out += ["", f"## {results.scaled_articles:,} articles: one connection, p50", ""]
-        out += _scaled(results)
+    for corpus, articles in results.scaled_articles.items():
+        out += ["", f"## {articles:,} articles ({corpus}): one connection, p50", ""]
+        out += _scaled(results, corpus)
     if results.soak is not None:
         label, r, samples = results.soak
         peak = max(rss for _, rss in samples)

@@ -134,7 +134,7 @@ def test_the_100k_table_sets_each_case_beside_its_floor_and_the_fixed_cost() -> 
     results.runs[("ours ×1", "100k", "rare")] = run(3.0)
     results.runs[("ours ×1", "real", "rare")] = run(2.0)
     results.floor[("100k", "rare")] = 1.0
-    row = next(line for line in report._scaled(results) if line.startswith("| rare"))
+    row = next(line for line in report._scaled(results, "100k") if line.startswith("| rare"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     # p50, floor, ÷ floor, ÷ (floor + ceiling), failures, real p50, 100k ÷ real
     assert cells[1:5] == ["3.0", "1.00", "3.00×", "2.00×"]
@@ -174,7 +174,7 @@ def _results(*, postgres: bool) -> Results:
         results.postgres = "15.20"
         results.runs[(POSTGRES_LABEL, "real", case)] = {1: _wrk(10.0), 32: _wrk(20.0, rps=150.0)}
         results.runs[(POSTGRES_LABEL, "100k", case)] = {1: _wrk(24.0)}
-    results.scaled_articles = 99_220
+    results.scaled_articles = {"100k": 99_220}
     return results
 
 
