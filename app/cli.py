@@ -1,4 +1,5 @@
-"""The ``corpus`` command: ``migrate`` the database, ``ingest`` files, ``serve`` the API."""
+"""The ``corpus`` command: ``migrate`` the database, ``ingest`` files, ``reannotate`` and
+``reindex`` what is stored, ``serve`` the API."""
 
 import logging
 import os
@@ -184,6 +185,36 @@ def reannotate(
     err.print(report.summary())
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild every derived search structure (word indexes, ranking vectors) from the tables:
+    after losing an index, restoring a dump or copying rows in SQL. One transaction: stopped
+    half way, the database keeps its old index; writers wait while it runs."""
+    from app.engines import lock_for_writing
+    from app.engines.connect import create_db_engine
+    from app.engines.reindex import steps
+
+    settings = get_settings()
+    engine = create_db_engine(settings.DATABASE_URL, busy_timeout_ms=settings.BUSY_TIMEOUT_MS)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    try:
+        with engine.begin() as connection, progress:
+            lock_for_writing(connection)
+            for step in steps(connection):
+                task = progress.add_task(step.name, total=step.rows)
+                step.run(lambda n, task=task: progress.advance(task, n))  # type: ignore[misc]
+                err.print(f"rebuilt {step.name}: {step.rows:,} rows")
+    finally:
+        engine.dispose()
 
 
 @app.command()

@@ -41,6 +41,7 @@ _BOTH_ENGINES = (
     "tests/test_migrations.py",
     "tests/ingest/test_reannotate.py",
     "tests/corpus/test_people.py",
+    "tests/test_reindex.py",
 )
 
 
