@@ -19,7 +19,7 @@ from app.db.session import SessionDep
 from app.engines import engine_name
 from app.metrics import SEARCH_TIME
 from app.queries.stories import stories_of
-from app.search import ArticleFilters, iter_hits, rank_articles, validate_query
+from app.search import ArticleFilters, iter_hits, rank_articles, sampled_facets, validate_query
 
 router = APIRouter(
     prefix="/search",
@@ -66,8 +66,10 @@ class Collapse(StrEnum):
     story = "story"
 
 
-# past this many matches the total is a lower bound unless `exact_total=true` asks for it
+# past this many matches the total is a lower bound unless `exact_total=true` asks for it,
+# and the facets count that many matches, the ones added last
 TOTAL_COUNTED_UP_TO = 10_000
+FACET_SAMPLE = TOTAL_COUNTED_UP_TO
 
 
 class SearchPage(Page[SearchHit]):
@@ -78,7 +80,14 @@ class SearchPage(Page[SearchHit]):
     )
     facets: dict[str, list[FacetCount]] = Field(
         description="Counts over all matching articles (with `collapse=story`: over the "
-        "stories, each counted once by its hit) for each `facet` asked for."
+        "stories, each counted once by its hit) for each `facet` asked for; over a sample "
+        "when `facet_sample` says so."
+    )
+    facet_sample: int | None = Field(
+        default=None,
+        description=f"Set when the facets count a sample, not every match: past "
+        f"{FACET_SAMPLE:,} matches they count the {FACET_SAMPLE:,} added last (the highest "
+        "ids), unless `exact_total=true`. Null when they count every match.",
     )
 
 
@@ -130,8 +139,9 @@ def search_articles(
     exact_total: Annotated[
         bool,
         Query(
-            description=f"Count every match: otherwise past {TOTAL_COUNTED_UP_TO:,} the count "
-            "stops and `total_is_exact` is false.",
+            description=f"Count every match, and the facets over every match: otherwise past "
+            f"{TOTAL_COUNTED_UP_TO:,} the count stops (`total_is_exact` is false) and the facets "
+            "count a sample (`facet_sample`).",
             examples=[True],
         ),
     ] = False,
@@ -173,6 +183,8 @@ def search_articles(
             return (SearchHit.model_validate(hit) for hit in with_stories)
 
         return export(request, fmt, SearchHit, export_rows, "search")
+    # a collapsed search counts its stories' facets whole
+    sample = None if exact_total or collapse else FACET_SAMPLE
     started = time.perf_counter()
     try:
         rows, total, facets = rank_articles(
@@ -188,6 +200,7 @@ def search_articles(
             timeout_ms=settings.SEARCH_TIMEOUT_MS,
             collapse=collapse is Collapse.story,
             count_up_to=None if exact_total else TOTAL_COUNTED_UP_TO,
+            facet_sample=sample,
         )
     finally:  # a search stopped by the time limit took its time too
         engine = engine_name(settings.DATABASE_URL)
@@ -204,6 +217,7 @@ def search_articles(
         facets={
             name: [FacetCount.model_validate(c) for c in counts] for name, counts in facets.items()
         },
+        facet_sample=sample if facets and sampled_facets(total, sample) else None,
     )
 
 

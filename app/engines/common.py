@@ -106,3 +106,10 @@ def bounded_count(matches: str, up_to: int | None) -> tuple[str, dict[str, Any]]
     return f"SELECT count(*) FROM ({matches} LIMIT :count_limit) AS counted", {
         "count_limit": up_to + 1
     }
+
+
+def sampled_facets(total: int, sample: int | None) -> bool:
+    """Are the facets of a search with ``total`` matches counted over a sample of ``sample``
+    matches (the ones added last), not all of them? Past the sample's size, when one is
+    asked for: the same rule on every engine, so the API can say so."""
+    return sample is not None and total > sample

@@ -20,6 +20,7 @@ from app.engines.common import (
     bounded_count,
     highlighted,
     hit,
+    sampled_facets,
 )
 from app.engines.facets import facet_counts
 from app.engines.filters import filter_clauses
@@ -126,10 +127,13 @@ def rank_articles(
     timeout_ms: int,
     collapse: bool = False,
     count_up_to: int | None = None,
+    facet_sample: int | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching a query and the filters, the total, and the requested
     facet counts over all matches (with ``collapse``: over each story's first match). With
-    ``count_up_to``, the count of matches stops one past it (``bounded_count``).
+    ``count_up_to``, the count of matches stops one past it (``bounded_count``); with
+    ``facet_sample``, facets over more matches than that count the ``facet_sample`` matches
+    added last (``common.sampled_facets``).
 
     Relevance is bm25 with a title match worth ten body matches: the table's ``rank``
     configuration, set in the migration. Every match is scored; ordering by ``rank, rowid``
@@ -166,7 +170,8 @@ def rank_articles(
             )
         ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
         hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
-        counts = _facets(session, facets, where, params, facet_size) if facets else {}
+        sample = facet_sample if sampled_facets(total, facet_sample) else None
+        counts = _facets(session, facets, where, params, facet_size, sample) if facets else {}
     return hits, total, counts
 
 
@@ -371,13 +376,23 @@ _FROM_ROWS = "FROM article_fts CROSS JOIN article AS a ON a.id = article_fts.row
 
 
 def _facets(
-    session: Session, names: tuple[str, ...], where: str, params: dict[str, Any], size: int
+    session: Session,
+    names: tuple[str, ...],
+    where: str,
+    params: dict[str, Any],
+    size: int,
+    sample: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Counts over all matches, from one pass over the matching articles: their source, month
-    and (for the entity facet) the packed ids of the entities they mention."""
+    """Counts over all matches (or the ``sample`` added last: FTS5 reads its index backwards
+    and stops there), from one pass over the matching articles: their source, month and (for
+    the entity facet) the packed ids of the entities they mention."""
     entities = "entity" in names
     columns = "a.source, substr(a.published, 1, 7), 1" + (", a.entity_ids" if entities else "")
-    rows = _run(session, f"SELECT {columns} {_FROM} WHERE {where}", params).fetchall()
+    sql = f"SELECT {columns} {_FROM} WHERE {where}"
+    if sample is not None:
+        sql += " ORDER BY article_fts.rowid DESC LIMIT :sample"
+        params = {**params, "sample": sample}
+    rows = _run(session, sql, params).fetchall()
     return facet_counts(session, rows, names, size, all_ones=True)
 
 

@@ -8,12 +8,12 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from app.engines import search_module
-from app.engines.common import ArticleFilters, Highlight
+from app.engines.common import ArticleFilters, Highlight, sampled_facets
 from app.engines.facets import FACETS
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
 
-__all__ = ["FACETS", "ArticleFilters", "Highlight"]
+__all__ = ["FACETS", "ArticleFilters", "Highlight", "sampled_facets"]
 
 
 class Engine(Protocol):
@@ -36,6 +36,7 @@ class Engine(Protocol):
         timeout_ms: int,
         collapse: bool = False,
         count_up_to: int | None = None,
+        facet_sample: int | None = None,
     ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
 
     def iter_hits(

@@ -1,5 +1,7 @@
 """/api/v1/search: bm25 ranking with titles weighted, snippets, stemming, diacritics, paging."""
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -279,3 +281,41 @@ class TestBoundedTotals:
         assert (page["total"], page["total_is_exact"]) in {(2, False), (5, True)}
         few = client.get("/api/v1/search", params={"q": "floods 3"}).json()
         assert (few["total"], few["total_is_exact"]) == (1, True)
+
+
+class TestSampledFacets:
+    """Issue 21: past the bound the facets count the matches added last, and the answer says
+    how many; asked for whole, they count every match."""
+
+    @pytest.fixture
+    def five(self, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.api import search
+
+        monkeypatch.setattr(search, "TOTAL_COUNTED_UP_TO", 2)
+        monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+        # three older rows from one wire, then two from another
+        for n, source in enumerate(["Old Wire"] * 3 + ["New Wire"] * 2):
+            make_article(session, source=source, body=f"Gales closed the harbour {n}.")
+
+    @pytest.mark.parametrize("sort", ["relevance", "-published"])
+    def test_the_facets_count_the_matches_added_last(
+        self, client: TestClient, five: None, sort: str
+    ) -> None:
+        params = {"q": "gales", "facet": "source", "sort": sort}
+        page = client.get("/api/v1/search", params=params).json()
+        assert page["facet_sample"] == 2
+        assert _sources(page) == [("New Wire", 2)]
+        whole = client.get("/api/v1/search", params={**params, "exact_total": "true"}).json()
+        assert whole["facet_sample"] is None
+        assert _sources(whole) == [("Old Wire", 3), ("New Wire", 2)]
+
+    def test_few_matches_are_counted_whole(self, client: TestClient, five: None) -> None:
+        page = client.get("/api/v1/search", params={"q": "gales 4", "facet": "source"}).json()
+        assert page["facet_sample"] is None
+        assert _sources(page) == [("New Wire", 1)]
+        plain = client.get("/api/v1/search", params={"q": "gales"}).json()
+        assert plain["facet_sample"] is None and plain["facets"] == {}
+
+
+def _sources(page: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(count["value"], count["count"]) for count in page["facets"]["source"]]
