@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import tantivy
@@ -90,7 +91,8 @@ class Tantivy:
         return [self.searcher.doc(address)["id"][0] for _, address in hits]
 
     def count(self, text: str) -> int:
-        return int(self.searcher.search(self.query(text), 1, count=True).count)
+        result = self.searcher.search(self.query(text), 1, count=True)
+        return int(result.count)  # type: ignore[attr-defined]  # missing from its stubs
 
 
 def fts5_top(db: sqlite3.Connection, text: str) -> list[int]:
@@ -140,8 +142,8 @@ def main() -> None:
     print("| shape | tantivy p50 ms | FTS5 bm25 p50 ms | matches (tantivy / FTS5) |")
     print("| --- | --- | --- | --- |")
     for name, text in SHAPES:
-        ours = median_ms(lambda text=text: engine.top(text), args.runs)
-        exact = median_ms(lambda text=text: fts5_top(db, text), max(1, args.runs // 2))
+        ours = median_ms(partial(engine.top, text), args.runs)
+        exact = median_ms(partial(fts5_top, db, text), max(1, args.runs // 2))
         fts5_count = db.execute(
             "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?", (text,)
         ).fetchone()[0]
