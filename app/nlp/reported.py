@@ -328,8 +328,32 @@ def _reported_clause(verb: Token) -> Span | None:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-        return trim_span(_before_next_statement(verb.doc[words[0].i : words[-1].i + 1]))
+        span = verb.doc[words[0].i : words[-1].i + 1]
+        if clause.i > verb.i:
+            span = _run_on(span) or span
+        return trim_span(_in_paragraph(_before_next_statement(span)))
     return None
+
+
+def _run_on(clause: Span) -> Span | None:
+    """A clause the parser cut before its own verb: "said [the UK wanted budgets] were
+    limited", "said [who issued the orders] was not the issue": it runs to the end of its
+    sentence (issue 20: reported clauses cut before their end)."""
+    doc = clause.doc
+    i = clause.end
+    while i < len(doc) and doc[i].text in QUOTE_MARKS:
+        i += 1
+    if i >= len(doc) or doc[i].tag_ not in FINITE_TAGS or doc[i].sent != clause[0].sent:
+        return None
+    return doc[clause.start : doc[i].sent.end]
+
+
+def _in_paragraph(span: Span) -> Span:
+    """A reported clause never runs over a paragraph break (issue 20)."""
+    for token in span[1:]:
+        if "\n" in token.text or (token.i and "\n" in token.doc[token.i - 1].whitespace_):
+            return span.doc[span.start : token.i]
+    return span
 
 
 def _before_next_statement(clause: Span) -> Span:

@@ -370,6 +370,32 @@ def test_a_reported_clause_stops_at_the_next_statement(
     assert all(q.speaker_text == first.speaker_text for q in quotes if "said" in text[: q.start])
 
 
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        # the parser cut the clause before its own verb: it runs to the end of its sentence
+        (
+            "Tom Reed, director of the harbour trust, said who was able to close the pier was "
+            "not the main issue.",
+            "who was able to close the pier was not the main issue",
+        ),
+        (
+            "The board said the old powers run out soon so must be replaced quickly.",
+            "the old powers run out soon so must be replaced quickly",
+        ),
+        # and never over a paragraph break
+        (
+            "The firm reported that losses had risen from one to two million\n\nwhile sales fell.",
+            "losses had risen from one to two million",
+        ),
+    ],
+)
+def test_a_reported_clause_ends_where_its_statement_ends(
+    quotes_of: Extract, text: str, content: str
+) -> None:
+    assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == [content]
+
+
 # Who a speaker resolves to (issue 20: the nearest name is not the speaker by default): the
 # text, the speaker as written, and the name it resolves to (None: no name rather than a guess)
 RESOLVED: list[tuple[str, str, str | None]] = [
