@@ -270,7 +270,8 @@ def resolve(
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
-    nationality = subject.ent_type_ == "NORP"  # "the Russian said": a person, not Russia
+    # "the Russian said": a person named before, not Russia ("one Republican" is someone new)
+    nationality = subject.ent_type_ == "NORP" and any(c.lower_ == "the" for c in subject.children)
     if _looks_like_a_name(subject) and not named and not nationality:
         # a surname the model did not tag ("Okafor wrote") joins the full name written before
         people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
@@ -348,9 +349,15 @@ def _unnamed_subject_between(
     if span is None:
         return False
     for token in span:
-        if token.i >= pronoun.i or inside(token.idx, quoted) or token.ent_type_:
+        # "The Australian has …": a nationality with "the" is someone unnamed too
+        nationality = token.ent_type_ == "NORP" and any(c.lower_ == "the" for c in token.children)
+        if (
+            token.i >= pronoun.i
+            or inside(token.idx, quoted)
+            or (token.ent_type_ and not nationality)
+        ):
             continue
-        if token.dep_ not in SPEAKER_DEPS or token.lower_ not in _PERSON_NOUNS:
+        if token.dep_ not in SPEAKER_DEPS or not (token.lower_ in _PERSON_NOUNS or nationality):
             continue
         verb = token.head
         if verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None:

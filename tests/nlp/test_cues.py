@@ -438,6 +438,13 @@ RESOLVED: list[tuple[str, str, str | None]] = [
         "the Russian",
         "Ivan Petrov",
     ),
+    # "he" after an unnamed nationality became a subject is that person, not the one before
+    (
+        'Mark Reed will miss the open, said team doctor Hamish Cole. "It will take weeks to '
+        'heal," said Cole. The Australian still hopes to play. "I will try to play," he said.',
+        "he",
+        None,
+    ),
     # a player's role: the player, not the club that describes him
     (
         'Tom Reed scored twice for Chelsea on Saturday. "We deserved the win," the Chelsea '
