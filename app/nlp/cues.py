@@ -102,6 +102,18 @@ DEMONSTRATIVES = frozenset("this that these those such".split())
 # writer's own inference ("that suggests …"), issue 20
 WRITER_SUBJECTS = frozenset("i we you me us this that these those".split())
 WRITER_POSSESSIVES = frozenset("my our your".split())
+# subjects that name nobody in particular: "everybody knows …", "nobody believes …" (issue 20)
+GENERIC_SUBJECTS = frozenset("everybody everyone nobody anybody anyone somebody someone".split())
+# what "according to" may name that is nobody's statement: "according to [the latest figures]",
+# "according to data" (issue 20); with a named body in the phrase ("figures from the Labor
+# Department") the body speaks
+DATA_NOUNS = frozenset(
+    "figure figures data statistics stats number numbers estimate estimates calculation "
+    "calculations record records result results chart charts table tables".split()
+)
+# verbs of thought that report an indirect question asked of oneself, not words said:
+# "wondered whether …" (issue 20)
+INNER_SPEECH = frozenset({"wonder"})
 # a clause a verb of belief reports has a finite verb: found [that it failed], not found [him]
 FINITE_TAGS = frozenset("VBD VBZ VBP MD".split())
 # how a second speech verb hangs inside a reported clause when the parser runs two statements

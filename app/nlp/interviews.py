@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 _paren_label_re = re.compile(r"^\(\(([^()\n]{1,60})\)\)[ \t]*", re.MULTILINE)
 _colon_label_re = re.compile(r"^([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}):[ \t]+", re.MULTILINE)
+# a question-and-answer layout: "Q: …" then "A: …" (or "Question:" / "Answer:")
+_qa_label_re = re.compile(r"^[ \t]*(Q|A|Question|Answer):[ \t]+", re.MULTILINE)
 # labels of the interviewer's questions
 _INTERVIEWERS = frozenset({"WN", "WIKINEWS", "Q", "INTERVIEWER"})
 
@@ -64,6 +66,32 @@ def turn_labels(text: str) -> list[tuple[int, int, bool]]:
         return []
     speakers = {(a.name_start, a.name_end) for a in interview_answers(text)}
     return [(t.name_start, t.name_end, (t.name_start, t.name_end) not in speakers) for t in turns]
+
+
+def interviewer_turns(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each interviewer's question, its label and first paragraph: the turns
+    of ``((WN))`` and of a ``Q:`` / ``A:`` layout (issue 20: never the interviewee's words)."""
+    turns = _turns(text)
+    if any(t.label.upper() in _INTERVIEWERS for t in turns):
+        speakers = {(a.name_start, a.name_end) for a in interview_answers(text)}
+        return [
+            (t.name_start, t.line_end) for t in turns if (t.name_start, t.name_end) not in speakers
+        ]
+    labels = list(_qa_label_re.finditer(text))
+    questions = [m for m in labels if m.group(1).upper().startswith("Q")]
+    if len(questions) < 2 and not (questions and len(labels) > len(questions)):
+        return []
+    bounds = [m.start() for m in labels[1:]] + [len(text)]
+    return [
+        (m.start(), min(end, _paragraph_end(text, m.end())))
+        for m, end in zip(labels, bounds, strict=True)
+        if m.group(1).upper().startswith("Q")
+    ]
+
+
+def _paragraph_end(text: str, start: int) -> int:
+    end = text.find("\n\n", start)
+    return len(text) if end == -1 else end
 
 
 def _turns(text: str) -> list[_Turn]:

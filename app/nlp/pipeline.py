@@ -27,7 +27,9 @@ _EXCLUDED_COMPONENTS = ["lemmatizer"]
 
 # the version of the rules in app/nlp: raise it with any change to what they extract, so that
 # `corpus reannotate` redoes the articles annotated before (issue 20)
-EXTRACTION_VERSION = 2  # 2: role words and names that are not people (app.nlp.names)
+# 2: role words and names that are not people (app.nlp.names); 3: readers' comments and
+# interviewers' questions are no quotes, narrower reported speech and speakers (issue 20)
+EXTRACTION_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from app.nlp.attribution import attribute
 from app.nlp.context import PreviousQuote, QuoteContext
 from app.nlp.entities import EntityMention
 from app.nlp.interviews import interview_answers
-from app.nlp.reported import reported_quotes
+from app.nlp.reported import question_asked, reported_quotes
+from app.nlp.sections import unquoted_sections
 from app.nlp.spans import (
     QUOTE_MARKS,
     Attribution,
@@ -49,7 +50,17 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
     marked, indirect = _mixed_quotes(doc, marked, indirect)
     turns = _interview_answers(doc.text, mentions)
     kept = _drop_nested(marked + blocks + indirect + turns)
-    return sorted((q for q in kept if not _unattributed_phrase(q)), key=lambda q: (q.start, q.end))
+    # readers' comments and an interviewer's questions are nobody's reported words (issue 20)
+    sections = unquoted_sections(body)
+    return sorted(
+        (
+            q
+            for q in kept
+            if not _unattributed_phrase(q)
+            and (q.rule == "interview_turn" or not inside(q.start, sections))
+        ),
+        key=lambda q: (q.start, q.end),
+    )
 
 
 def _unattributed_phrase(quote: QuoteSpan) -> bool:
@@ -121,6 +132,8 @@ def _mixed_quotes(
             if not _is_title(quote.text):
                 kept.append(quote)  # a phrase quoted whole ('denounced "self-deportation,"')
             continue
+        if _in_question(doc, quote):
+            continue  # "Asked if the contest was "fair and open", he said": the asker's words
         clause = _reporting_clause(doc, quote) if around is None else None
         if clause is None or _mostly_quoted(quote, clause):
             kept.append(quote)  # 21 percent said "not too likely": the quote is the statement
@@ -166,6 +179,19 @@ def _mostly_quoted(quote: QuoteSpan, clause: "QuoteSpan | Span") -> bool:
     return starts_with_it or len(quote.text.split()) >= 0.6 * len(clause.text.split())
 
 
+def _in_question(doc: Doc, quote: QuoteSpan) -> bool:
+    """A quoted fragment inside an unnamed interviewer's question ("Asked whether …")."""
+    span = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+    token = span.root if span is not None and len(span) else None
+    for _ in range(8):
+        if token is None or token.head is token:
+            return False
+        token = token.head
+        if question_asked(token):
+            return True
+    return False
+
+
 def _reporting_clause(doc: Doc, quote: QuoteSpan) -> Span | None:
     """The words a speech verb governs after it, when they hold the quoted fragment: "called
     the plan "a disaster"" → the plan "a disaster"."""
@@ -208,7 +234,15 @@ def _interview_answers(text: str, mentions: Sequence[EntityMention]) -> list[Quo
             rule="interview_turn",
         )
         for a in interview_answers(text)
+        if _reads_as_speech(text[a.start : a.end])
     ]
+
+
+def _reads_as_speech(paragraph: str) -> bool:
+    """An answer's paragraph that is a heading ("Reasons:") or a line of a chart or list
+    ("██ Red deer: 7") is layout, not words said (issue 20); "No." is an answer."""
+    heading = paragraph.rstrip().endswith(":") and len(paragraph.split()) <= 3
+    return not heading and (paragraph[0].isalnum() or paragraph[0] in QUOTE_MARKS + "'‘(")
 
 
 def quote_spans(text: str) -> list[tuple[int, int, int]]:
@@ -320,7 +354,8 @@ def _is_statement(text: str, kind: str, attribution: Attribution) -> bool:
     words = len(text.split())
     attributed = attribution.cue is not None or attribution.speaker_text is not None
     if kind == "partial":
-        return attributed and words >= 2
+        # a phrase in marks with no one said to say it is a term or a name (issue 20)
+        return attribution.speaker_text is not None and words >= 2
     return attributed or words >= 3 or text.rstrip()[-1:] in ".!?"
 
 

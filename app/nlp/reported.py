@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from app.nlp.cues import (
+    DATA_NOUNS,
     DEMONSTRATIVES,
     FINITE_TAGS,
+    GENERIC_SUBJECTS,
+    INNER_SPEECH,
     NAMING_VERBS,
     NEXT_STATEMENT_DEPS,
     NOT_YET_VERBS,
@@ -193,11 +196,21 @@ def _own_voice(cue: Token, content: Span, rule: str) -> bool:
     if cue.pos_ == "NOUN":
         owner = next((c for c in cue.children if c.dep_ == "poss"), None)
         return owner is not None and owner.lower_ in WRITER_POSSESSIVES
-    subject = next((c for c in cue.children if c.dep_ in SPEAKER_DEPS), None)
-    return subject is not None and subject.lower_ in WRITER_SUBJECTS
+    verb = cue
+    subject = next((c for c in verb.children if c.dep_ in SPEAKER_DEPS), None)
+    while subject is None and verb.dep_ == "xcomp" and verb.head is not verb:
+        verb = verb.head  # "we need to know …", "you have to wonder …"
+        subject = next((c for c in verb.children if c.dep_ in SPEAKER_DEPS), None)
+    if subject is None:
+        return False
+    return subject.lower_ in WRITER_SUBJECTS or subject.lower_ in GENERIC_SUBJECTS
 
 
 def _question_asked(cue: Token, content: Span, rule: str) -> bool:
+    return question_asked(cue)
+
+
+def question_asked(cue: Token) -> bool:
     """ "Asked whether he would run, Reed said …": the question is an unnamed interviewer's,
     not the subject's words (issue 20)."""
     if verb_lemma(cue.text) != "ask" or cue.tag_ != "VBN":
@@ -216,6 +229,33 @@ def _no_finite_clause(cue: Token, content: Span, rule: str) -> bool:
     )
 
 
+def _no_holder(cue: Token, content: Span, rule: str) -> bool:
+    """ "It is thought that …", "it was announced that …": a passive with a filler subject and
+    no agent names nobody who said or holds it (issue 20). "He was told that …" still reports
+    what someone told him."""
+    if rule != "reported_clause" or not any(c.dep_ == "auxpass" for c in cue.children):
+        return False
+    if any(c.dep_ == "agent" for c in cue.children):
+        return False
+    return any(c.dep_ in ("nsubjpass", "expl") and c.lower_ == "it" for c in cue.children)
+
+
+def _data_source(cue: Token, content: Span, rule: str) -> bool:
+    """ "According to [the latest figures], …": data, not a speaker, unless the phrase names
+    who published them ("figures from the Labor Department": the department's statement)."""
+    if rule != "according_to":
+        return False
+    source = next((c for c in cue.nbor(1).children if c.dep_ == "pobj"), None)
+    if source is None or source.lower_ not in DATA_NOUNS:
+        return False
+    return not any(t.ent_type_ in ("ORG", "PERSON", "GPE") for t in source.subtree)
+
+
+def _inner_speech(cue: Token, content: Span, rule: str) -> bool:
+    """ "She wondered whether the vote was lost": a question asked of oneself, no words said."""
+    return verb_lemma(cue.text) in INNER_SPEECH
+
+
 # in order; the first that holds drops the quote. Cases: NOT_REPORTED_CASES in
 # tests/nlp/test_cues.py
 NOT_REPORTED: tuple[NotReported, ...] = (
@@ -226,6 +266,9 @@ NOT_REPORTED: tuple[NotReported, ...] = (
     NotReported("own_voice", _own_voice),
     NotReported("question_asked", _question_asked),
     NotReported("no_finite_clause", _no_finite_clause),
+    NotReported("no_holder", _no_holder),
+    NotReported("data_source", _data_source),
+    NotReported("inner_speech", _inner_speech),
 )
 
 
@@ -285,8 +328,32 @@ def _reported_clause(verb: Token) -> Span | None:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
-        return trim_span(_before_next_statement(verb.doc[words[0].i : words[-1].i + 1]))
+        span = verb.doc[words[0].i : words[-1].i + 1]
+        if clause.i > verb.i:
+            span = _run_on(span) or span
+        return trim_span(_in_paragraph(_before_next_statement(span)))
     return None
+
+
+def _run_on(clause: Span) -> Span | None:
+    """A clause the parser cut before its own verb: "said [the UK wanted budgets] were
+    limited", "said [who issued the orders] was not the issue": it runs to the end of its
+    sentence (issue 20: reported clauses cut before their end)."""
+    doc = clause.doc
+    i = clause.end
+    while i < len(doc) and doc[i].text in QUOTE_MARKS:
+        i += 1
+    if i >= len(doc) or doc[i].tag_ not in FINITE_TAGS or doc[i].sent != clause[0].sent:
+        return None
+    return doc[clause.start : doc[i].sent.end]
+
+
+def _in_paragraph(span: Span) -> Span:
+    """A reported clause never runs over a paragraph break (issue 20)."""
+    for token in span[1:]:
+        if "\n" in token.text or (token.i and "\n" in token.doc[token.i - 1].whitespace_):
+            return span.doc[span.start : token.i]
+    return span
 
 
 def _before_next_statement(clause: Span) -> Span:

@@ -8,6 +8,7 @@ from spacy.tokens import Doc, Token
 
 from app.nlp.cues import REPORTING_FORMS, lemmas_of
 from app.nlp.entities import EntityMention
+from app.nlp.roles import holding_role
 
 SPEECH_VERBS = frozenset(
     """say tell add state stress warn argue insist explain write claim note announce declare
@@ -46,7 +47,9 @@ _PERSON_NOUNS = frozenset(
     businesswoman owner head commissioner ambassador diplomat general commander politician
     mp lawmaker legislator candidate cardinal archbishop bishop pope priest chancellor
     inspector detective superintendent commissioner negotiator adviser advisor nominee
-    billionaire congressman congresswoman""".split()
+    billionaire congressman congresswoman striker midfielder defender goalkeeper keeper winger
+    skipper batsman bowler golfer sprinter athlete boxer rider champion rapper musician
+    campaigner activist presenter""".split()
 )
 _ORG_NOUNS = frozenset(
     "company firm group ministry department agency government organisation organization "
@@ -59,6 +62,9 @@ _NAMED_KINDS = frozenset(
     "team campaign".split()
 )
 SPEAKER_DEPS = ("nsubj", "nsubjpass")
+# "speaking about X, the manager said": what a speech verb's words are about
+_TALKING = frozenset("speaking talking asked writing".split())
+_ABOUT = frozenset("of about".split())
 # a subjectless speech verb takes the subject of the clause it hangs from through these
 _CLIMB_DEPS = frozenset({"conj", "advcl", "xcomp", "acl", "pcomp", "pobj", "prep", "dobj"})
 # NORP is left out: "the American" is a person, not the nationality
@@ -264,24 +270,32 @@ def resolve(
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
-    if _looks_like_a_name(subject) and not named:
+    # "the Russian said": a person named before, not Russia ("one Republican" is someone new)
+    nationality = subject.ent_type_ == "NORP" and any(c.lower_ == "the" for c in subject.children)
+    if _looks_like_a_name(subject) and not named and not nationality:
         # a surname the model did not tag ("Okafor wrote") joins the full name written before
         people = [m for m in mentions if m.label == "PERSON" and m.name.split()[-1] == subject.text]
         before = [m for m in people if m.end <= start]
         if people:
             return before[-1] if before else people[0]
         return _untagged_name(subject)
-    if word in _PRONOUNS or word in _PERSON_NOUNS:
+    if word in _PRONOUNS or word in _PERSON_NOUNS or nationality:
         wanted = "PERSON"
     elif word in _ORG_NOUNS or word in _ORG_PRONOUNS:
         wanted = "ORG"
     else:
+        # "press reports in China", "figures from the UK's regulator Ofcom": a place that only
+        # describes the subject does not speak (issue 20)
+        named = [m for m in named if m.label != "GPE"]
         return named[0] if named else None
     earlier = [
         m for m in mentions if m.end <= start and m.label == wanted and not inside(m.start, quoted)
     ]
     if word in _PERSON_NOUNS:
-        earlier = _holding_role(subject, earlier)
+        earlier = holding_role(subject, earlier)
+    # "the manager said of Silva": whom the words are about is not who says them (issue 20)
+    about = {w for m in mentions if inside(m.start, _topics(subject.head)) for w in m.name.split()}
+    earlier = [m for m in earlier if m.name.split()[-1] not in about]
     # a pronoun or role most often refers back to the last person who was the subject of a
     # main clause or of a speech verb, not to whoever was named last ("… while Tom Reed
     # would …. "…," he declared" is rarely Reed)
@@ -302,6 +316,15 @@ def resolve(
         # before him (issue 20)
         return None
     return candidates[-1]
+
+
+def _topics(verb: Token) -> list[tuple[int, int]]:
+    """Where a speech verb says whom its words are about: "said of X", "speaking about X"."""
+    if verb_lemma(verb.text) is None:
+        return []
+    verbs = [verb, *(c for c in verb.children if c.dep_ == "advcl" and c.lower_ in _TALKING)]
+    preps = [c for v in verbs for c in v.children if c.dep_ == "prep" and c.lower_ in _ABOUT]
+    return [(p.idx, p.right_edge.idx + len(p.right_edge)) for p in preps]
 
 
 def _describing_spans(subject: Token) -> list[tuple[int, int]]:
@@ -326,9 +349,15 @@ def _unnamed_subject_between(
     if span is None:
         return False
     for token in span:
-        if token.i >= pronoun.i or inside(token.idx, quoted) or token.ent_type_:
+        # "The Australian has …": a nationality with "the" is someone unnamed too
+        nationality = token.ent_type_ == "NORP" and any(c.lower_ == "the" for c in token.children)
+        if (
+            token.i >= pronoun.i
+            or inside(token.idx, quoted)
+            or (token.ent_type_ and not nationality)
+        ):
             continue
-        if token.dep_ not in SPEAKER_DEPS or token.lower_ not in _PERSON_NOUNS:
+        if token.dep_ not in SPEAKER_DEPS or not (token.lower_ in _PERSON_NOUNS or nationality):
             continue
         verb = token.head
         if verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None:
@@ -360,34 +389,6 @@ def _untagged_name(head: Token) -> EntityMention | None:
     text = head.doc[words[0].i : head.i + 1].text
     label = "ORG" if text.isupper() and len(text) > 1 else "PERSON"
     return EntityMention(text=text, start=start, end=end, label=label, name=text)
-
-
-def _holding_role(role: Token, people: list[EntityMention]) -> list[EntityMention]:
-    """People whose title fits a role description: for "the deputy mayor", those introduced
-    as "Deputy Mayor …" if any; never those introduced with another title on the same noun
-    ("President Donald Trump")."""
-    wanted = {t.lower_ for t in role.subtree if t.dep_ != "det" and t.i <= role.i}
-    titled, untitled = [], []
-    for person in people:
-        title = _title_of(role.doc, person)
-        if wanted <= title:
-            titled.append(person)
-        elif role.lower_ not in title:
-            untitled.append(person)
-    return titled or untitled
-
-
-def _title_of(doc: Doc, mention: EntityMention) -> set[str]:
-    """Lower-cased words written just before a name as its title ("Deputy Mayor", "CEO")."""
-    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    if span is None:
-        return set()
-    words: set[str] = set()
-    i = span.start - 1
-    while i >= 0 and doc[i].pos_ in ("PROPN", "NOUN", "ADJ") and not doc[i].ent_type_:
-        words.add(doc[i].lower_)
-        i -= 1
-    return words
 
 
 def _is_main_subject(doc: Doc, mention: EntityMention) -> bool:
