@@ -143,7 +143,8 @@ def blocked_out(
     at least half as often (``Bolton`` the club, ``Labour`` the party) nor a word of another
     type's name in the same article (``Leicester City``) nor written there in lower case
     (``jobs``), no mention where a longer name is
-    (``peoplewords.stray_context``), each with how it is written (``Flags``)."""
+    (``peoplewords.stray_context``), each with how it is written (``Flags``). An initial
+    makes a person of any word ("A Persico (Agen)", typed otherwise elsewhere)."""
     keys = {own: folded(names[own]) or "" for _, own in units}
     wanted = {k for k in keys.values() if k not in GIVEN_NAMES | COMMON_WORDS | MONONYMS}
     if wanted:
@@ -174,7 +175,6 @@ def blocked_out(
         wanted -= {
             keys[i] for i in keys if 2 * int(otherwise.get(keys[i]) or 0) >= person.get(i, 1)
         }
-    units = [u for u in units if keys[u[1]] in wanted]
     if not units:
         return {}
     articles = sorted({a for a, _ in units})
@@ -212,8 +212,13 @@ def blocked_out(
         initials = {i for b, _ in spans[unit] if (i := initial_before(body, b))}
         if is_initialled(names[unit[1]]):
             initials.add((folded(names[unit[1]]) or " ")[:1])
-        if len(initials) > 1 or any(
-            stray_context(body, b, e) and initial_before(body, b) is None for b, e in spans[unit]
+        if (
+            len(initials) > 1
+            or (keys[unit[1]] not in wanted and not initials)
+            or any(
+                stray_context(body, b, e) and initial_before(body, b) is None
+                for b, e in spans[unit]
+            )
         ):
             continue
         listed = all(in_list(body, b, e) for b, e in spans[unit])
