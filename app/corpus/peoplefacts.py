@@ -76,12 +76,10 @@ def facts_of(session: Session, articles: set[int]) -> dict[int, Facts]:
     for article_id, found in packed_ids.items():
         mine, people = facts[article_id][3], facts[article_id][4]
         for e in found:
-            mine.add(e)
-            if e in keyed:
-                key, bare = keyed[e]
+            key, bare = keyed.get(e, ("", False))
+            mine.add(key if bare else e)  # a bare surname once, by its key
+            if key:
                 people.add(key)
-                if bare:
-                    mine.add(key)
     return facts
 
 
