@@ -419,7 +419,7 @@ def test_choose_in_a_line_up(
 @pytest.mark.parametrize(
     ("body", "word", "initial"),
     [
-        ("C Cusiter; T Smith, G Bulloch (capt), G Kerr", "Smith", "t"),
+        ("D Harrow; T Smith, G Pell (capt), R Vane", "Smith", "t"),
         ("Brady, McCormick, S. Young, Bowe.", "Young", "s"),
         ("Brady, McCormick, S. Young, Bowe.", "Bowe", None),
         ("The striker, Young, scored.", "Young", None),
