@@ -174,7 +174,7 @@ class _Linker:
             groups: dict[int, list[int]] = defaultdict(list)
             for member, canonical in target.items():
                 groups[canonical].append(member)
-            decided.update(self._decide(key, flags, candidates, groups))
+            decided.update(self._decide(key, flags, candidates, groups, set(people)))
         for unit, now in units.items():
             if decided[unit] != now:
                 self._move(unit, decided[unit], people)
@@ -229,6 +229,7 @@ class _Linker:
         units: dict[Unit, Flags],
         candidates: list[int],
         groups: dict[int, list[int]],
+        people: set[int],
     ) -> dict[Unit, int]:
         """The entity each bare-surname unit goes to: a candidate, or its own. Co-mentioned
         people count by surname, the surname itself not at all."""
@@ -254,7 +255,9 @@ class _Linker:
             named[canonical] = {int(a) for a in rows.scalars()}
         articles = {a for a, _ in units} | set().union(*named.values())
         facts = facts_of(session, articles)
-        ignored: set[Feature] = {key}
+        # the surname itself, and its people by id: an article whose surname was moved onto a
+        # candidate lists the candidate, which must not count as evidence for keeping it there
+        ignored: set[Feature] = {key, *people}
         counts = article_counts(
             session, {e for a, _ in units for e in facts[a][3]} - ignored if facts else set()
         )
