@@ -20,6 +20,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from app.corpus.peoplefacts import (
+    Feature,
+    Flags,
     article_counts,
     blocked_out,
     facts_of,
@@ -27,6 +29,7 @@ from app.corpus.peoplefacts import (
     same_period,
 )
 from app.corpus.peoplerules import (
+    MIN_INFORMATION,
     Evidence,
     canonical_order,
     choose,
@@ -35,7 +38,7 @@ from app.corpus.peoplerules import (
     shortens,
     variants,
 )
-from app.corpus.peoplewords import person_shaped
+from app.corpus.peoplewords import is_initialled, person_shaped
 from app.corpus.quotations import refresh_quotations
 from app.db.folding import folded
 from app.db.models import Article, Entity, Mention, Quote, pack_ids
@@ -76,7 +79,7 @@ def link_people(
         # merged: nothing to decide (most surnames of a batch)
         mine = people.get(key, [])
         if len(mine) > 1 and (
-            any(is_bare(r.name) or r.merged_into is not None for r in mine)
+            any(_unit_name(r.name) or r.merged_into is not None for r in mine)
             or _any_variants([r.name for r in mine])
         ):
             linker.relink(key, only, {r.id: r for r in mine})
@@ -84,6 +87,11 @@ def link_people(
             linker.entities.update(r.id for r in mine if r.merged_into is not None)
     linker.finish(() if article_ids else touched)
     return linker.entities
+
+
+def _unit_name(name: str) -> bool:
+    """A name that may join a full name: a bare surname, or one after an initial."""
+    return is_bare(name) or is_initialled(name)
 
 
 def _any_variants(names: list[str]) -> bool:
@@ -105,22 +113,20 @@ def link_surnames(session: Session, keys: Iterable[str]) -> set[int]:
 
 
 def _changed_keys(session: Session, created: set[int], touched: set[int]) -> set[str]:
-    """The surnames whose set of full names changed: of new full-name entities, and of touched
-    ones without an own mention left."""
-    ids = list(created | touched)
-    if not ids:
-        return set()
-    rows = session.execute(
-        select(col(Entity.id), col(Entity.name), col(Entity.surname_key)).where(
-            col(Entity.id).in_(ids), col(Entity.surname_key).is_not(None)
-        )
-    ).all()
-    full = {row.id: row.surname_key for row in rows if not is_bare(row.name)}
-    keys = {key for entity_id, key in full.items() if entity_id in created}
-    others = [i for i in full if i not in created]
-    if others:
-        alive = _own(session, others)
-        keys |= {full[i] for i in others if i not in alive}
+    """The surnames whose evidence changed: of the full names an article added or removed
+    mentions (a new candidate, one gone, or one named in more or fewer articles, stories,
+    sources and periods), whose every unit is decided again, so that a bare surname stored
+    before the evidence came joins it, and one whose evidence went leaves."""
+    ids = sorted(created | touched)
+    keys: set[str] = set()
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(col(Entity.name), col(Entity.surname_key)).where(
+                col(Entity.id).in_(ids[start : start + 500]),
+                col(Entity.surname_key).is_not(None),
+            )
+        ).all()
+        keys |= {row.surname_key for row in rows if not _unit_name(row.name)}
     return keys
 
 
@@ -153,12 +159,13 @@ class _Linker:
         alive = _own(session, full) if full else set()
         target = self._groups([i for i in full if i in alive])
         units = self._units(list(people), only)
-        bare_units = [u for u in units if u[1] not in target and is_bare(people[u[1]].name)]
+        bare_units = [u for u in units if u[1] not in target and _unit_name(people[u[1]].name)]
         decided: dict[Unit, int] = {u: target.get(u[1], u[1]) for u in units}
         self.entities.update(u[1] for u in bare_units)
+        flags = {}
         if bare_units and target:
-            bare_units = blocked_out(session, bare_units, {u[1]: people[u[1]].name for u in units})
-        if bare_units and target:
+            flags = blocked_out(session, bare_units, {u[1]: people[u[1]].name for u in units})
+        if flags:
             candidates = [
                 c
                 for c in sorted(set(target.values()))
@@ -167,7 +174,7 @@ class _Linker:
             groups: dict[int, list[int]] = defaultdict(list)
             for member, canonical in target.items():
                 groups[canonical].append(member)
-            decided.update(self._decide(bare_units, candidates, groups, set(people)))
+            decided.update(self._decide(key, flags, candidates, groups, set(people)))
         for unit, now in units.items():
             if decided[unit] != now:
                 self._move(unit, decided[unit], people)
@@ -218,12 +225,14 @@ class _Linker:
 
     def _decide(
         self,
-        units: list[Unit],
+        key: str,
+        units: dict[Unit, Flags],
         candidates: list[int],
         groups: dict[int, list[int]],
         people: set[int],
     ) -> dict[Unit, int]:
-        """The entity each bare-surname unit goes to: a candidate, or its own."""
+        """The entity each bare-surname unit goes to: a candidate, or its own. Co-mentioned
+        people count by surname, the surname itself not at all."""
         session = self.session
         if not self.total:
             self.total = session.execute(select(func.count()).select_from(Article)).scalar_one()
@@ -246,28 +255,35 @@ class _Linker:
             named[canonical] = {int(a) for a in rows.scalars()}
         articles = {a for a, _ in units} | set().union(*named.values())
         facts = facts_of(session, articles)
-        ignored = people | set(candidates)
+        # the surname itself, and its people by id: an article whose surname was moved onto a
+        # candidate lists the candidate, which must not count as evidence for keeping it there
+        ignored: set[Feature] = {key, *people}
         counts = article_counts(
             session, {e for a, _ in units for e in facts[a][3]} - ignored if facts else set()
         )
         profiles = {
-            c: Counter(e for a in named[c] if a in facts for e in facts[a][3]) for c in candidates
+            c: Counter(e for a in named[c] if a in facts for e in facts[a][3] | facts[a][4])
+            for c in candidates
         }
+        weight = {e: information(self.total, n) for e, n in counts.items()}
+        weight = {e: w for e, w in weight.items() if w >= MIN_INFORMATION}
         decided = {}
-        for unit in units:
+        for unit, flag in units.items():
             article_id, own = unit
             mine = facts.get(article_id)
             if mine is None:
                 continue
             evidence = {}
             for c in candidates:
+                if flag.initial and not _first_letter(self.names[c]) == flag.initial:
+                    continue
                 others = named[c] - {article_id}
                 if not others:
                     continue
                 shared = sum(
-                    information(self.total, counts.get(e, 1))
+                    weight[e]
                     for e in mine[3] - ignored
-                    if profiles[c][e] - (1 if article_id in named[c] else 0) > 0
+                    if weight.get(e) and profiles[c][e] - (1 if article_id in named[c] else 0) > 0
                 )
                 evidence[c] = Evidence(
                     story=mine[0] is not None and any(facts[a][0] == mine[0] for a in others),
@@ -275,7 +291,9 @@ class _Linker:
                     shared=shared,
                     articles=len(others),
                 )
-            decided[unit] = choose(evidence) or own
+            decided[unit] = (
+                choose(evidence, listed=flag.listed, initialled=flag.initial is not None) or own
+            )
         return decided
 
     def _move(self, unit: Unit, to: int, people: dict[int, Any]) -> None:
@@ -352,6 +370,10 @@ class _Linker:
         entity_ids = sorted(self.entities | set(touched))
         for start in range(0, len(entity_ids), 500):
             _set_merged(session, entity_ids[start : start + 500])
+
+
+def _first_letter(name: str) -> str:
+    return (folded(name) or " ")[:1]
 
 
 def _set_merged(session: Session, ids: list[int]) -> None:

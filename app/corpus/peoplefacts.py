@@ -3,18 +3,21 @@ and the story, source, date and co-mentioned entities of the articles that name 
 
 import struct
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from app.corpus.peoplerules import PERIOD_DAYS
+from app.corpus.peoplerules import PERIOD_DAYS, is_bare
 from app.corpus.peoplewords import (
     COMMON_WORDS,
     GIVEN_NAMES,
     MONONYMS,
     in_list,
+    initial_before,
+    is_initialled,
     stray_context,
     written_as_word,
 )
@@ -22,7 +25,10 @@ from app.db.folding import folded
 from app.db.models import Article, Entity, Mention
 from app.db.stories import StoryArticle
 
-Facts = tuple[int | None, str | None, date | None, set[int]]
+Feature = int | str  # an entity id, or a person's surname key
+# story, source, date, the entity ids with the surname keys of bare surnames ("Paterson" in a
+# line-up), and the surname keys of every person named
+Facts = tuple[int | None, str | None, date | None, set[Feature], set[Feature]]
 
 
 def people_of(session: Session, keys: list[str]) -> dict[str, list[Any]]:
@@ -43,8 +49,13 @@ def people_of(session: Session, keys: list[str]) -> dict[str, list[Any]]:
 
 
 def facts_of(session: Session, articles: set[int]) -> dict[int, Facts]:
-    facts: dict[int, Facts] = {}  # story, source, date and entity ids of each article
+    """The story, source, date and co-mentioned features of each article: every entity's id,
+    the surname key of a bare surname, and apart the surname key of every person, so that a
+    line-up's ``Paterson`` meets a report's ``Chris Paterson`` (but two full names of a surname,
+    maybe two people, meet only by id)."""
+    facts: dict[int, Facts] = {}
     ids = sorted(articles)
+    packed_ids: dict[int, list[int]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = session.execute(
@@ -59,18 +70,42 @@ def facts_of(session: Session, articles: set[int]) -> dict[int, Facts]:
             .where(col(Article.id).in_(chunk))
         )
         for article_id, story, source, published, packed in rows:
-            entity_ids = set(_unpack(packed))
-            facts[int(article_id)] = (story, source, published, entity_ids)
+            packed_ids[int(article_id)] = _unpack(packed)
+            facts[int(article_id)] = (story, source, published, set(), set())
+    keyed = _surname_keys(session, {e for found in packed_ids.values() for e in found})
+    for article_id, found in packed_ids.items():
+        mine, people = facts[article_id][3], facts[article_id][4]
+        for e in found:
+            key, bare = keyed.get(e, ("", False))
+            mine.add(key if bare else e)  # a bare surname once, by its key
+            if key:
+                people.add(key)
     return facts
+
+
+def _surname_keys(session: Session, ids: set[int]) -> dict[int, tuple[str, bool]]:
+    """The surname key of each person, and whether it is written bare (or after an initial)."""
+    keyed: dict[int, tuple[str, bool]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(
+            select(col(Entity.id), col(Entity.name), col(Entity.surname_key)).where(
+                col(Entity.id).in_(ordered[start : start + 500]),
+                col(Entity.surname_key).is_not(None),
+            )
+        )
+        keyed.update({int(i): (str(k), is_bare(n) or is_initialled(n)) for i, n, k in rows})
+    return keyed
 
 
 def _unpack(packed: bytes | None) -> list[int]:
     return list(struct.unpack(f"<{len(packed) // 8}q", packed)) if packed else []
 
 
-def article_counts(session: Session, ids: set[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    ordered = sorted(ids)
+def article_counts(session: Session, features: set[Feature]) -> dict[Feature, int]:
+    """How many articles name each feature (a surname: the sum over its entities)."""
+    counts: dict[Feature, int] = {}
+    ordered = sorted(f for f in features if isinstance(f, int))
     for start in range(0, len(ordered), 500):
         rows = session.execute(
             select(col(Entity.id), col(Entity.article_count)).where(
@@ -78,6 +113,14 @@ def article_counts(session: Session, ids: set[int]) -> dict[int, int]:
             )
         )
         counts.update({int(i): max(int(n), 1) for i, n in rows})
+    keys = sorted(f for f in features if isinstance(f, str))
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(col(Entity.surname_key), func.sum(col(Entity.article_count)))
+            .where(col(Entity.surname_key).in_(keys[start : start + 500]))
+            .group_by(col(Entity.surname_key))
+        )
+        counts.update({str(k): max(int(n or 0), 1) for k, n in rows})
     return counts
 
 
@@ -92,14 +135,14 @@ def same_period(mine: Facts, others: list[Facts]) -> bool:
 
 def blocked_out(
     session: Session, units: list[tuple[int, int]], names: dict[int, str]
-) -> list[tuple[int, int]]:
+) -> dict[tuple[int, int], "Flags"]:
     """The bare-surname units (article, own entity) that may join a full name at all: not a
     common given name or word or a one-name person, not a name typed otherwise in the corpus
     at least half as often (``Bolton`` the club, ``Labour`` the party) nor a word of another
     type's name in the same article (``Leicester City``) nor written there in lower case
     (``jobs``), no mention where a longer name is
-    (``peoplewords.stray_context``) and not only mentions in a line-up
-    (``peoplewords.in_list``)."""
+    (``peoplewords.stray_context``), each with how it is written (``Flags``). An initial
+    makes a person of any word ("A Persico (Agen)", typed otherwise elsewhere)."""
     keys = {own: folded(names[own]) or "" for _, own in units}
     wanted = {k for k in keys.values() if k not in GIVEN_NAMES | COMMON_WORDS | MONONYMS}
     if wanted:
@@ -130,9 +173,8 @@ def blocked_out(
         wanted -= {
             keys[i] for i in keys if 2 * int(otherwise.get(keys[i]) or 0) >= person.get(i, 1)
         }
-    units = [u for u in units if keys[u[1]] in wanted]
     if not units:
-        return []
+        return {}
     articles = sorted({a for a, _ in units})
     owns = sorted({own for _, own in units})
     spans: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
@@ -160,11 +202,33 @@ def blocked_out(
             .distinct()
         ):
             others[int(article_id)].update((name_key or "").split())
-    return [
-        u
-        for u in units
-        if keys[u[1]] not in others[u[0]]
-        and not written_as_word(bodies.get(u[0]) or "", names[u[1]])
-        and not any(stray_context(bodies.get(u[0]) or "", b, e) for b, e in spans[u])
-        and not all(in_list(bodies.get(u[0]) or "", b, e) for b, e in spans[u])
-    ]
+    allowed: dict[tuple[int, int], Flags] = {}
+    for unit in units:
+        body = bodies.get(unit[0]) or ""
+        if keys[unit[1]] in others[unit[0]] or written_as_word(body, names[unit[1]]):
+            continue
+        initials = {i for b, _ in spans[unit] if (i := initial_before(body, b))}
+        if is_initialled(names[unit[1]]):
+            initials.add((folded(names[unit[1]]) or " ")[:1])
+        if (
+            len(initials) > 1
+            or (keys[unit[1]] not in wanted and not initials)
+            or any(
+                stray_context(body, b, e) and initial_before(body, b) is None
+                for b, e in spans[unit]
+            )
+        ):
+            continue
+        listed = all(in_list(body, b, e) for b, e in spans[unit])
+        allowed[unit] = Flags(listed=listed, initial=min(initials) if initials else None)
+    return allowed
+
+
+@dataclass(frozen=True)
+class Flags:
+    """How a unit that may join a full name is written: only in a line-up (it needs the
+    stronger evidence of its team-mates), or after an initial (``G Bulloch``, ``T. Smith``:
+    only a full name of that first letter may be it)."""
+
+    listed: bool
+    initial: str | None

@@ -103,17 +103,41 @@ SOLE_SHARED = 7.5
 MARGIN = 2.0
 
 
+# a co-mentioned entity named in more than one article in 33 (a country, the BBC, London) ties
+# nothing: many of them added up made "Harris" of a BBC comedy article Kamala Harris's
+MIN_INFORMATION = math.log(33)
+
+
 def information(articles_total: int, article_count: int) -> float:
     return math.log(max(articles_total, 2) / max(article_count, 1))
 
 
-def choose(evidence: dict[int, Evidence]) -> int | None:
+# a surname only in a line-up ("Brown, Ferdinand, Heinze") may be any player or anyone of the
+# name: only the team-mates it is listed with, named beside the sole candidate (of its initial)
+# elsewhere, make the link
+LIST_SHARED = 12.0
+
+
+def choose(
+    evidence: dict[int, Evidence], *, listed: bool = False, initialled: bool = False
+) -> int | None:
     """The candidate a bare surname joins, or None. A sole candidate needs one tie (a story,
     the same source and period, an informative co-mentioned entity); among several, one must
     have a story or period tie the others lack, or clearly more shared information: with
-    nothing for one of them (``Brown``: Gordon, Wes and Dan) nothing merges."""
+    nothing for one of them (``Brown``: Gordon, Wes and Dan) nothing merges. A surname only
+    ``listed`` in a line-up needs ``LIST_SHARED`` of co-mentioned information."""
     if not evidence:
         return None
+    if listed:
+        # team-mates tie a line-up to a sport more than to a team: among several candidates of
+        # the surname a London Irish "Murphy" went to Leicester's; only an initial ("G Murphy")
+        # narrows them enough
+        if len(evidence) > 1 and not initialled:
+            return None
+        ranked = sorted(evidence.items(), key=lambda item: -item[1].shared)
+        runner_up = ranked[1][1].shared if len(ranked) > 1 else 0.0
+        best, top = ranked[0]
+        return best if top.shared >= LIST_SHARED and top.shared >= MARGIN * runner_up else None
     if len(evidence) == 1:
         [(candidate, e)] = evidence.items()
         return candidate if e.story or e.period or e.shared >= SOLE_SHARED else None

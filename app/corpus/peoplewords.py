@@ -138,6 +138,23 @@ def stray_context(body: str, start: int, end: int) -> bool:
     return re.match(r"\s+(?:&|[A-Z][a-z])", after) is not None
 
 
+def initial_before(body: str, start: int) -> str | None:
+    """The folded initial written just before a surname ("G Bulloch", "T. Smith"), if any."""
+    found = re.search(r"(?<![\w.’'-])([A-Z])\.?\s+$", body[max(0, start - 6) : start])
+    return found.group(1).lower() if found else None
+
+
+def is_initialled(name: str) -> bool:
+    """A surname after one initial, as line-ups write a player ("G Bulloch", "J. Worsley")."""
+    words = name.split()
+    return (
+        len(words) == 2
+        and re.fullmatch(r"[A-Z]\.?", words[0]) is not None
+        and _NAME_WORD.match(_fold_letters(words[1])) is not None
+        and len(words[1]) > 1
+    )
+
+
 _JOINERS = frozenset({"and", "&", "or", "for"})  # "Brown and Williamson", "Everitt for Parks"
 
 

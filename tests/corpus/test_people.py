@@ -12,7 +12,14 @@ from alembic.command import downgrade, upgrade
 from sqlalchemy import Engine, text
 
 from app.corpus.peoplerules import Evidence, choose, is_bare, shortens, surname_key, variants
-from app.corpus.peoplewords import in_list, person_shaped, stray_context, written_as_word
+from app.corpus.peoplewords import (
+    in_list,
+    initial_before,
+    is_initialled,
+    person_shaped,
+    stray_context,
+    written_as_word,
+)
 from app.db.migrations import alembic_config
 from app.engines.connect import create_db_engine
 from app.ingest import delete_article
@@ -61,6 +68,28 @@ ARTICLES: dict[str, dict[str, Any]] = {
         "The budget pleased most MPs.",
         "source": "Wire",
         "published": "2005-03-17",
+    },
+    # a bare surname with no evidence when it comes, and the full name's later articles
+    "quennell-far": {
+        "title": "Orchard saved",
+        "body": "The beekeeper Martha Quennell has bought the old cider orchard at Lydford "
+        "and plans to open it to schoolchildren.",
+        "source": "Parish Bulletin",
+        "published": "2003-05-02",
+    },
+    "quennell-bare": {
+        "title": "Hives stolen",
+        "body": "Thieves took six hives from an orchard near Lydford overnight. She said "
+        "the colonies would not survive the frost, Mrs Quennell told reporters.",
+        "source": "Wire",
+        "published": "2005-02-07",
+    },
+    "quennell-near": {
+        "title": "Hives found",
+        "body": "Four of the stolen hives were found in a lay-by on Wednesday, and Martha "
+        "Quennell thanked the farmers who had searched their barns.",
+        "source": "Wire",
+        "published": "2005-02-09",
     },
     "brown-alone": {
         "title": "Seen in town",
@@ -163,6 +192,32 @@ def test_deleting_the_evidence_undoes_a_merge(engine: Engine, db_url: str, tmp_p
         answer = client.get(f"/api/v1/entities/{bush}").json()
         assert (answer["id"], answer["name"], answer["redirected_from"]) == (bush, "Bush", None)
         assert answer["mention_count"] == 2
+
+
+def test_a_surname_is_decided_again_when_evidence_comes(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    """A bare surname stored with no evidence for the corpus's only full name stays apart; a
+    later article naming the full name in the same source and week (the full name not new)
+    makes it join; deleting that article takes it back out."""
+    first = write_jsonl(tmp_path / "a.jsonl", records("quennell-far", "quennell-bare"))
+    ingest([first], engine=engine, model=MODEL, batch_size=1)
+    assert entity_of(engine, "quennell-bare", "Quennell") == "Quennell"
+    later = write_jsonl(tmp_path / "b.jsonl", records("quennell-near"))
+    ingest([later], engine=engine, model=MODEL, batch_size=1)
+    assert entity_of(engine, "quennell-bare", "Quennell") == "Martha Quennell"
+    bare = entity_id(engine, "Quennell")
+    with make_client(db_url) as client:
+        assert client.get(f"/api/v1/entities/{bare}").json()["name"] == "Martha Quennell"
+    with engine.connect() as connection:
+        near = connection.execute(
+            text("SELECT id FROM article WHERE source_id = 'quennell-near'")
+        ).scalar_one()
+    assert delete_article(engine, near)
+    assert entity_of(engine, "quennell-bare", "Quennell") == "Quennell"
+    with make_client(db_url) as client:
+        answer = client.get(f"/api/v1/entities/{bare}").json()
+        assert (answer["name"], answer["redirected_from"]) == ("Quennell", None)
 
 
 def test_concurrent_ingests_agree(engine: Engine, tmp_path: Path) -> None:
@@ -341,6 +396,46 @@ def _e(story: bool = False, period: bool = False, shared: float = 0.0) -> Eviden
 )
 def test_choose(evidence: dict[int, Evidence], chosen: int | None) -> None:
     assert choose(evidence) == chosen
+
+
+# a surname only in a line-up: (candidates' evidence, after an initial, the choice)
+@pytest.mark.parametrize(
+    ("evidence", "initialled", "chosen"),
+    [
+        ({1: _e(period=True)}, False, None),  # a period or story tie is not enough
+        ({1: _e(shared=8.0)}, False, None),  # nor what makes a sole candidate elsewhere
+        ({1: _e(shared=14.0)}, False, 1),  # team-mates named beside the only candidate
+        ({1: _e(shared=75.0), 2: _e(shared=6.5)}, False, None),  # "Murphy": which one?
+        ({1: _e(shared=40.0), 2: _e(shared=6.0)}, True, 1),  # "G Murphy": the initial's
+        ({1: _e(shared=20.0), 2: _e(shared=12.0)}, True, None),  # not clearly one
+    ],
+)
+def test_choose_in_a_line_up(
+    evidence: dict[int, Evidence], initialled: bool, chosen: int | None
+) -> None:
+    assert choose(evidence, listed=True, initialled=initialled) == chosen
+
+
+@pytest.mark.parametrize(
+    ("body", "word", "initial"),
+    [
+        ("D Harrow; T Smith, G Pell (capt), R Vane", "Smith", "t"),
+        ("Brady, McCormick, S. Young, Bowe.", "Young", "s"),
+        ("Brady, McCormick, S. Young, Bowe.", "Bowe", None),
+        ("The striker, Young, scored.", "Young", None),
+        ("the USA Smith", "Smith", None),  # an acronym's last letter
+        ("J-P Smith", "Smith", None),
+    ],
+)
+def test_initial_before(body: str, word: str, initial: str | None) -> None:
+    assert initial_before(body, body.index(word)) == initial
+
+
+def test_initialled_names() -> None:
+    assert is_initialled("G Bulloch") and is_initialled("J. Worsley")
+    assert is_initialled("D O'Callaghan")
+    assert not is_initialled("Gordon Bulloch") and not is_initialled("Bulloch")
+    assert not is_initialled("G B") and not is_initialled("GB Bulloch")
 
 
 def test_the_migration_links_the_people_already_stored(engine: Engine, tmp_path: Path) -> None:
