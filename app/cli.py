@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -213,8 +213,32 @@ def reindex() -> None:
                 task = progress.add_task(step.name, total=step.rows)
                 step.run(lambda n, task=task: progress.advance(task, n))  # type: ignore[misc]
                 err.print(f"rebuilt {step.name}: {step.rows:,} rows")
+        _rebuild_ranker(engine)
     finally:
         engine.dispose()
+
+
+def _rebuild_ranker(engine: Any) -> None:
+    """The search index beside the database, built again from the committed tables (or
+    dropped, for the API to build once the corpus is big enough)."""
+    from sqlalchemy import text
+
+    from app.search import Ranker, folder_for
+
+    settings = get_settings()
+    folder = folder_for(settings.RANKER_PATH, settings.DATABASE_URL)
+    if folder is None:
+        return
+    ranker = Ranker(folder)
+    ranker.drop()
+    with engine.connect() as connection:
+        articles = connection.execute(
+            text("SELECT total FROM corpus_count WHERE name = 'article'")
+        ).scalar()
+    if (articles or 0) >= settings.RANKER_MIN_ARTICLES:
+        with err.status(f"building the search index in {folder}…"):
+            done = ranker.sync(engine)
+        err.print(f"rebuilt the search index (tantivy): {done:,} articles")
 
 
 @app.command()
