@@ -158,7 +158,9 @@ class Ranker:
             # never built, built from another database, or the log no longer reaches back
             writer.delete_all_documents()
             done = 0
-            for rows in _batches(connection.execute(text(_ARTICLES))):
+            # streamed (a server-side cursor on PostgreSQL): a million bodies do not fit in memory
+            articles = connection.execution_options(stream_results=True).execute(text(_ARTICLES))
+            for rows in _batches(articles):
                 done += self._add(writer, rows)
             return done, head
         changed = sorted(
