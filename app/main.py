@@ -86,7 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.ranker is None
             else Syncer(
                 app.state.ranker,
-                app.state.engine,
+                # its own connection: a build at a million articles reads for minutes
+                create_db_engine(
+                    settings.DATABASE_URL,
+                    busy_timeout_ms=settings.BUSY_TIMEOUT_MS,
+                    read_only=True,
+                    pool_size=1,
+                ),
                 settings.RANKER_SYNC_INTERVAL_S,
                 settings.RANKER_MIN_ARTICLES,
             )

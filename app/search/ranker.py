@@ -222,8 +222,9 @@ def folder_for(setting: str, database_url: str) -> Path | None:
 
 
 class Syncer:
-    """Keeps a ranker in step from a thread of its own: once the corpus has ``min_articles``
-    (or the index was built before), a sync every ``interval_s``."""
+    """Keeps a ranker in step from a thread of its own, on an engine of its own (closed with
+    it): once the corpus has ``min_articles`` (or the index was built before), a sync every
+    ``interval_s``."""
 
     def __init__(self, ranker: Ranker, engine: Engine, interval_s: float, min_articles: int):
         self.ranker, self.engine = ranker, engine
@@ -253,3 +254,4 @@ class Syncer:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        self.engine.dispose()
