@@ -125,7 +125,7 @@ class Ranker:
         writer or nothing changed."""
         with self._lock:
             try:
-                writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+                writer = self.index.writer(heap_size=128_000_000)
             except ValueError:  # another process writes: it will commit, we reload
                 self.index.reload()
                 return 0
