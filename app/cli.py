@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -188,10 +188,20 @@ def reannotate(
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild every derived search structure (word indexes, ranking vectors) from the tables:
-    after losing an index, restoring a dump or copying rows in SQL. One transaction: stopped
-    half way, the database keeps its old index; writers wait while it runs."""
+def reindex(
+    search_index_only: Annotated[
+        bool,
+        typer.Option(
+            "--search-index-only",
+            help="Only the search index beside the database (CORPUS_RANKER_PATH), e.g. for a "
+            "copied database file: the word indexes inside the database are left as they are.",
+        ),
+    ] = False,
+) -> None:
+    """Rebuild every derived search structure (word indexes, ranking vectors, the search
+    index beside the database) from the tables: after losing an index, restoring a dump or
+    copying rows in SQL. The database's part is one transaction: stopped half way, the
+    database keeps its old index; writers wait while it runs."""
     from app.engines import lock_for_writing
     from app.engines.connect import create_db_engine
     from app.engines.reindex import steps
@@ -209,12 +219,36 @@ def reindex() -> None:
     try:
         with engine.begin() as connection, progress:
             lock_for_writing(connection)
-            for step in steps(connection):
+            for step in [] if search_index_only else steps(connection):
                 task = progress.add_task(step.name, total=step.rows)
                 step.run(lambda n, task=task: progress.advance(task, n))  # type: ignore[misc]
                 err.print(f"rebuilt {step.name}: {step.rows:,} rows")
+        _rebuild_ranker(engine)
     finally:
         engine.dispose()
+
+
+def _rebuild_ranker(engine: Any) -> None:
+    """The search index beside the database, built again from the committed tables (or
+    dropped, for the API to build once the corpus is big enough)."""
+    from sqlalchemy import text
+
+    from app.search import Ranker, folder_for
+
+    settings = get_settings()
+    folder = folder_for(settings.RANKER_PATH, settings.DATABASE_URL)
+    if folder is None:
+        return
+    ranker = Ranker(folder)
+    ranker.drop()
+    with engine.connect() as connection:
+        articles = connection.execute(
+            text("SELECT total FROM corpus_count WHERE name = 'article'")
+        ).scalar()
+    if (articles or 0) >= settings.RANKER_MIN_ARTICLES:
+        with err.status(f"building the search index in {folder}…"):
+            done = ranker.sync(engine)
+        err.print(f"rebuilt the search index (tantivy): {done:,} articles")
 
 
 @app.command()

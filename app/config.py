@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     JOB_HEARTBEAT_S: float = 10.0
     # processes that annotate during `corpus ingest`; 0 means one per core
     INGEST_WORKERS: int = 0
+    # the search index beside the database that ranks searches past a few thousand matches
+    # without scoring each (app.search.ranker; docs/scaling.md): a folder; "" for the
+    # database file's name + ".ranker" on SQLite (none on PostgreSQL unless one is set);
+    # "off" to rank every search in the database
+    RANKER_PATH: str = ""
+    # the index is built only once the corpus holds this many articles (below, the database
+    # ranks every search quickly), then kept in step every RANKER_SYNC_INTERVAL_S
+    RANKER_MIN_ARTICLES: int = 20_000
+    RANKER_SYNC_INTERVAL_S: float = 1.0
     # whole GET answers kept in memory per process until the next write (app.web.caching); 0: none
     RESPONSE_CACHE_MB: int = 32
     # seconds a client or proxy may reuse a GET response; 0 means revalidate with the ETag

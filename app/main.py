@@ -20,6 +20,7 @@ from app.engines.changes import ChangeTokenReader
 from app.engines.connect import create_db_engine
 from app.engines.replicas import ReadDatabases, check_read_urls, where
 from app.errors import register_error_handlers
+from app.search import Ranker, Syncer, folder_for
 from app.web import add_middleware_stack
 from app.web.auth import require_read_key
 from app.web.routing import observe_replicas
@@ -77,11 +78,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.API_KEYS
             else None
         )
+        # the search index beside the database, kept in step by a thread of each process
+        folder = folder_for(settings.RANKER_PATH, settings.DATABASE_URL)
+        app.state.ranker = None if folder is None else Ranker(folder)
+        syncer = (
+            None
+            if app.state.ranker is None
+            else Syncer(
+                app.state.ranker,
+                # its own connection: a build at a million articles reads for minutes
+                create_db_engine(
+                    settings.DATABASE_URL,
+                    busy_timeout_ms=settings.BUSY_TIMEOUT_MS,
+                    read_only=True,
+                    pool_size=1,
+                ),
+                settings.RANKER_SYNC_INTERVAL_S,
+                settings.RANKER_MIN_ARTICLES,
+            )
+        )
         # where writes are on, readiness waits for the model (and the first write does not)
         app.state.model_loading = (
             health.ModelLoading(settings.SPACY_MODEL) if settings.API_KEYS else None
         )
         yield
+        if syncer is not None:
+            syncer.close()
         metrics.process_stopped()
         app.state.change_token.close()
         if app.state.read_databases is not None:

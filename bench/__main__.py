@@ -293,6 +293,8 @@ def run_scaled(
     for case in big:
         if case.floor:  # a case without a hand-written equivalent has no floor
             results.floor[(corpus.name, case.name)] = floor_p50_ms(copies["floor"], case.floor)
+    if not Path(f"{copies['ours']}.ranker", "position.json").exists():
+        corpora.reindex(f"sqlite:///{copies['ours']}", search_index_only=True)
     with servers.Servers() as running:
         label = f"ours ×1 ({corpus.name})"
         ours = running.add(servers.ours(label, copies["ours"], 1, NO_CACHE))
@@ -304,7 +306,10 @@ def run_scaled(
         if args.pg:
             url = postgres_database(args, real, corpus, results)
             label = f"{POSTGRES_LABEL} ×1 ({corpus.name})"
-            on_pg = running.add(servers.ours(label, url, 1, NO_CACHE))
+            # PostgreSQL has no file to keep the search index beside: a folder of the run's
+            index = {"CORPUS_RANKER_PATH": str(SCRATCH / "run" / corpus.name / "pg.ranker")}
+            corpora.reindex(url, search_index_only=True, **index)
+            on_pg = running.add(servers.ours(label, url, 1, {**NO_CACHE, **index}))
             for case in big:
                 results.runs[(POSTGRES_LABEL, corpus.name, case.name)] = measure_case(
                     on_pg, case.path, [1], args

@@ -191,14 +191,17 @@ def scale(source: Path, target: Path, copies: int = COPIES, spread_days: int = 0
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    if bulk:
-        reindex(partial)
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     partial.replace(target)
+    if bulk:
+        reindex(f"sqlite:///{target}")
 
 
-def reindex(db: Path) -> None:
-    """``corpus reindex``: the word indexes built again from the tables."""
-    env = {**os.environ, "CORPUS_DATABASE_URL": f"sqlite:///{db}"}
-    subprocess.run([sys.executable, "-m", "app.cli", "reindex"], env=env, check=True)
+def reindex(url: str, *, search_index_only: bool = False, **env: str) -> None:
+    """``corpus reindex``: the word indexes, and the search index beside the database when
+    the corpus is big enough for one (``app.search.ranker``), built again from the tables;
+    a server started after it measures no case while its own thread builds that index."""
+    environment = {**os.environ, "CORPUS_DATABASE_URL": url, **env}
+    only = ["--search-index-only"] if search_index_only else []
+    subprocess.run([sys.executable, "-m", "app.cli", "reindex", *only], env=environment, check=True)

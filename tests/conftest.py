@@ -42,6 +42,7 @@ _BOTH_ENGINES = (
     "tests/ingest/test_reannotate.py",
     "tests/corpus/test_people.py",
     "tests/test_reindex.py",
+    "tests/test_ranker.py",
 )
 
 

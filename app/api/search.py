@@ -201,6 +201,7 @@ def search_articles(
             collapse=collapse is Collapse.story,
             count_up_to=None if exact_total else TOTAL_COUNTED_UP_TO,
             facet_sample=sample,
+            ranker=request.app.state.ranker,
         )
     finally:  # a search stopped by the time limit took its time too
         engine = engine_name(settings.DATABASE_URL)

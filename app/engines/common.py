@@ -2,6 +2,7 @@
 text whose matches the engine has marked (FTS5's highlight(), PostgreSQL's ts_headline)."""
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -113,3 +114,38 @@ def sampled_facets(total: int, sample: int | None) -> bool:
     matches (the ones added last), not all of them? Past the sample's size, when one is
     asked for: the same rule on every engine, so the API can say so."""
     return sample is not None and total > sample
+
+
+# a page ranked by the index beside the database (app.search.ranker) only past this many
+# matches: below it the engine's own exact ranking is quick
+RANKER_FROM_MATCHES = 2000
+# how deep to read the index's candidates when filters may drop some
+_FILTERED_DEPTH = (10, 200, 2000)  # times the page's end, at least, at most
+
+Candidates = Callable[[int], list[tuple[int, float]] | None]
+
+
+def candidate_page(
+    candidates: Candidates,
+    passing: Callable[[list[int]], set[int]],
+    *,
+    limit: int,
+    offset: int,
+    total: int,
+    filtered: bool,
+) -> dict[int, float] | None:
+    """A page (article id → score) from the index's best candidates that still exist and pass
+    the filters (``passing``), or None when they cannot fill it: the engine ranks then."""
+    wanted = offset + limit
+    times, least, most = _FILTERED_DEPTH
+    depth = min(max(times * wanted, least), most) if filtered else wanted
+    if depth < wanted:
+        return None
+    ranked = candidates(depth)
+    if ranked is None:
+        return None
+    kept = passing([article_id for article_id, _ in ranked]) if ranked else set()
+    ordered = [(article_id, score) for article_id, score in ranked if article_id in kept]
+    if len(ordered) < min(wanted, total):
+        return None
+    return dict(ordered[offset:wanted])

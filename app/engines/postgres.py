@@ -14,9 +14,12 @@ from sqlmodel import Session
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
+    RANKER_FROM_MATCHES,
     ArticleFilters,
+    Candidates,
     Highlight,
     bounded_count,
+    candidate_page,
     highlighted,
     hit,
     sampled_facets,
@@ -93,6 +96,17 @@ def _where(
         params["prefilter"] = prefilter
     clauses += filter_clauses(filters, params, entities=_entity_clauses)
     return " AND ".join(clauses), params
+
+
+def _passing(session: Session, ids: list[int], filters: ArticleFilters) -> set[int]:
+    """Which of these articles still exist and pass the filters."""
+    params: dict[str, Any] = {"ids": ids}
+    where = " AND ".join(
+        ["a.id = ANY(:ids)", *filter_clauses(filters, params, entities=_entity_clauses)]
+    )
+    return {
+        row[0] for row in _rows(session, f"SELECT a.id FROM article AS a WHERE {where}", params)
+    }
 
 
 def _entity_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
@@ -184,25 +198,30 @@ def rank_articles(
     collapse: bool = False,
     count_up_to: int | None = None,
     facet_sample: int | None = None,
+    candidates: Candidates | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
     counts (with ``collapse``: one hit per story, its first match, and stories counted; with
-    ``facet_sample``, facets over more matches than that count the ones added last).
+    ``facet_sample``, facets over more matches than that count the ones added last; with
+    ``candidates``, a relevance page past ``RANKER_FROM_MATCHES`` matches is the best of the
+    index beside the database that pass the filters).
     The GIN index finds the matches; ranking reads their tsvectors but a top-N sort keeps only
     the page; matches are marked for the page's rows only."""
     where, params = _where(render_tsquery(expression), filters)
     if collapse:
+        from app.engines.postgres_stories import story_facets, story_page, story_rows
+
         with time_limit(session, timeout_ms, enable_seqscan="off"):
             if sort == "relevance":
                 sql, ranked_params = _ranked(expression, filters, counted=True, collapse=True)
-                firsts, stories = _story_rows(
+                firsts, stories = story_rows(
                     session, sql, {**ranked_params, "limit": limit, "offset": offset}
                 )
             else:
-                firsts, stories = _story_page(
+                firsts, stories = story_page(
                     session, where, {**params, "limit": limit, "offset": offset}, sort
                 )
-            by_story = _story_facets(session, where, params, sort, facets, facet_size)
+            by_story = story_facets(session, where, params, sort, facets, facet_size)
             return _page_hits(session, params["tsquery"], firsts, highlight), stories, by_story
     # the planner prices `search @@ q` on a sequential scan as cheap, but it decompresses every
     # article's tsvector; the GIN index's bitmap reads only the matching rows (at 100,000
@@ -224,7 +243,24 @@ def rank_articles(
             # the facets' pass counts the matches too (by date, no other pass does)
             total = sum(group[2] for group in groups) if total is None else total
             counts = facet_counts(session, groups, facets, facet_size)
-        if sort == "relevance":
+        scores: dict[int, float | None] | None = None
+        if sort == "relevance" and candidates is not None:
+            if total is None:
+                count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
+                total = _rows(session, count, {**params, **bound}).scalar_one()
+            if total > RANKER_FROM_MATCHES:
+                page_scores = candidate_page(
+                    candidates,
+                    lambda ids: _passing(session, ids, filters),
+                    limit=limit,
+                    offset=offset,
+                    total=total,
+                    filtered=filters != ArticleFilters(),
+                )
+                scores = None if page_scores is None else dict(page_scores)
+        if scores is not None:
+            ranked = []
+        elif sort == "relevance":
             # the facets' pass counted the matches already: no window count then
             sql, ranked_params = _ranked(expression, filters, counted=total is None)
             ranked = _rows(session, sql, {**ranked_params, "limit": limit, "offset": offset}).all()
@@ -240,63 +276,10 @@ def rank_articles(
         if total is None:  # by date: counted apart, and only as far as asked
             count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
             total = _rows(session, count, {**params, **bound}).scalar_one()
-        scores: dict[int, float | None] = {row.id: row.score for row in ranked}
+        if scores is None:
+            scores = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
     return hits, total, counts
-
-
-def _firsts_of_stories(where: str, sort: str, columns: str) -> str:
-    """Each story's first match in ``sort`` order (the best ranked one by relevance, its
-    tsvector read from ``article_vector``), as ``id, score, published`` and ``columns``;
-    articles in no story count as their own."""
-    vectors = "JOIN article_vector AS s ON s.article_id = a.id " if sort == "relevance" else ""
-    return (
-        f"SELECT DISTINCT ON (coalesce(sa.story_id, -a.id)) a.id, {_score(sort, 's')}, "
-        f"a.published, {columns} {_FROM} {vectors}"
-        "LEFT JOIN story_article AS sa ON sa.article_id = a.id "
-        f"WHERE {where} ORDER BY coalesce(sa.story_id, -a.id), {_ORDER_BY[sort]}"
-    )
-
-
-def _story_page(
-    session: Session, where: str, page: dict[str, Any], sort: str
-) -> tuple[dict[int, Any], int]:
-    """The scores of a page of stories' first matches in date order (article id → score) and
-    the number of stories, in one statement (a window count)."""
-    firsts = _firsts_of_stories(where, sort, "1 AS one")
-    return _story_rows(
-        session,
-        f"SELECT id, score, count(*) OVER () AS total FROM ({firsts}) AS f "
-        f"ORDER BY {_ORDER_BY[sort].replace('a.', '')} LIMIT :limit OFFSET :offset",
-        page,
-    )
-
-
-def _story_rows(session: Session, sql: str, page: dict[str, Any]) -> tuple[dict[int, Any], int]:
-    """A page of stories (``id, score, total`` rows) as article id → score, and the number of
-    stories: past the last page the window counted nothing, so the statement counts again."""
-    ranked = _rows(session, sql, page).all()
-    if ranked:
-        return {row.id: row.score for row in ranked}, int(ranked[0].total)
-    everything = {**page, "limit": None, "offset": 0}  # LIMIT NULL: no limit
-    return {}, _rows(session, f"SELECT count(*) FROM ({sql}) AS c", everything).scalar_one()
-
-
-def _story_facets(
-    session: Session,
-    where: str,
-    params: dict[str, Any],
-    sort: str,
-    facets: tuple[str, ...],
-    size: int,
-) -> dict[str, list[dict[str, Any]]]:
-    """The facets over the stories' first matches (each story counted once, by its hit)."""
-    if not facets:
-        return {}
-    columns = f"a.source, {_MONTH} AS month, {_PACKED['entity' in facets]} AS entity_ids"
-    matches = f"({_firsts_of_stories(where, sort, columns)}) AS m"
-    groups = list(_rows(session, _GROUPS.format(matches=matches), params).all())
-    return facet_counts(session, groups, facets, size)
 
 
 def _page_hits(

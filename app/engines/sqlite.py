@@ -15,9 +15,12 @@ from sqlmodel import Session
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
+    RANKER_FROM_MATCHES,
     ArticleFilters,
+    Candidates,
     Highlight,
     bounded_count,
+    candidate_page,
     highlighted,
     hit,
     sampled_facets,
@@ -93,6 +96,15 @@ def _where(expression: str, filters: ArticleFilters) -> tuple[str, dict[str, Any
     return " AND ".join(["article_fts MATCH :expression", *clauses]), params
 
 
+def _passing(session: Session, ids: list[int], filters: ArticleFilters) -> set[int]:
+    """Which of these articles still exist and pass the filters."""
+    params: dict[str, Any] = {f"id_{n}": article_id for n, article_id in enumerate(ids)}
+    clauses = filter_clauses(filters, params, entities=_entity_clauses, day=date.isoformat)
+    names = ", ".join(f":id_{n}" for n in range(len(ids)))
+    where = " AND ".join([f"a.id IN ({names})", *clauses])
+    return {row[0] for row in _run(session, f"SELECT a.id FROM article AS a WHERE {where}", params)}
+
+
 def _entity_clauses(filters: ArticleFilters, params: dict[str, Any]) -> list[str]:
     """Articles mentioning any (or all) of the entities, one bound name per id."""
     names = [f":entity_{n}" for n in range(len(filters.entity_ids))]
@@ -128,6 +140,7 @@ def rank_articles(
     collapse: bool = False,
     count_up_to: int | None = None,
     facet_sample: int | None = None,
+    candidates: Candidates | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching a query and the filters, the total, and the requested
     facet counts over all matches (with ``collapse``: over each story's first match). With
@@ -139,23 +152,39 @@ def rank_articles(
     configuration, set in the migration. Every match is scored; ordering by ``rank, rowid``
     with a LIMIT keeps only the page in SQLite's top-N sorter, which costs less than FTS5's own
     sort by rank of every match; snippets and match offsets are then made for the page's rows
-    only (``_page_hits``).
+    only (``_page_hits``). With ``candidates`` (the index beside the database), a relevance
+    page past ``RANKER_FROM_MATCHES`` matches is the index's best that pass the filters.
     """
     fts5 = render_fts5(expression)
     where, params = _where(fts5, filters)
     if collapse:
+        from app.engines.sqlite_stories import story_facets, story_page  # imports this module
+
         with time_limit(session, timeout_ms):
-            firsts, stories = _story_page(
+            firsts, stories = story_page(
                 session, where, _from(filters), {**params, "limit": limit, "offset": offset}, sort
             )
-            by_story = _story_facets(session, where, params, sort, facets, facet_size)
+            by_story = story_facets(session, where, params, sort, facets, facet_size)
             return _page_hits(session, expression, firsts, highlight), stories, by_story
     with time_limit(session, timeout_ms):
         matches = f"SELECT 1 {_from(filters)} WHERE {where}"
         count, bound = bounded_count(matches, count_up_to)
         total: int = _run(session, count, {**params, **bound}).fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
-        if sort == "relevance":
+        scores: dict[int, float | None] | None = None
+        if sort == "relevance" and candidates is not None and total > RANKER_FROM_MATCHES:
+            page_scores = candidate_page(
+                candidates,
+                lambda ids: _passing(session, ids, filters),
+                limit=limit,
+                offset=offset,
+                total=total,
+                filtered=filters != ArticleFilters(),
+            )
+            scores = None if page_scores is None else dict(page_scores)
+        if scores is not None:
+            ids_sql = ""
+        elif sort == "relevance":
             # ties by rowid: SQLite keeps the page in a top-N sorter rather than letting FTS5
             # sort every match by rank (the same rows; `year` at 100,000: 255 -> 200 ms)
             ids_sql = (
@@ -168,86 +197,13 @@ def rank_articles(
             ids_sql = (
                 f"SELECT a.id, {_score(sort)} {_FROM} WHERE {where} ORDER BY {_ORDER_BY[sort]}"
             )
-        ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
-        hits = _page_hits(session, expression, dict(ranked.fetchall()), highlight)
+        if scores is None:
+            ranked = _run(session, f"{ids_sql} LIMIT :limit OFFSET :offset", page)
+            scores = dict(ranked.fetchall())
+        hits = _page_hits(session, expression, scores, highlight)
         sample = facet_sample if sampled_facets(total, facet_sample) else None
         counts = _facets(session, facets, where, params, facet_size, sample) if facets else {}
     return hits, total, counts
-
-
-# the order within a story that picks its first match, and the order of the stories' pages
-_FIRST_IN_STORY = {
-    "relevance": ("article_fts.rank, a.id", "score DESC, id"),
-    "published": ("a.published IS NULL, a.published, a.id", "published IS NULL, published, id"),
-    "-published": ("a.published DESC, a.id DESC", "published DESC, id DESC"),
-}
-
-
-def _firsts_of_stories(where: str, sort: str, columns: str) -> str:
-    """Each story's first match in ``sort`` order (the best ranked one by relevance), as
-    ``id, score, published`` and ``columns``; articles in no story count as their own."""
-    within, _ = _FIRST_IN_STORY[sort]
-    return f"""
-        SELECT * FROM (
-            SELECT a.id, {_score(sort)}, a.published, {columns},
-                   row_number() OVER (
-                       PARTITION BY coalesce(sa.story_id, -a.id) ORDER BY {within}
-                   ) AS place
-            {_FROM} LEFT JOIN story_article AS sa ON sa.article_id = a.id
-            WHERE {where}
-        ) WHERE place = 1
-    """
-
-
-def _story_page(
-    session: Session, where: str, from_: str, page: dict[str, Any], sort: str
-) -> tuple[dict[int, Any], int]:
-    """The scores of a page of stories' first matches (article id → score) and the number of
-    stories, in one statement (a window count).
-
-    By relevance, one GROUP BY: the bare ``rowid`` beside ``min(rank)`` is the row that holds
-    the minimum (https://sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query), the
-    first in rowid order on a tie, as the window below would pick it; at 100,000 articles it
-    costs half of what partitioning every match in a window does."""
-    if sort == "relevance":
-        firsts = f"""
-            SELECT article_fts.rowid AS id, min(article_fts.rank) AS rank
-            {from_} LEFT JOIN story_article AS sa ON sa.article_id = article_fts.rowid
-            WHERE {where} GROUP BY coalesce(sa.story_id, -article_fts.rowid)
-        """
-        order = "rank, id"
-        columns = "id, -rank AS score"
-    else:
-        firsts = _firsts_of_stories(where, sort, "1")
-        order = _FIRST_IN_STORY[sort][1]
-        columns = "id, score"
-    ranked = _run(
-        session,
-        f"SELECT {columns}, count(*) OVER () FROM ({firsts}) "
-        f"ORDER BY {order} LIMIT :limit OFFSET :offset",
-        page,
-    ).fetchall()
-    if ranked:
-        return {row[0]: row[1] for row in ranked}, int(ranked[0][2])
-    # past the last page: the window counted nothing
-    return {}, _run(session, f"SELECT count(*) FROM ({firsts})", page).fetchone()[0]
-
-
-def _story_facets(
-    session: Session,
-    where: str,
-    params: dict[str, Any],
-    sort: str,
-    facets: tuple[str, ...],
-    size: int,
-) -> dict[str, list[dict[str, Any]]]:
-    """The facets over the stories' first matches (each story counted once, by its hit)."""
-    if not facets:
-        return {}
-    columns = "a.source, substr(a.published, 1, 7) AS month, a.entity_ids"
-    firsts = _firsts_of_stories(where, sort, columns)
-    rows = _run(session, f"SELECT source, month, 1, entity_ids FROM ({firsts})", params)
-    return facet_counts(session, rows.fetchall(), facets, size, all_ones=True)
 
 
 def _ranked_hits(

@@ -8,12 +8,21 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from app.engines import search_module
-from app.engines.common import ArticleFilters, Highlight, sampled_facets
+from app.engines.common import ArticleFilters, Candidates, Highlight, sampled_facets
 from app.engines.facets import FACETS
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
+from app.search.ranker import Ranker, Syncer, folder_for
 
-__all__ = ["FACETS", "ArticleFilters", "Highlight", "sampled_facets"]
+__all__ = [
+    "FACETS",
+    "ArticleFilters",
+    "Highlight",
+    "Ranker",
+    "Syncer",
+    "folder_for",
+    "sampled_facets",
+]
 
 
 class Engine(Protocol):
@@ -37,6 +46,7 @@ class Engine(Protocol):
         collapse: bool = False,
         count_up_to: int | None = None,
         facet_sample: int | None = None,
+        candidates: Candidates | None = None,
     ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
 
     def iter_hits(
@@ -85,10 +95,14 @@ def time_limit(session: Session, timeout_ms: int) -> AbstractContextManager[None
 
 
 def rank_articles(
-    session: Session, **kwargs: Any
+    session: Session, *, ranker: Ranker | None = None, **kwargs: Any
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of matching articles (higher ``score`` is better on every engine), the total
-    and the facet counts; arguments as ``Engine.rank_articles``."""
+    and the facet counts; arguments as ``Engine.rank_articles``. With a ``ranker`` (the index
+    beside the database), a big relevance search takes its page from the ranker's best."""
+    if ranker is not None and kwargs.get("sort") == "relevance" and not kwargs.get("collapse"):
+        expression = kwargs["expression"]
+        kwargs["candidates"] = lambda n: ranker.top(expression, n)
     return engine_of(session).rank_articles(session, **kwargs)
 
 
