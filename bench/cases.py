@@ -126,6 +126,7 @@ def build_cases(db: Path) -> list[Case]:
             (("SELECT * FROM article WHERE id = ?", (article_id,)),),
             datasette_row=article_id,
             hot=True,
+            big=True,
         ),
         Case(
             "quotes by speaker `Tony Blair`",
