@@ -5,7 +5,7 @@ from typing import Any
 
 # tables and columns that migrations make by hand (FTS5 tables and their shadow tables, the
 # change counter, the row counts, PostgreSQL's generated tsvector columns and their inline copy
-# for ranking), so absent from the models
+# for ranking, the log of changed articles the search index follows), so absent from the models
 _HANDMADE_TABLES = (
     "article_fts",
     "quote_fts",
@@ -13,6 +13,7 @@ _HANDMADE_TABLES = (
     "corpus_version",
     "corpus_count",
     "article_vector",
+    "article_change",
 )
 _HANDMADE_COLUMNS = ("search",)
 # indexes one engine has and the other has not (ix_article_facets: SQLite's covering index of
