@@ -126,19 +126,23 @@ Candidates = Callable[[int], list[tuple[int, float]] | None]
 
 
 def candidate_page(
-    candidates: Candidates,
+    candidates: Candidates | None,
     passing: Callable[[list[int]], set[int]],
     *,
+    filters: ArticleFilters,
     limit: int,
     offset: int,
     total: int,
-    filtered: bool,
-) -> dict[int, float] | None:
-    """A page (article id → score) from the index's best candidates that still exist and pass
-    the filters (``passing``), or None when they cannot fill it: the engine ranks then."""
+) -> dict[int, float | None] | None:
+    """A relevance page (article id → score) from the index's best candidates that still
+    exist and pass the filters (``passing``), or None when there is no index, the search is
+    small enough for the engine's exact ranking, or the candidates cannot fill the page: the
+    engine ranks then."""
+    if candidates is None or total <= RANKER_FROM_MATCHES:
+        return None
     wanted = offset + limit
     times, least, most = _FILTERED_DEPTH
-    depth = min(max(times * wanted, least), most) if filtered else wanted
+    depth = min(max(times * wanted, least), most) if filters != ArticleFilters() else wanted
     if depth < wanted:
         return None
     ranked = candidates(depth)

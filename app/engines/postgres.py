@@ -14,7 +14,6 @@ from sqlmodel import Session
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
-    RANKER_FROM_MATCHES,
     ArticleFilters,
     Candidates,
     Highlight,
@@ -248,16 +247,14 @@ def rank_articles(
             if total is None:
                 count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
                 total = _rows(session, count, {**params, **bound}).scalar_one()
-            if total > RANKER_FROM_MATCHES:
-                page_scores = candidate_page(
-                    candidates,
-                    lambda ids: _passing(session, ids, filters),
-                    limit=limit,
-                    offset=offset,
-                    total=total,
-                    filtered=filters != ArticleFilters(),
-                )
-                scores = None if page_scores is None else dict(page_scores)
+            scores = candidate_page(
+                candidates,
+                lambda ids: _passing(session, ids, filters),
+                filters=filters,
+                limit=limit,
+                offset=offset,
+                total=total,
+            )
         if scores is not None:
             ranked = []
         elif sort == "relevance":

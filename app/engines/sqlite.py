@@ -15,7 +15,6 @@ from sqlmodel import Session
 from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
-    RANKER_FROM_MATCHES,
     ArticleFilters,
     Candidates,
     Highlight,
@@ -171,17 +170,16 @@ def rank_articles(
         count, bound = bounded_count(matches, count_up_to)
         total: int = _run(session, count, {**params, **bound}).fetchone()[0]
         page = {**params, "limit": limit, "offset": offset}
-        scores: dict[int, float | None] | None = None
-        if sort == "relevance" and candidates is not None and total > RANKER_FROM_MATCHES:
-            page_scores = candidate_page(
+        scores = None
+        if sort == "relevance":
+            scores = candidate_page(
                 candidates,
                 lambda ids: _passing(session, ids, filters),
+                filters=filters,
                 limit=limit,
                 offset=offset,
                 total=total,
-                filtered=filters != ArticleFilters(),
             )
-            scores = None if page_scores is None else dict(page_scores)
         if scores is not None:
             ids_sql = ""
         elif sort == "relevance":
