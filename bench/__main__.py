@@ -185,9 +185,9 @@ def our_configs() -> list[tuple[str, int | None, dict[str, str]]]:
 
 def postgres_database(
     args: argparse.Namespace, source: Path, corpus: Scaled, results: Results
-) -> str:
+) -> tuple[str, bool]:
     """The corpus in a database of the PostgreSQL server ``--pg``: loaded when missing or made
-    from another file, reused otherwise."""
+    from another file, reused otherwise; and whether it was loaded."""
     name = f"bench_{corpus.name}"
     print(f"PostgreSQL: {name} ({corpus.copies} × {source.name})…", file=sys.stderr)
     url, took = postgres.load_once(
@@ -201,7 +201,7 @@ def postgres_database(
     loaded = "reused" if took is None else f"loaded with COPY in {took:.0f} s"
     results.notes.append(f"PostgreSQL `{name}` ({corpus} corpus): {loaded}")
     results.postgres = postgres.server_version(url)
-    return url
+    return url, took is not None
 
 
 def run_real(args: argparse.Namespace, cases: list[Case], db: Path, results: Results) -> None:
@@ -209,7 +209,7 @@ def run_real(args: argparse.Namespace, cases: list[Case], db: Path, results: Res
     databases: dict[str, Path | str] = {label: copies["ours"] for label, _, _ in our_configs()}
     configs = our_configs()
     if args.pg:
-        databases[POSTGRES_LABEL] = postgres_database(args, db, Scaled("real", 1), results)
+        databases[POSTGRES_LABEL] = postgres_database(args, db, Scaled("real", 1), results)[0]
         # beside the uncached SQLite servers, with the same worker count as `corpus serve`
         configs.insert(-1, (POSTGRES_LABEL, None, NO_CACHE))
     for case in cases:
@@ -304,11 +304,14 @@ def run_scaled(
             )
         ours.stop()
         if args.pg:
-            url = postgres_database(args, real, corpus, results)
+            url, loaded = postgres_database(args, real, corpus, results)
             label = f"{POSTGRES_LABEL} ×1 ({corpus.name})"
-            # PostgreSQL has no file to keep the search index beside: a folder of the run's
-            index = {"CORPUS_RANKER_PATH": str(SCRATCH / "run" / corpus.name / "pg.ranker")}
-            corpora.reindex(url, search_index_only=True, **index)
+            # PostgreSQL has no file to keep the search index beside: a folder of the cache's,
+            # built again when the database was (a million articles: minutes)
+            folder = SCRATCH / "cache" / f"pg-{corpus.name}.ranker"
+            index = {"CORPUS_RANKER_PATH": str(folder)}
+            if loaded or not (folder / "position.json").exists():
+                corpora.reindex(url, search_index_only=True, **index)
             on_pg = running.add(servers.ours(label, url, 1, {**NO_CACHE, **index}))
             for case in big:
                 results.runs[(POSTGRES_LABEL, corpus.name, case.name)] = measure_case(

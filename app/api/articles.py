@@ -132,9 +132,7 @@ def list_articles(
         return export_query(
             request, fmt, ArticlePublic, statement, queries.ORDERS[sort], "articles"
         )
-    items, total, following = queries.list_articles(
-        session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
-    )
+    items, total, following = queries.list_articles(session, sort=sort, **page.window(), **filters)
     ids = [article.id for article in items if article.id is not None]
     quotes = (
         queries.quotes_by_article(session, article_ids=ids, kinds=kinds)
@@ -195,9 +193,7 @@ def list_article_quotes(
     items, total, following = queries.article_quotes(
         session,
         article_id=article_id,
-        limit=page.limit,
-        offset=page.offset,
-        cursor=page.cursor,
+        **page.window(),
         min_confidence=min_confidence,
         kinds=kinds,
     )

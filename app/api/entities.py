@@ -89,9 +89,7 @@ def list_entities(
     if fmt is not ExportFormat.json:
         statement = queries.with_story_count(queries.entities_query(**filters))
         return export_query(request, fmt, EntityPublic, statement, queries.ORDERS[sort], "entities")
-    items, total, following = queries.list_entities(
-        session, sort=sort, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
-    )
+    items, total, following = queries.list_entities(session, sort=sort, **page.window(), **filters)
     stories = queries.story_counts(session, entity_ids=[item.id for item in items])
     entities = [
         EntityPublic.model_validate({**item._asdict(), "story_count": stories.get(item.id, 0)})
@@ -152,9 +150,7 @@ def list_entity_articles(
         session,
         entity_id=entity_id,
         sort=ArticleSort.published_desc,
-        limit=page.limit,
-        offset=page.offset,
-        cursor=page.cursor,
+        **page.window(),
     )
     articles = [ArticlePublic.model_validate(item) for item in items]
     return Page[ArticlePublic].build(request, page, articles, total, following)
@@ -179,9 +175,7 @@ def list_entity_quotes(
         speaker_entity_id=entity_id,
         kinds=kinds,
         min_confidence=min_confidence,
-        limit=page.limit,
-        offset=page.offset,
-        cursor=page.cursor,
+        **page.window(),
     )
     quotes = quote_queries.quote_hits(session, items)
     return Page[QuoteHit].build(request, page, quotes, total, following)
@@ -200,8 +194,6 @@ def list_entity_quotations(
     items, total, following = quotation_queries.list_quotations(
         session,
         speaker_entity_id=entity_id,
-        limit=page.limit,
-        offset=page.offset,
-        cursor=page.cursor,
+        **page.window(),
     )
     return Page[QuotationPublic].build(request, page, items, total, following)

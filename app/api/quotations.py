@@ -114,9 +114,7 @@ def list_quotations(
         items, total, following = queries.list_quotations(
             session,
             sort=sort,
-            limit=page.limit,
-            offset=page.offset,
-            cursor=page.cursor,
+            **page.window(),
             **filters,
         )
     return Page[QuotationPublic].build(request, page, items, total, following)
@@ -143,9 +141,7 @@ def list_occurrences(
     found = queries.list_occurrences(
         session,
         quotation_id=quotation_id,
-        limit=page.limit,
-        offset=page.offset,
-        cursor=page.cursor,
+        **page.window(),
     )
     if found is None:
         raise NotFound(f"No quotation with id {quotation_id}.")

@@ -94,9 +94,7 @@ def list_quotes(
 
         return export(request, fmt, QuoteHit, export_rows, "quotes")
     with time_limit(session, settings.SEARCH_TIMEOUT_MS):
-        items, total, following = queries.list_quotes(
-            session, limit=page.limit, offset=page.offset, cursor=page.cursor, **filters
-        )
+        items, total, following = queries.list_quotes(session, **page.window(), **filters)
         hits = queries.quote_hits(session, items, expression=expression, highlight=highlight)
     return Page[QuoteHit].build(request, page, hits, total, following)
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.api.export import EXPORT_RESPONSES, ExportFormat, FormatDep, export
 from app.api.params import MAX_ID, HighlightDep, IsoDate, SummaryRoute, problem_responses
 from app.db.models import FacetCount, SearchHit
-from app.db.pagination import OffsetPageDep, Page
+from app.db.pagination import TOTAL_COUNTED_UP_TO, OffsetPageDep, Page
 from app.db.session import SessionDep
 from app.engines import engine_name
 from app.metrics import SEARCH_TIME
@@ -66,18 +66,12 @@ class Collapse(StrEnum):
     story = "story"
 
 
-# past this many matches the total is a lower bound unless `exact_total=true` asks for it,
-# and the facets count that many matches, the ones added last
-TOTAL_COUNTED_UP_TO = 10_000
+# past this many matches the facets count that many, the ones added last, unless
+# `exact_total=true` (the total stops there too: app.db.pagination)
 FACET_SAMPLE = TOTAL_COUNTED_UP_TO
 
 
 class SearchPage(Page[SearchHit]):
-    total_is_exact: bool = Field(
-        description=f"False when `total` is a lower bound: past {TOTAL_COUNTED_UP_TO:,} matches "
-        "the count stops there unless `exact_total=true` (paging by `next` then stops there "
-        "too)."
-    )
     facets: dict[str, list[FacetCount]] = Field(
         description="Counts over all matching articles (with `collapse=story`: over the "
         "stories, each counted once by its hit) for each `facet` asked for; over a sample "
@@ -136,15 +130,6 @@ def search_articles(
     facet_size: Annotated[
         int, Query(ge=1, le=100, description="Values per facet (per type for `entity`).")
     ] = 10,
-    exact_total: Annotated[
-        bool,
-        Query(
-            description=f"Count every match, and the facets over every match: otherwise past "
-            f"{TOTAL_COUNTED_UP_TO:,} the count stops (`total_is_exact` is false) and the facets "
-            "count a sample (`facet_sample`).",
-            examples=[True],
-        ),
-    ] = False,
     collapse: Annotated[
         Collapse | None,
         Query(
@@ -184,7 +169,7 @@ def search_articles(
 
         return export(request, fmt, SearchHit, export_rows, "search")
     # a collapsed search counts its stories' facets whole
-    sample = None if exact_total or collapse else FACET_SAMPLE
+    sample = None if page.count_up_to is None or collapse else FACET_SAMPLE
     started = time.perf_counter()
     try:
         rows, total, facets = rank_articles(
@@ -199,7 +184,7 @@ def search_articles(
             facet_size=facet_size,
             timeout_ms=settings.SEARCH_TIMEOUT_MS,
             collapse=collapse is Collapse.story,
-            count_up_to=None if exact_total else TOTAL_COUNTED_UP_TO,
+            count_up_to=page.count_up_to,
             facet_sample=sample,
             ranker=request.app.state.ranker,
         )
@@ -209,12 +194,10 @@ def search_articles(
     hits = [SearchHit.model_validate(row) for row in _with_stories(session, rows, False)]
     # a count that stopped gives one past the bound (a total computed anyway, e.g. while
     # ranking or collapsing, is exact and given whole)
-    exact = exact_total or total != TOTAL_COUNTED_UP_TO + 1
-    base = Page[SearchHit].build(request, page, hits, total if exact else TOTAL_COUNTED_UP_TO)
+    base = Page[SearchHit].build(request, page, hits, total)
     return SearchPage(
         **base.model_dump(exclude={"items"}),
         items=hits,
-        total_is_exact=exact,
         facets={
             name: [FacetCount.model_validate(c) for c in counts] for name, counts in facets.items()
         },

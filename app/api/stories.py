@@ -64,9 +64,7 @@ def list_stories(
         items, total, following = queries.list_stories(
             session,
             sort=sort,
-            limit=page.limit,
-            offset=page.offset,
-            cursor=page.cursor,
+            **page.window(),
             query=expression,
             source=source,
             published_from=published_from,
@@ -95,9 +93,7 @@ def list_story_articles(
     request: Request, session: SessionDep, page: PageDep, story_id: StoryId
 ) -> Page[StoryMember]:
     """List every article of one story, first published first (undated last)."""
-    found = queries.list_members(
-        session, story_id=story_id, limit=page.limit, offset=page.offset, cursor=page.cursor
-    )
+    found = queries.list_members(session, story_id=story_id, **page.window())
     if found is None:
         raise NotFound(f"No story with id {story_id}.")
     rows, total, following = found

@@ -122,11 +122,16 @@ class Mention(SQLModel, table=True):
     local_entity_id: int | None = Field(default=None, index=True)
 
 
+_QUOTE_ORDER = ("article_id", "field", "start", "id", "kind")
+
+
 class Quote(SQLModel, table=True):
-    # `speaker=` compares folded names on every engine; these carry the list's order too
+    # `speaker=` compares folded names on every engine; each speaker index carries the list's
+    # whole order and the kind, so a page or a bounded count reads it alone (issue 21)
     __table_args__ = (
-        Index("ix_quote_speaker_key", "speaker_key", "article_id", "start"),
-        Index("ix_quote_speaker_text_key", "speaker_text_key", "article_id", "start"),
+        Index("ix_quote_speaker_key", "speaker_key", *_QUOTE_ORDER),
+        Index("ix_quote_speaker_text_key", "speaker_text_key", *_QUOTE_ORDER),
+        Index("ix_quote_speaker_entity_id", "speaker_entity_id", *_QUOTE_ORDER),
         _NEVER_REUSED,
     )
 
@@ -147,7 +152,7 @@ class Quote(SQLModel, table=True):
     speaker_end: int | None = None
     speaker_entity_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"), index=True),
+        sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL")),
     )
     speaker_key: str | None = Field(
         default=None, sa_column_kwargs={"default": _folded_column("speaker")}

@@ -15,9 +15,9 @@ from app.engines.common import (
     MARK_CLOSE,
     MARK_OPEN,
     ArticleFilters,
-    Candidates,
     Highlight,
-    bounded_count,
+    SearchIndex,
+    bounded_total,
     candidate_page,
     highlighted,
     hit,
@@ -197,12 +197,12 @@ def rank_articles(
     collapse: bool = False,
     count_up_to: int | None = None,
     facet_sample: int | None = None,
-    candidates: Candidates | None = None,
+    index: SearchIndex | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of articles matching ``query`` and the filters, the total, and the facet
     counts (with ``collapse``: one hit per story, its first match, and stories counted; with
     ``facet_sample``, facets over more matches than that count the ones added last; with
-    ``candidates``, a relevance page past ``RANKER_FROM_MATCHES`` matches is the best of the
+    ``index``, a relevance page past ``RANKER_FROM_MATCHES`` matches is the best of the
     index beside the database that pass the filters).
     The GIN index finds the matches; ranking reads their tsvectors but a top-N sort keeps only
     the page; matches are marked for the page's rows only."""
@@ -232,8 +232,7 @@ def rank_articles(
         sample: int | None = None
         if facets and facet_sample is not None:
             # counted first, as far as the sample: past it, the facets read the sample only
-            count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
-            total = _rows(session, count, {**params, **bound}).scalar_one()
+            total = _bounded_total(session, where, params, count_up_to, index, filters)
             sample = facet_sample if sampled_facets(total, facet_sample) else None
         if facets:
             # before ranking, which reads every match's tsvector and pushes the article pages
@@ -243,12 +242,11 @@ def rank_articles(
             total = sum(group[2] for group in groups) if total is None else total
             counts = facet_counts(session, groups, facets, facet_size)
         scores: dict[int, float | None] | None = None
-        if sort == "relevance" and candidates is not None:
+        if sort == "relevance" and index is not None:
             if total is None:
-                count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
-                total = _rows(session, count, {**params, **bound}).scalar_one()
+                total = _bounded_total(session, where, params, count_up_to, index, filters)
             scores = candidate_page(
-                candidates,
+                index,
                 lambda ids: _passing(session, ids, filters),
                 filters=filters,
                 limit=limit,
@@ -271,12 +269,30 @@ def rank_articles(
                 page,
             ).all()
         if total is None:  # by date: counted apart, and only as far as asked
-            count, bound = bounded_count(f"SELECT 1 {_FROM} WHERE {where}", count_up_to)
-            total = _rows(session, count, {**params, **bound}).scalar_one()
+            total = _bounded_total(session, where, params, count_up_to, index, filters)
         if scores is None:
             scores = {row.id: row.score for row in ranked}
         hits = _page_hits(session, params["tsquery"], scores, highlight)
     return hits, total, counts
+
+
+def _bounded_total(
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    count_up_to: int | None,
+    index: SearchIndex | None,
+    filters: ArticleFilters,
+) -> int:
+    """``common.bounded_total`` on this engine."""
+    return bounded_total(
+        lambda sql, args: int(_rows(session, sql, args).scalar_one()),
+        f"SELECT 1 {_FROM} WHERE {where}",
+        params,
+        count_up_to=count_up_to,
+        index=index,
+        filters=filters,
+    )
 
 
 def _page_hits(

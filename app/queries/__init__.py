@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, func, or_, tuple_
+from sqlalchemy import Date, Integer, String, and_, func, literal_column, or_, tuple_, union
 from sqlmodel import Session, SQLModel, select
 
 from app.errors import InvalidCursor
@@ -100,18 +100,70 @@ def fetch_page(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
+    any_of: tuple[Any, ...] = (),
 ) -> tuple[list[Any], int, str | None]:
-    """One page of ``statement`` in ``order`` (by offset, or after a cursor), the total, and
-    the cursor of the next page (None on the last)."""
-    count: Any = select(func.count()).select_from(statement.subquery())
-    total = read(session, count).scalar_one()
-    ordered = statement.order_by(*order.clauses())
-    if cursor is not None:
-        ordered = ordered.where(order.after(order.decode(cursor)))
+    """One page of ``statement`` in ``order`` (by offset, or after a cursor), the total (one
+    past ``count_up_to`` when the count stopped there), and the cursor of the next page (None
+    on the last).
+
+    ``any_of``: conditions of which each row meets one, each with an index in ``order``. The
+    page is then the first rows of each condition's walk of its index, merged, rather than
+    every row of their OR sorted (quotes by a name written or resolved: 125,000 rows for one
+    speaker at a million articles)."""
+    key = order.columns[-1]
+    total = _count(session, statement, count_up_to, any_of, key)
+    after = order.after(order.decode(cursor)) if cursor is not None else None
+    matching = statement
+    if any_of:
+        walks = [statement.where(condition) for condition in any_of]
+        if after is not None:
+            walks = [walk.where(after) for walk in walks]
+        firsts = _firsts(walks, key, offset + limit + 1, order)
+        matching = statement.where(key.in_(firsts))
+    ordered = matching.order_by(*order.clauses())
+    if after is not None:
+        ordered = ordered.where(after)
     rows = list(read(session, ordered.limit(limit + 1).offset(offset)))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, total, order.cursor(rows[-1]) if more and rows else None
+
+
+def _count(
+    session: Session,
+    statement: Any,
+    count_up_to: int | None,
+    any_of: tuple[Any, ...],
+    key: Any,
+) -> int:
+    """The rows of ``statement`` (meeting one of ``any_of``), counted up to one past
+    ``count_up_to``. With ``any_of``, each condition's rows are counted up to the bound, then
+    the union of their first rows: when the whole is past the bound one of them is, or else
+    each is whole."""
+    if count_up_to is None:
+        counted = statement.where(or_(*any_of)) if any_of else statement
+        return int(read(session, select(func.count()).select_from(counted.subquery())).scalar_one())
+    walks = [statement.where(condition) for condition in any_of] or [statement]
+    for walk in walks:  # one past the bound alone: the rest need not be counted
+        ones = walk.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        bounded = select(func.count()).select_from(ones.limit(count_up_to + 1).subquery())
+        if (total := int(read(session, bounded).scalar_one())) > count_up_to or not any_of:
+            return total
+    union_ = _firsts(walks, key, count_up_to + 1).subquery()
+    total = int(read(session, select(func.count()).select_from(union_)).scalar_one())
+    return min(total, count_up_to + 1)
+
+
+def _firsts(walks: list[Any], key: Any, n: int, order: "Order | None" = None) -> Any:
+    """The union of each statement's first ``n`` keys (in ``order``, or as found)."""
+    firsts = []
+    for walk in walks:
+        keys = walk.with_only_columns(key)
+        if order is not None:
+            keys = keys.order_by(*order.clauses())
+        firsts.append(select(keys.limit(n).subquery().c[0]))
+    return union(*firsts)
 
 
 def stream(session: Session, statement: Any, order: Order) -> Iterator[Any]:

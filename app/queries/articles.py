@@ -78,12 +78,19 @@ def list_articles(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
     **filters: Any,
 ) -> tuple[list[Any], int, str | None]:
     """One page of ``articles_query(**filters)``, the total and the next page's cursor."""
     statement = articles_query(**filters)
     return fetch_page(
-        session, statement, order=ORDERS[sort], limit=limit, offset=offset, cursor=cursor
+        session,
+        statement,
+        order=ORDERS[sort],
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        count_up_to=count_up_to,
     )
 
 
@@ -194,6 +201,7 @@ def article_quotes(
     limit: int | None = None,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
     min_confidence: float | None = None,
     kinds: Collection[str] | None = None,
 ) -> tuple[list[Any], int, str | None]:
@@ -211,5 +219,11 @@ def article_quotes(
         items = list(read(session, statement.order_by(*_QUOTE_ORDER.clauses())))
         return items, len(items), None
     return fetch_page(
-        session, statement, order=_QUOTE_ORDER, limit=limit, offset=offset, cursor=cursor
+        session,
+        statement,
+        order=_QUOTE_ORDER,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        count_up_to=count_up_to,
     )

@@ -97,12 +97,19 @@ def list_entities(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
     **filters: Any,
 ) -> tuple[list[Any], int, str | None]:
     """One page of ``entities_query(**filters)``, the total and the next page's cursor."""
     statement = entities_query(**filters)
     return fetch_page(
-        session, statement, order=ORDERS[sort], limit=limit, offset=offset, cursor=cursor
+        session,
+        statement,
+        order=ORDERS[sort],
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        count_up_to=count_up_to,
     )
 
 

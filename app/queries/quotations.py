@@ -105,6 +105,7 @@ def list_quotations(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
     **filters: Any,
 ) -> tuple[list[QuotationPublic], int, str | None]:
     """One page of ``quotations_query(**filters)``, the total and the next page's cursor."""
@@ -115,6 +116,7 @@ def list_quotations(
         limit=limit,
         offset=offset,
         cursor=cursor,
+        count_up_to=count_up_to,
     )
     return public(rows), total, following
 
@@ -168,7 +170,13 @@ def get_quotation(session: Session, *, quotation_id: int) -> QuotationDetail | N
 
 
 def list_occurrences(
-    session: Session, *, quotation_id: int, limit: int, offset: int = 0, cursor: str | None = None
+    session: Session,
+    *,
+    quotation_id: int,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+    count_up_to: int | None = None,
 ) -> tuple[list[QuotationOccurrence], int, str | None] | None:
     """One page of a quotation's occurrences, earliest first, the total and the next cursor;
     None when there is no such quotation."""
@@ -182,6 +190,7 @@ def list_occurrences(
         limit=limit,
         offset=offset,
         cursor=cursor,
+        count_up_to=count_up_to,
     )
     return [QuotationOccurrence.model_validate(o) for o in _occurrences(rows)], total, following
 

@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import func, true
+from sqlalchemy import func, or_, true
 from sqlmodel import Session, col, select
 
 from app.db.folding import folded
@@ -31,11 +31,7 @@ def quotes_query(
     if speaker_entity_id is not None:
         statement = statement.where(Quote.speaker_entity_id == current_id(speaker_entity_id))
     if speaker is not None:
-        # the stored folded names, each with its index
-        wanted = folded(speaker)
-        statement = statement.where(
-            (col(Quote.speaker_key) == wanted) | (col(Quote.speaker_text_key) == wanted)
-        )
+        statement = statement.where(or_(*speaker_named(speaker)))
     if article_id is not None:
         statement = statement.where(Quote.article_id == article_id)
     if kinds is not None:
@@ -45,6 +41,13 @@ def quotes_query(
     if expression is not None:
         statement = statement.where(quote_text_matches(expression))
     return statement
+
+
+def speaker_named(speaker: str) -> tuple[Any, Any]:
+    """A quote's resolved or written speaker is this name: the stored folded names, each
+    with its index in the list's order."""
+    wanted = folded(speaker)
+    return col(Quote.speaker_key) == wanted, col(Quote.speaker_text_key) == wanted
 
 
 def current_id(entity_id: int) -> Any:
@@ -78,12 +81,21 @@ def list_quotes(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
+    speaker: str | None = None,
     **filters: Any,
 ) -> tuple[list[Any], int, str | None]:
     """One page of ``quotes_query(**filters)`` (quote rows with their ``article_title``), the
-    total and the next page's cursor."""
+    total (``fetch_page``) and the next page's cursor."""
     return fetch_page(
-        session, quotes_query(**filters), order=ORDER, limit=limit, offset=offset, cursor=cursor
+        session,
+        quotes_query(**filters),
+        order=ORDER,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        count_up_to=count_up_to,
+        any_of=speaker_named(speaker) if speaker is not None else (),
     )
 
 

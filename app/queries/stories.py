@@ -75,6 +75,7 @@ def list_stories(
     limit: int,
     offset: int = 0,
     cursor: str | None = None,
+    count_up_to: int | None = None,
     **filters: Any,
 ) -> tuple[list[Any], int, str | None]:
     """One page of ``stories_query(**filters)``, the total and the next page's cursor."""
@@ -85,6 +86,7 @@ def list_stories(
         limit=limit,
         offset=offset,
         cursor=cursor,
+        count_up_to=count_up_to,
     )
 
 
@@ -132,7 +134,13 @@ def get_story(session: Session, *, story_id: int) -> dict[str, Any] | None:
 
 
 def list_members(
-    session: Session, *, story_id: int, limit: int, offset: int = 0, cursor: str | None = None
+    session: Session,
+    *,
+    story_id: int,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+    count_up_to: int | None = None,
 ) -> tuple[list[Any], int, str | None] | None:
     """One page of a story's articles, first published first, the total and the next cursor;
     None when there is no such story."""
@@ -145,6 +153,7 @@ def list_members(
         limit=limit,
         offset=offset,
         cursor=cursor,
+        count_up_to=count_up_to,
     )
 
 

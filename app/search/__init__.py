@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from app.engines import search_module
-from app.engines.common import ArticleFilters, Candidates, Highlight, sampled_facets
+from app.engines.common import ArticleFilters, Highlight, SearchIndex, sampled_facets
 from app.engines.facets import FACETS
 from app.errors import InvalidSearchQuery, SearchTooCostly
 from app.search.language import FIELDS, Node, QuerySyntaxError, QueryTooCostly, parse
@@ -46,7 +46,7 @@ class Engine(Protocol):
         collapse: bool = False,
         count_up_to: int | None = None,
         facet_sample: int | None = None,
-        candidates: Candidates | None = None,
+        index: SearchIndex | None = None,
     ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]: ...
 
     def iter_hits(
@@ -99,10 +99,13 @@ def rank_articles(
 ) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
     """One page of matching articles (higher ``score`` is better on every engine), the total
     and the facet counts; arguments as ``Engine.rank_articles``. With a ``ranker`` (the index
-    beside the database), a big relevance search takes its page from the ranker's best."""
-    if ranker is not None and kwargs.get("sort") == "relevance" and not kwargs.get("collapse"):
+    beside the database), a big relevance search takes its page from the ranker's best, and a
+    search far past the count's bound is not counted by the engine."""
+    if ranker is not None and not kwargs.get("collapse"):
         expression = kwargs["expression"]
-        kwargs["candidates"] = lambda n: ranker.top(expression, n)
+        kwargs["index"] = SearchIndex(
+            top=lambda n: ranker.top(expression, n), count=lambda: ranker.count(expression)
+        )
     return engine_of(session).rank_articles(session, **kwargs)
 
 

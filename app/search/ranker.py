@@ -80,8 +80,18 @@ class Ranker:
         if query is None:
             return None
         searcher = self.index.searcher()
-        hits = searcher.search(query, n).hits
+        hits = searcher.search(query, n, count=False).hits
         return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
+
+    def count(self, expression: Node) -> int | None:
+        """How many articles the index holds that match a query; None as for ``top``."""
+        if self.position < 0:
+            return None
+        query = self._query(expression, "text")
+        if query is None:
+            return None
+        result = self.index.searcher().search(query, 1, count=True)
+        return int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
 
     def _query(self, node: Node, field: str) -> tantivy.Query | None:
         """Our query tree in tantivy's terms, with the same meaning: words and phrases in a

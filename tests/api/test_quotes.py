@@ -103,6 +103,85 @@ class TestListQuotes:
 _ALL_KINDS = ("direct", "block", "partial", "mixed", "indirect", "stance")
 
 
+class TestSpeakerPages:
+    """Issue 21: quotes by a name, written or resolved, page as one list in text order (each
+    name's index walked, the walks merged), and a long list's count stops past a bound."""
+
+    @pytest.fixture
+    def by_name(self, session: Session) -> list[int]:
+        """Quotes naming Kofi Mensah one way, the other, both or not at all, in three
+        articles; the ids of his speech, in the list's order."""
+        expected: list[tuple[int, str, int, int]] = []
+        for n in range(3):
+            article = make_article(session, title=f"Council vote {n}")
+            shapes = [  # the quote's names, and whether it is listed
+                ({"speaker": "Kofi Mensah", "speaker_text": "he"}, True),
+                ({"speaker_text": "Kofi Mensah"}, True),  # written, not resolved
+                ({"speaker": "Kofi Mensah", "speaker_text": "Kofi Mensah"}, True),
+                ({"speaker": "Ama Owusu", "speaker_text": "Mr Mensah"}, False),
+                ({"speaker": "Kofi Mensah", "speaker_text": "he", "kind": "stance"}, False),
+                ({"speaker_text": "kofi  MENSAH", "field": "title"}, True),
+            ]
+            # written out of text order, so ids alone do not give the order
+            for start, (fields, listed) in reversed(list(enumerate(shapes))):
+                quote = make_quote(session, article, start=start * 50, **fields)
+                if listed:
+                    assert quote.id is not None
+                    row = (article.id or 0, fields.get("field", "body"), start * 50, quote.id)
+                    expected.append(row)
+        return [row[-1] for row in sorted(expected)]
+
+    def test_pages_by_cursor_and_by_offset_give_each_quote_once(
+        self, client: TestClient, by_name: list[int]
+    ) -> None:
+        whole = client.get("/api/v1/quotes", params={"speaker": "Kofi Mensah", "limit": 100})
+        assert ids(whole) == by_name
+        by_cursor: list[int] = []
+        url: str | None = "/api/v1/quotes?speaker=kofi%20mensah&limit=2"
+        while url is not None:
+            page = client.get(url).json()
+            assert page["total"] == len(by_name) and page["total_is_exact"]
+            by_cursor += ids_of(page["items"])
+            url = page["next"]
+        assert by_cursor == by_name
+        by_offset = [
+            quote_id
+            for offset in range(0, len(by_name), 4)
+            for quote_id in ids(
+                client.get(
+                    "/api/v1/quotes",
+                    params={"speaker": "Kofi Mensah", "limit": 4, "offset": offset},
+                )
+            )
+        ]
+        assert by_offset == by_name
+
+    def test_the_count_stops_past_the_bound_unless_asked(
+        self, client: TestClient, by_name: list[int], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.db import pagination
+
+        monkeypatch.setattr(pagination, "TOTAL_COUNTED_UP_TO", 5)
+        params: dict[str, Any] = {"speaker": "Kofi Mensah", "limit": 4}
+        page = client.get("/api/v1/quotes", params=params).json()
+        assert (page["total"], page["total_is_exact"]) == (5, False)
+        # the cursor still leads to the last quote
+        rest = client.get(page["next"]).json()
+        assert ids_of(page["items"]) + ids_of(rest["items"]) == by_name[:8]
+        whole = client.get("/api/v1/quotes", params={**params, "exact_total": "true"}).json()
+        assert (whole["total"], whole["total_is_exact"]) == (len(by_name), True)
+        # six by the resolved name, nine by the written one, twelve in all
+        for bound, expected in [(8, (8, False)), (11, (11, False)), (12, (12, True))]:
+            monkeypatch.setattr(pagination, "TOTAL_COUNTED_UP_TO", bound)
+            # another page size each time: an answer of its own, not one cached before
+            page = client.get("/api/v1/quotes", params={**params, "limit": bound}).json()
+            assert (page["total"], page["total_is_exact"]) == expected
+        few = client.get("/api/v1/quotes", params={"speaker": "Ama Owusu"}).json()
+        assert few["total_is_exact"] and few["total"] == 3
+        articles = client.get("/api/v1/articles", params={"limit": 1}).json()
+        assert (articles["total"], articles["total_is_exact"]) == (3, True)
+
+
 class TestKinds:
     """Issue 20: the lists show speech unless asked; stances on request; `all` is every kind."""
 

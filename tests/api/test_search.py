@@ -250,9 +250,9 @@ class TestBoundedTotals:
 
     @pytest.fixture
     def five(self, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-        from app.api import search
+        from app.db import pagination
 
-        monkeypatch.setattr(search, "TOTAL_COUNTED_UP_TO", 2)
+        monkeypatch.setattr(pagination, "TOTAL_COUNTED_UP_TO", 2)
         for n in range(5):
             make_article(session, title=f"Floods {n}", body=f"Floods reached the town {n}.")
 
@@ -290,8 +290,9 @@ class TestSampledFacets:
     @pytest.fixture
     def five(self, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
         from app.api import search
+        from app.db import pagination
 
-        monkeypatch.setattr(search, "TOTAL_COUNTED_UP_TO", 2)
+        monkeypatch.setattr(pagination, "TOTAL_COUNTED_UP_TO", 2)
         monkeypatch.setattr(search, "FACET_SAMPLE", 2)
         # three older rows from one wire, then two from another
         for n, source in enumerate(["Old Wire"] * 3 + ["New Wire"] * 2):

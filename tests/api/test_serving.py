@@ -359,9 +359,16 @@ def test_too_costly_queries_are_a_clear_400(client: TestClient) -> None:
 
 
 class TestDateOrder:
+    @pytest.fixture
+    def uncached(self, db_url: str) -> Iterator[TestClient]:
+        """A client that answers every request anew: each plan is asked for the same pages."""
+        with make_client(db_url, RESPONSE_CACHE_MB=0) as client:
+            yield client
+
     def test_walking_the_date_index_gives_the_same_pages(
-        self, client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+        self, uncached: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        client = uncached
         from datetime import date
 
         for n in range(30):
@@ -385,6 +392,51 @@ class TestDateOrder:
         monkeypatch.setattr(search, "DATE_WALK_MIN_HITS", 0)
         walked = pages()
         assert walked == sorted_in_memory and sum(map(len, walked)) == 30
+        # probing row by row: enough rows for every page, then too few for the deeper ones
+        monkeypatch.setattr(search, "DATE_PROBE_MIN_HITS", 0)
+        for rows in (100, 12):
+            monkeypatch.setattr(search, "DATE_PROBE_ROWS", rows)
+            assert pages() == sorted_in_memory
+
+    def test_probing_row_by_row_gives_the_same_pages(
+        self, uncached: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Newer articles that do not match, a filter, a phrase and a prefix (never probed)."""
+        client = uncached
+        from datetime import date
+
+        for n in range(24):
+            source = "Coast Herald" if n % 3 else "Inland Post"
+            body = f"Tide tables for the harbour wall {n}."
+            make_article(session, body=body, source=source, published=date(2019, 1 + n % 12, 2))
+        for n in range(10):
+            make_article(session, body=f"Market prices {n}.", published=date(2021, 3, 1 + n))
+
+        def pages(params: dict[str, Any]) -> list[list[int]]:
+            return [
+                [
+                    hit["id"]
+                    for hit in client.get(
+                        "/api/v1/search",
+                        params={**params, "sort": "-published", "limit": 5, "offset": o},
+                    ).json()["items"]
+                ]
+                for o in range(0, 25, 5)
+            ]
+
+        shapes = [
+            {"q": "harbour"},
+            {"q": "harbour", "source": "Coast Herald"},
+            {"q": '"harbour wall"'},
+            {"q": "harb*"},
+            {"q": "harbour -prices"},
+        ]
+        expected = [pages(shape) for shape in shapes]
+        assert sum(map(len, expected[0])) == 24 and sum(map(len, expected[1])) == 16
+        monkeypatch.setattr(search, "DATE_PROBE_MIN_HITS", 0)
+        for rows in (200, 20, 1):
+            monkeypatch.setattr(search, "DATE_PROBE_ROWS", rows)
+            assert [pages(shape) for shape in shapes] == expected
 
 
 def _plans(url: str, paths: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
