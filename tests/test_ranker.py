@@ -188,3 +188,25 @@ def _assert_totals(client: TestClient, sort: str, index_counts: bool) -> None:
     assert (page["total"], page["total_is_exact"]) == (1, True)
     page = client.get("/api/v1/search", params={"q": "storm", "sort": sort}).json()
     assert (page["total"], page["total_is_exact"]) == (3, True)  # four in the index
+
+
+def test_the_facets_sample_is_the_same_from_the_index(
+    db_url: str, ranker: Ranker, ids: list[int], client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bound the facets count the matches added last: on PostgreSQL their ids come
+    from the index when it is far past the bound, and they are the engine's own."""
+    from app.api import search
+    from app.db import pagination
+
+    assert ranker.newest(parse("harbour"), 3) == sorted(ids)[-3:][::-1]
+    assert ranker.newest(parse("NEAR(storm harbour, 2)"), 3) is None
+    monkeypatch.setattr(pagination, "TOTAL_COUNTED_UP_TO", 2)
+    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+    params = {"q": "storm", "facet": ["source", "published_month"]}
+    page = client.get("/api/v1/search", params=params).json()
+    assert page["facet_sample"] == 2
+    sources = {count["value"]: count["count"] for count in page["facets"]["source"]}
+    # four hold "storm" (twice the bound); the last two, ids[3] and ids[5], are Wire A's
+    assert sources == {"Wire A": 2}
+    with make_client(db_url, RANKER_PATH="off", RESPONSE_CACHE_MB=0) as exact:
+        assert exact.get("/api/v1/search", params=params).json()["facets"] == page["facets"]

@@ -145,10 +145,11 @@ _FILTERED_DEPTH = (10, 200, 2000)  # times the page's end, at least, at most
 class SearchIndex:
     """The index beside the database (``app.search.ranker``), asked about one query: ``top(n)``
     gives its ``n`` best (article id, score), ``count()`` how many articles it holds that
-    match; each None when it cannot say."""
+    match, ``newest(n)`` the ``n`` highest ids among them; each None when it cannot say."""
 
     top: Callable[[int], list[tuple[int, float]] | None]
     count: Callable[[], int | None]
+    newest: Callable[[int], list[int] | None]
 
 
 def known_past_bound(

@@ -104,7 +104,9 @@ def rank_articles(
     if ranker is not None and not kwargs.get("collapse"):
         expression = kwargs["expression"]
         kwargs["index"] = SearchIndex(
-            top=lambda n: ranker.top(expression, n), count=lambda: ranker.count(expression)
+            top=lambda n: ranker.top(expression, n),
+            count=lambda: ranker.count(expression),
+            newest=lambda n: ranker.newest(expression, n),
         )
     return engine_of(session).rank_articles(session, **kwargs)
 

@@ -74,10 +74,7 @@ class Ranker:
     def top(self, expression: Node, n: int) -> list[tuple[int, float]] | None:
         """The ``n`` best (article id, score) for a query, best first; None when the index was
         never built or cannot express the query (the engine then ranks it itself)."""
-        if self.position < 0:
-            return None
-        query = self._query(expression, "text")
-        if query is None:
+        if (query := self._built_query(expression)) is None:
             return None
         searcher = self.index.searcher()
         hits = searcher.search(query, n, count=False).hits
@@ -85,13 +82,22 @@ class Ranker:
 
     def count(self, expression: Node) -> int | None:
         """How many articles the index holds that match a query; None as for ``top``."""
-        if self.position < 0:
-            return None
-        query = self._query(expression, "text")
-        if query is None:
+        if (query := self._built_query(expression)) is None:
             return None
         result = self.index.searcher().search(query, 1, count=True)
         return int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
+
+    def newest(self, expression: Node, n: int) -> list[int] | None:
+        """The ``n`` highest article ids that match a query (the facets' sample); None as for
+        ``top``."""
+        if (query := self._built_query(expression)) is None:
+            return None
+        hits = self.index.searcher().search(query, n, count=False, order_by_field="id").hits
+        return [int(key) for key, _ in hits]
+
+    def _built_query(self, expression: Node) -> tantivy.Query | None:
+        """The query in tantivy's terms, or None when there is no index yet or no equal."""
+        return None if self.position < 0 else self._query(expression, "text")
 
     def _query(self, node: Node, field: str) -> tantivy.Query | None:
         """Our query tree in tantivy's terms, with the same meaning: words and phrases in a
