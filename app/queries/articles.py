@@ -100,8 +100,9 @@ _ARTICLE = with_story(rows_of(Article)).where(Article.id == bindparam("article_i
 _ENTITY_FIELDS = tuple(
     name for name in ArticleEntity.model_fields if name not in ("mentions", "story_count")
 )
-# one row per mention: the entity's fields (aliases as stored, decoded once per entity below),
-# then the mention's
+# an article's mentions, then their entities by id: two statements any planner gets right (one
+# join: at a million articles PostgreSQL overestimated the mentions per article tenfold and
+# hashed the whole entity table, 21 ms against 0.4)
 _ENTITY_COLUMNS: list[Any] = [
     type_coerce(Entity.aliases, String) if name == "aliases" else getattr(Entity, name)
     for name in _ENTITY_FIELDS
@@ -109,16 +110,18 @@ _ENTITY_COLUMNS: list[Any] = [
 _MENTIONS = (
     rows_of(Mention)
     .with_only_columns(
-        *_ENTITY_COLUMNS, Mention.article_id, Mention.text, Mention.start, Mention.end
+        Mention.article_id, Mention.entity_id, Mention.text, Mention.start, Mention.end
     )
-    .join(Mention, col(Mention.entity_id) == Entity.id)
     .order_by(col(Mention.start))
 )
-_ENTITIES_OF = _MENTIONS.where(
+_MENTIONS_OF = _MENTIONS.where(
     col(Mention.article_id).in_(bindparam("article_ids", expanding=True))
 )
 # one article's: a plain parameter, which SQLAlchemy need not expand into the SQL per request
-_ENTITIES_OF_ONE = _MENTIONS.where(col(Mention.article_id) == bindparam("article_id"))
+_MENTIONS_OF_ONE = _MENTIONS.where(col(Mention.article_id) == bindparam("article_id"))
+_ENTITIES = select(*_ENTITY_COLUMNS).where(
+    col(Entity.id).in_(bindparam("entity_ids", expanding=True))
+)
 # the body's quotes in text order, then the headline's ("body" sorts before "title")
 _QUOTE_ORDER = Order((col(Quote.field), col(Quote.start), col(Quote.id)))
 _QUOTES_OF = rows_of(Quote).where(Quote.article_id == bindparam("article_id"))
@@ -143,31 +146,38 @@ def get_article(session: Session, *, article_id: int) -> Any | None:
 
 def article_entities(session: Session, *, article_id: int) -> list[dict[str, Any]]:
     """Entities mentioned in one article with their mentions, most mentioned first."""
-    rows = read(session, _ENTITIES_OF_ONE, {"article_id": article_id})
-    return _grouped_entities(rows).get(article_id, [])
+    mentions = read(session, _MENTIONS_OF_ONE, {"article_id": article_id}).all()
+    return _grouped_entities(session, mentions).get(article_id, [])
 
 
 def entities_by_article(
     session: Session, *, article_ids: list[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    """``article_entities`` for several articles in one query, as plain data in the shape of
+    """``article_entities`` for several articles in two queries, as plain data in the shape of
     ``ArticleEntity`` (which validates it in one call, faster than building a model each)."""
-    return _grouped_entities(read(session, _ENTITIES_OF, {"article_ids": article_ids}))
+    mentions = read(session, _MENTIONS_OF, {"article_ids": article_ids}).all()
+    return _grouped_entities(session, mentions)
 
 
-def _grouped_entities(rows: Any) -> dict[int, list[dict[str, Any]]]:
-    fields = len(_ENTITY_FIELDS)
-    grouped: dict[int, dict[int, dict[str, Any]]] = {}
-    for row in rows:
-        article_id, text, start, end = row[fields:]
-        found = grouped.setdefault(article_id, {})
-        entity = found.get(row[0])
-        if entity is None:
-            entity = found[row[0]] = dict(zip(_ENTITY_FIELDS, row[:fields], strict=True))
+def _grouped_entities(session: Session, mentions: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """The mentions (article id, entity id, text, start, end) grouped by article and entity,
+    each entity with its fields read once."""
+    wanted = sorted({row[1] for row in mentions})
+    entities: dict[int, dict[str, Any]] = {}
+    if wanted:
+        for row in read(session, _ENTITIES, {"entity_ids": wanted}):
+            entity = dict(zip(_ENTITY_FIELDS, row, strict=True))
             aliases = entity["aliases"]  # PostgreSQL's driver decodes JSON itself
             entity["aliases"] = json.loads(aliases) if isinstance(aliases, str) else aliases
-            entity["mentions"] = []
-        entity["mentions"].append({"text": text, "start": start, "end": end})
+            entities[entity["id"]] = entity
+    grouped: dict[int, dict[int, dict[str, Any]]] = {}
+    for article_id, entity_id, text, start, end in mentions:
+        if entity_id not in entities:  # deleted between the two statements (PostgreSQL)
+            continue
+        found = grouped.setdefault(article_id, {})
+        if entity_id not in found:
+            found[entity_id] = {**entities[entity_id], "mentions": []}
+        found[entity_id]["mentions"].append({"text": text, "start": start, "end": end})
     return {
         article_id: sorted(
             found.values(), key=lambda e: (-len(e["mentions"]), e["mentions"][0]["start"])
