@@ -102,13 +102,29 @@ def rank_articles(
     beside the database), a big relevance search takes its page from the ranker's best, and a
     search far past the count's bound is not counted by the engine."""
     if ranker is not None and not kwargs.get("collapse"):
-        expression = kwargs["expression"]
-        kwargs["index"] = SearchIndex(
-            top=lambda n: ranker.top(expression, n),
-            count=lambda: ranker.count(expression),
-            newest=lambda n: ranker.newest(expression, n),
-        )
+        page_end = kwargs["offset"] + kwargs["limit"]
+        kwargs["index"] = _asked(ranker, kwargs["expression"], page_end)
     return engine_of(session).rank_articles(session, **kwargs)
+
+
+def _asked(ranker: Ranker, expression: Node, page_end: int) -> SearchIndex:
+    """The index asked about one search: a count (asked first, when asked) brings the page's
+    candidates in the same pass, which a search without filters then takes (a phrase at a
+    million articles: 19 ms a pass)."""
+    first: list[tuple[int, float]] | None = None
+
+    def count() -> int | None:
+        nonlocal first
+        found = ranker.search(expression, page_end, count=True)
+        if found is None:
+            return None
+        first = found[0]
+        return found[1]
+
+    def top(n: int) -> list[tuple[int, float]] | None:
+        return first[:n] if first is not None and n <= page_end else ranker.top(expression, n)
+
+    return SearchIndex(top=top, count=count, newest=lambda n: ranker.newest(expression, n))
 
 
 def iter_hits(session: Session, **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -74,18 +74,26 @@ class Ranker:
     def top(self, expression: Node, n: int) -> list[tuple[int, float]] | None:
         """The ``n`` best (article id, score) for a query, best first; None when the index was
         never built or cannot express the query (the engine then ranks it itself)."""
-        if (query := self._built_query(expression)) is None:
-            return None
-        searcher = self.index.searcher()
-        hits = searcher.search(query, n, count=False).hits
-        return [(int(searcher.doc(address)["id"][0]), float(score)) for score, address in hits]
+        found = self.search(expression, n, count=False)
+        return None if found is None else found[0]
 
     def count(self, expression: Node) -> int | None:
         """How many articles the index holds that match a query; None as for ``top``."""
+        found = self.search(expression, 1, count=True)
+        return None if found is None else found[1]
+
+    def search(
+        self, expression: Node, n: int, *, count: bool
+    ) -> tuple[list[tuple[int, float]], int | None] | None:
+        """``top`` and, with ``count``, ``count`` in one pass over the matches."""
         if (query := self._built_query(expression)) is None:
             return None
-        result = self.index.searcher().search(query, 1, count=True)
-        return int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
+        searcher = self.index.searcher()
+        result = searcher.search(query, n, count=count)
+        hits = [
+            (int(searcher.doc(address)["id"][0]), float(score)) for score, address in result.hits
+        ]
+        return hits, result.count if count else None  # type: ignore[attr-defined]  # not in the stub
 
     def newest(self, expression: Node, n: int) -> list[int] | None:
         """The ``n`` highest article ids that match a query (the facets' sample); None as for
