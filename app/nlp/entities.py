@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
-from app.nlp.names import GLUED_RE, leading_words, not_a_person
+from app.nlp.names import GLUED_RE, ROLE_WORDS, leading_words, not_a_person
+from app.nlp.personfix import retype, span_bounds
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -199,13 +200,22 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         text = body[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
+        if mentions and start < mentions[-1].end:
+            continue  # within the name before it, made whole ("Bush-Cheney")
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
         label = "PERSON" if titled else _team_or(ent.label_, body, end)
         if label == "PERSON":
             start = _name_start(ent, body, start, end)
+            start, end = _whole_name(ent, body, start, end)
             text = body[start:end]
             label = not_a_person(text) or label
+            if (last := mentions[-1] if mentions else None) and _org_before(last, body, start, end):
+                # "Lockheed Martin": a one-word person right after an organisation is its end
+                text = body[last.start : end]
+                name, label = canonical(text, last.label)
+                mentions[-1] = EntityMention(text, last.start, end, label, name)
+                continue
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
@@ -226,6 +236,26 @@ def _name_start(ent: Span, body: str, start: int, end: int) -> int:
         if m := _honorific_re.match(body[start:end]):
             start += m.end()
     return start
+
+
+def _whole_name(ent: Span, body: str, start: int, end: int) -> tuple[int, int]:
+    """A one-word person with the first name or hyphenated rest the model cut off
+    (``app.nlp.personfix.span_bounds``)."""
+    at = next((t.i for t in ent if t.idx == start), None)
+    before = ent.doc[at - 1] if at is not None and at > 0 else None
+    return span_bounds(body, start, end, before, ROLE_WORDS)
+
+
+def _org_before(last: EntityMention, body: str, start: int, end: int) -> bool:
+    """Whether a one-word person at ``start:end`` is written right after an organisation,
+    one space between (not one of the known names, "the EU Mandelson")."""
+    return (
+        last.label == "ORG"
+        and last.end == start - 1
+        and body[last.end] == " "
+        and " " not in body[start:end]
+        and last.name.casefold() == last.text.casefold()
+    )
 
 
 def _with_table_teams(text: str, mentions: list[EntityMention]) -> list[EntityMention]:
@@ -308,7 +338,11 @@ def link_mentions(mentions: list[EntityMention]) -> list[EntityMention]:
     elsewhere (``_link_short_names``), then each name takes the type most of its mentions have
     (``_by_majority_type``). Run over each doc, and again over the mentions of all the parts
     of a text annotated in parts (``app.ingest.annotate``)."""
-    return _by_majority_type(_link_short_names(mentions))
+    return _by_majority_type(_link_short_names(retype(mentions, _relabel)))
+
+
+def _relabel(mention: EntityMention, label: str) -> EntityMention:
+    return replace(mention, label=label)
 
 
 def _link_short_names(mentions: list[EntityMention]) -> list[EntityMention]:
