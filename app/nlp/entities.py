@@ -8,7 +8,7 @@ from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
 from app.nlp.names import GLUED_RE, ROLE_WORDS, leading_words, not_a_person
-from app.nlp.personfix import retype, span_bounds
+from app.nlp.personfix import persons_thing, retype, span_bounds
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -396,7 +396,10 @@ def _expansion(short: EntityMention, mentions: list[EntityMention]) -> EntityMen
 
     candidates = [m for m in longer if fits(m)]
     if short.label == "PERSON":
-        candidates = [m for m in candidates if m.label == "PERSON"] or candidates
+        # "Bush" is not the "Bush Administration" (app.nlp.personfix)
+        candidates = [m for m in candidates if m.label == "PERSON"] or [
+            m for m in candidates if not persons_thing(m.name)
+        ]
     names = {m.name for m in candidates}
     if not names:
         return None

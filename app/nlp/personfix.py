@@ -7,8 +7,9 @@ data tables. Within one text:
 - a one-word person written right after an organisation is that organisation's last word
   (``Lockheed`` ``Martin``);
 - a full name the model typed as an organisation (``Bernie Ebbers`` ORG beside ``Mr Ebbers``)
-  is a person when its first word is a given name, or when its surname is written alone as a
-  person more often than the full name is written (``retype``);
+  is a person when it is shaped as one: a first and a last name, or three names the first of
+  them a known first name, the last not an organisation's word (``Manchester City``)
+  (``retype``);
 - a one-word person that is a word of a longer organisation or work named as often
   (``Twentieth Century Fox`` … ``If Fox decided``) is that organisation or work.
 
@@ -50,6 +51,17 @@ FIRST_NAMES = frozenset(
     """.split()
 )
 
+# last words of organisations' and places' names, never a surname of theirs: "Manchester City"
+ORG_WORDS = frozenset(
+    """
+    city united town county rovers wanderers athletic rangers albion villa academicals
+    group party council bank league union association club college university school
+    institute church cathedral hall house centre center park street road square bridge
+    airport station press news times post herald records studios films pictures motors
+    airlines airways foundation trust fund corporation company partners holdings
+    """.split()
+)
+
 # the labels a person's name is wrongly given, and those of the longer names a word of which
 # the model takes for a person
 _MISTYPED = frozenset({"ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "WORK_OF_ART", "EVENT"})
@@ -60,8 +72,9 @@ _PERSONS_THINGS = frozenset(
     "administration government campaign family cabinet era camp team years doctrine".split()
 )
 # a name word as the model writes a first name: capitalised letters, an apostrophe or hyphen
-_NAME_WORD = re.compile(r"^[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)?$")
-_WORD = re.compile(r"^[A-Z][\w'’-]*$")
+_NAME_WORD = re.compile(
+    r"^(?:Mc|Mac|O['’]|D['’])?[A-Z][a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:-[A-Z][a-zà-ÿ]+)?$"
+)
 
 
 class _Mention(Protocol):
@@ -78,29 +91,24 @@ def retype(mentions: Sequence[M], relabel: Callable[[M, str], M]) -> list[M]:
     """The mentions of one text with person names typed as other things made people, and
     one-word people that are a word of a longer organisation or work given its type."""
     persons = Counter(m.name for m in mentions if m.label == "PERSON" and " " not in m.name)
-    full_surnames = {
-        m.name.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.name
-    }
+    full_surnames = {m.name.split()[-1] for m in mentions if m.label == "PERSON" and " " in m.name}
     longer = Counter((m.name, m.label) for m in mentions if " " in m.name)
     people: set[str] = set()
-    for (name, label), count in longer.items():
+    for name, label in longer:
         words = name.split()
         if label not in _MISTYPED or not 2 <= len(words) <= 3:
             continue
         surname = words[-1]
         if surname not in persons or surname in full_surnames:
             continue
-        if not all(_WORD.match(w) for w in words):
-            continue
-        given = words[0].casefold() in FIRST_NAMES and _NAME_WORD.match(words[0]) is not None
-        if given or persons[surname] > count:
+        if _person_shaped(words):
             people.add(name)
     things: dict[str, str] = {}
     for (name, label), count in longer.items():
-        if label not in _CONTAINERS or name in people:
-            continue
         words = name.split()
-        if any(w.casefold() in _PERSONS_THINGS for w in words):
+        if label not in _CONTAINERS or name in people or _person_shaped(words) or "," in name:
+            continue  # a list the model took for one name: "Shields, Moore"
+        if persons_thing(name):
             continue
         for word in {words[0], words[-1]}:
             if word in persons and word not in full_surnames and persons[word] <= count:
@@ -113,6 +121,23 @@ def retype(mentions: Sequence[M], relabel: Callable[[M, str], M]) -> list[M]:
             m = relabel(m, things[m.name])
         out.append(m)
     return out
+
+
+def persons_thing(name: str) -> bool:
+    """Whether a name is a person's thing ("Bush Administration"), not another thing."""
+    return any(w.casefold() in _PERSONS_THINGS for w in name.split())
+
+
+def _person_shaped(words: list[str]) -> bool:
+    """A first and a last name ("Rafael Nadal"), or three names of which the first is a
+    known first name ("Mary Jo Smith"): not "Twentieth Century Fox", "UC Davis"."""
+    if words[-1].casefold() in ORG_WORDS or any(w.casefold() in _PERSONS_THINGS for w in words):
+        return False
+    if len(words) == 2 and re.fullmatch(r"[A-Z]\.?", words[0]):
+        return _NAME_WORD.match(words[1]) is not None  # "S Lamont" in a line-up
+    if not all(_NAME_WORD.match(w) for w in words):
+        return False
+    return len(words) == 2 or (len(words) == 3 and words[0].casefold() in FIRST_NAMES)
 
 
 # --- spans the model cut short ----------------------------------------------------------------
