@@ -8,7 +8,7 @@ from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
 from app.nlp.names import GLUED_RE, ROLE_WORDS, leading_words, not_a_person
-from app.nlp.personfix import persons_thing, retype, span_bounds
+from app.nlp.personfix import org_before, persons_thing, retype, whole_name, work_title
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -207,10 +207,10 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         label = "PERSON" if titled else _team_or(ent.label_, body, end)
         if label == "PERSON":
             start = _name_start(ent, body, start, end)
-            start, end = _whole_name(ent, body, start, end)
+            start, end = whole_name(ent, body, start, end, ROLE_WORDS)
             text = body[start:end]
-            label = not_a_person(text) or label
-            if (last := mentions[-1] if mentions else None) and _org_before(last, body, start, end):
+            label = not_a_person(text) or work_title(body, start, end) or label
+            if (last := mentions[-1] if mentions else None) and org_before(last, body, start, end):
                 # "Lockheed Martin": a one-word person right after an organisation is its end
                 text = body[last.start : end]
                 name, label = canonical(text, last.label)
@@ -236,26 +236,6 @@ def _name_start(ent: Span, body: str, start: int, end: int) -> int:
         if m := _honorific_re.match(body[start:end]):
             start += m.end()
     return start
-
-
-def _whole_name(ent: Span, body: str, start: int, end: int) -> tuple[int, int]:
-    """A one-word person with the first name or hyphenated rest the model cut off
-    (``app.nlp.personfix.span_bounds``)."""
-    at = next((t.i for t in ent if t.idx == start), None)
-    before = ent.doc[at - 1] if at is not None and at > 0 else None
-    return span_bounds(body, start, end, before, ROLE_WORDS)
-
-
-def _org_before(last: EntityMention, body: str, start: int, end: int) -> bool:
-    """Whether a one-word person at ``start:end`` is written right after an organisation,
-    one space between (not one of the known names, "the EU Mandelson")."""
-    return (
-        last.label == "ORG"
-        and last.end == start - 1
-        and body[last.end] == " "
-        and " " not in body[start:end]
-        and last.name.casefold() == last.text.casefold()
-    )
 
 
 def _with_table_teams(text: str, mentions: list[EntityMention]) -> list[EntityMention]:

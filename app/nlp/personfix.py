@@ -17,8 +17,8 @@ Each rule works on what the text itself writes; nothing is looked up across the 
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 # first names, as alone they are seldom anything but a person's: a name of another type whose
 # first word is one of these and whose last word is a person in the same text is that person
@@ -158,6 +158,67 @@ class _Token(Protocol):
 
 # a hyphenated rest of a surname: "-o-cha", "-Smith" (not "-era", "-led", "-style")
 _HYPHEN_REST = re.compile(r"-(?:[A-Z][a-z]+|[a-z]{1,2}-[a-z]+)(?:-[A-Za-z]+)*(?![\w-])")
+
+
+class _Span(Protocol):
+    @property
+    def doc(self) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def whole_name(
+    ent: _Span, body: str, start: int, end: int, stop_words: frozenset[str]
+) -> tuple[int, int]:
+    """The bounds of a one-word person ``ent`` (trimmed to ``start:end``) made whole
+    (``span_bounds``)."""
+    at = next((t.i for t in ent if t.idx == start), None)
+    before = ent.doc[at - 1] if at is not None and at > 0 else None
+    return span_bounds(body, start, end, before, stop_words)
+
+
+class _Named(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+def org_before(last: _Named, body: str, start: int, end: int) -> bool:
+    """Whether a one-word person at ``start:end`` is written right after an organisation,
+    one space between ("Lockheed Martin"); not after a known name's short form ("EU")."""
+    return (
+        last.label == "ORG"
+        and last.end == start - 1
+        and body[last.end] == " "
+        and " " not in body[start:end]
+        and last.name.casefold() == last.text.casefold()
+    )
+
+
+# lower-case words before a title ("the sketch comedy Jam", "the film Alexander") or after it
+# (", starring"): a work's name, not a person's
+_WORK_BEFORE = re.compile(
+    r"\b(?:film|movie|comedy|drama|sitcom|series|show|album|single|song|musical|play|novel|"
+    r"documentary|thriller|biopic|cartoon|soap|opera)\s+$"
+)
+_WORK_AFTER = re.compile(r"^,?\s+(?:starring|directed by)\b")
+
+
+def work_title(body: str, start: int, end: int) -> str | None:
+    """WORK_OF_ART for a one-word "person" the text writes as a work's title."""
+    if " " in body[start:end]:
+        return None
+    if _WORK_BEFORE.search(body[max(0, start - 16) : start]) or _WORK_AFTER.match(
+        body[end : end + 16]
+    ):
+        return "WORK_OF_ART"
+    return None
 
 
 def span_bounds(

@@ -174,3 +174,30 @@ def test_whole_names(tokens: Tokens, expected: list[tuple[str, str]]) -> None:
         ents=[e for _, _, e, _ in tokens],
     )
     assert [(m.text, m.label) for m in extract_entities(doc)] == expected
+
+
+# (text, the one-word "person" in it, the type it has)
+TITLE_CASES = [
+    ("They laughed at the sketch comedy Brindle last year.", "Brindle", "WORK_OF_ART"),
+    (
+        "Critics tipped Hollowmere, starring two newcomers, for a prize.",
+        "Hollowmere",
+        "WORK_OF_ART",
+    ),
+    ("The new film Ostrava opens on Friday.", "Ostrava", "WORK_OF_ART"),
+    ("The film director Brindle spoke on Friday.", "Brindle", "PERSON"),
+    ("Brindle said the film would open on Friday.", "Brindle", "PERSON"),
+    ("After the match England were top of the table.", "England", "GPE"),
+    ("Angry MPs walked out.", "MPs", "NORP"),
+]
+
+
+@pytest.mark.parametrize(("text", "word", "label"), TITLE_CASES)
+def test_works_and_places_taken_for_people(text: str, word: str, label: str) -> None:
+    words = text.replace(",", " ,").replace(".", " .").split()
+    spaces = [not (n + 1 < len(words) and words[n + 1] in ",.") for n in range(len(words))]
+    spaces[-1] = False
+    ents = ["B-PERSON" if w == word else "O" for w in words]
+    doc = Doc(Vocab(), words=words, spaces=spaces, tags=["NN"] * len(words), ents=ents)
+    assert doc.text == text
+    assert [(m.text, m.label) for m in extract_entities(doc)] == [(word, label)]
