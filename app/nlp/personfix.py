@@ -156,6 +156,7 @@ class _Token(Protocol):
     def whitespace_(self) -> str: ...
 
 
+_INITIAL = re.compile(r"^[A-Z]\.?$")
 # a hyphenated rest of a surname: "-o-cha", "-Smith" (not "-era", "-led", "-style")
 _HYPHEN_REST = re.compile(r"-(?:[A-Z][a-z]+|[a-z]{1,2}-[a-z]+)(?:-[A-Za-z]+)*(?![\w-])")
 
@@ -228,9 +229,10 @@ def span_bounds(
     before: _Token | None,
     stop_words: frozenset[str],
 ) -> tuple[int, int]:
-    """The bounds of a one-word person's name with the first name the model left out (the
-    capitalised proper noun just before it, no entity, title or role word of its own) and the
-    hyphenated rest of its surname."""
+    """The bounds of a one-word person's name with the first name or initial the model left
+    out (the capitalised proper noun just before it, no entity, title or role word of its own:
+    "S Easterby" and "G Easterby" of one line-up are two people) and the hyphenated rest of
+    its surname."""
     if " " in body[start:end].strip():
         return start, end
     if (
@@ -239,7 +241,7 @@ def span_bounds(
         and before.idx + len(before.text) + 1 == start
         and before.tag_ == "NNP"
         and not before.ent_type_
-        and _NAME_WORD.match(before.text)
+        and (_NAME_WORD.match(before.text) or _INITIAL.match(before.text))
         and before.text.casefold() not in stop_words
         and before.text.casefold() not in FIRST_NAMES_NOT
     ):

@@ -78,6 +78,21 @@ SPAN_CASES: list[tuple[Tokens, list[tuple[str, str]]]] = [
         ],
         [("Olwen Tranter", "PERSON")],
     ),
+    # an initial: two players of one surname in a line-up stay two
+    (
+        [
+            ("S", "NNP", "O", " "),
+            ("Tranter", "NNP", "B-PERSON", ""),
+            (",", ",", "O", " "),
+            ("G.", "NNP", "O", " "),
+            ("Tranter", "NNP", "B-PERSON", ""),
+            (";", ":", "O", " "),
+            ("A", "DT", "O", " "),
+            ("Tranter", "NNP", "B-PERSON", " "),
+            ("goal", "NN", "O", ""),
+        ],
+        [("S Tranter", "PERSON"), ("G. Tranter", "PERSON"), ("Tranter", "PERSON")],
+    ),
     # a title, a role word, a month or another entity before the surname is none
     (
         [
