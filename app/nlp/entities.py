@@ -8,7 +8,14 @@ from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
 from app.nlp.names import GLUED_RE, ROLE_WORDS, leading_words, not_a_person
-from app.nlp.personfix import org_before, persons_thing, retype, whole_name, work_title
+from app.nlp.personfix import (
+    couples,
+    org_before,
+    persons_thing,
+    retype,
+    whole_name,
+    work_title,
+)
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -220,7 +227,11 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
     mentions = _with_table_teams(body, mentions)
-    return link_mentions(mentions)
+    return link_mentions(couples(body, mentions, _renamed))
+
+
+def _renamed(mention: EntityMention, name: str) -> EntityMention:
+    return replace(mention, name=name)
 
 
 def _name_start(ent: Span, body: str, start: int, end: int) -> int:

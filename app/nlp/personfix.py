@@ -190,6 +190,9 @@ class _Named(Protocol):
     def text(self) -> str: ...
 
 
+N = TypeVar("N", bound=_Named)
+
+
 def org_before(last: _Named, body: str, start: int, end: int) -> bool:
     """Whether a one-word person at ``start:end`` is written right after an organisation,
     one space between ("Lockheed Martin"); not after a known name's short form ("EU")."""
@@ -262,3 +265,24 @@ FIRST_NAMES_NOT = frozenset(
     june july august september october november december
     """.split()
 )
+
+
+_COUPLE_JOIN = re.compile(r"^ (?:and|&) $")
+
+
+def couples(body: str, mentions: Sequence[N], rename: Callable[[N, str], N]) -> list[N]:
+    """A first name written before "and" and a full name shares its surname ("Ruth and
+    Owen Tranter": Ruth Tranter)."""
+    out = list(mentions)
+    for n in range(len(out) - 1):
+        first, full = out[n], out[n + 1]
+        if (
+            first.label == "PERSON"
+            and full.label == "PERSON"
+            and first.name.casefold() in FIRST_NAMES
+            and " " not in first.name
+            and len(full.name.split()) == 2
+            and _COUPLE_JOIN.match(body[first.end : full.start])
+        ):
+            out[n] = rename(first, f"{first.name} {full.name.split()[-1]}")
+    return out

@@ -216,3 +216,33 @@ def test_works_and_places_taken_for_people(text: str, word: str, label: str) -> 
     doc = Doc(Vocab(), words=words, spaces=spaces, tags=["NN"] * len(words), ents=ents)
     assert doc.text == text
     assert [(m.text, m.label) for m in extract_entities(doc)] == [(word, label)]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Ruth and Owen Tranter left.", ["Ruth Tranter", "Owen Tranter"]),
+        ("Ruth & Owen Tranter left.", ["Ruth Tranter", "Owen Tranter"]),
+        # not a first name, or not right before the full name
+        ("Hollis and Owen Tranter left.", ["Hollis", "Owen Tranter"]),
+        ("Ruth met Owen Tranter.", ["Ruth", "Owen Tranter"]),
+    ],
+)
+def test_couples_share_a_surname(text: str, names: list[str]) -> None:
+    words = text.replace(".", " .").split()
+    spaces = [True] * (len(words) - 2) + [False, False]
+    ents, inside = [], False
+    for w in words:
+        if w in ("Ruth", "Hollis"):
+            ents.append("B-PERSON")
+        elif w == "Owen":
+            ents.append("B-PERSON")
+            inside = True
+            continue
+        elif w == "Tranter" and inside:
+            ents.append("I-PERSON")
+        else:
+            ents.append("O")
+        inside = False
+    doc = Doc(Vocab(), words=words, spaces=spaces, tags=["NNP"] * len(words), ents=ents)
+    assert [m.name for m in extract_entities(doc)] == names
