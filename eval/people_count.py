@@ -1,13 +1,20 @@
 """Bare-surname PERSON entities that share their surname with a full-name entity (issue 20).
 
     .venv/bin/python eval/people_count.py /tmp/people/corpus.db [--list N] [--quotes] [--shaped]
+        [--initialled] [--categories]
 
 Counts the listed (not merged) single-word PERSON entities whose name is the last word of a
 listed PERSON entity of two or more words, compared casefolded; ``--quotes`` also counts the
 quotes whose resolved speaker is such a bare surname, ``--list N`` prints the N most
 mentioned; ``--shaped`` counts only the full names shaped as a person's
 (``app.corpus.peoplewords.person_shaped``: not ``Mike Nichols' Closer``, ``Team GB``), which
-no rule would let a surname join. Reads a SQLite database made by ``corpus ingest``.
+no rule would let a surname join; ``--categories`` sorts the bare surnames by how they are
+written (only in lists and line-ups, after a title, a given name or common word, other);
+``--initialled`` also counts the listed names of an initial
+and a surname (``G Easterby``, which the extraction keeps whole since EXTRACTION_VERSION 4, as
+two players of one line-up are two people) that share their surname with a full name: not
+bare, so not in the count, but not merged either. Reads a SQLite database made by ``corpus
+ingest``.
 """
 
 import argparse
@@ -15,7 +22,14 @@ import sqlite3
 import unicodedata
 from collections import defaultdict
 
-from app.corpus.peoplewords import person_shaped
+from app.corpus.peoplewords import (
+    COMMON_WORDS,
+    GIVEN_NAMES,
+    MONONYMS,
+    in_list,
+    person_shaped,
+    titled,
+)
 
 
 def fold(name: str) -> str:
@@ -43,16 +57,59 @@ def bare_surnames(
     return bare, full
 
 
+def categories(db: sqlite3.Connection, bare: dict[int, str]) -> dict[str, list[str]]:
+    """The bare surnames by how they are written: every mention in a list or line-up, one
+    after a courtesy title, a given name or common word, or other."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for entity_id, name in bare.items():
+        spans = db.execute(
+            "SELECT a.body, m.start, m.end FROM mention m JOIN article a ON a.id = m.article_id "
+            "WHERE m.entity_id = ?",
+            (entity_id,),
+        ).fetchall()
+        if spans and all(in_list(body, start, end) for body, start, end in spans):
+            found["only in lists and line-ups"].append(name)
+        elif any(titled(body, start) for body, start, _ in spans):
+            found["after a courtesy title"].append(name)
+        elif fold(name) in GIVEN_NAMES | COMMON_WORDS | MONONYMS:
+            found["a given name, common word or one-name person"].append(name)
+        else:
+            found["other"].append(name)
+    return found
+
+
+def initialled(db: sqlite3.Connection, full: dict[str, list[str]]) -> int:
+    """How many listed PERSON names are an initial and a surname of a full name."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(entity)")}
+    listed = "merged_into IS NULL AND " if "merged_into" in columns else ""
+    rows = db.execute(
+        f"SELECT name FROM entity WHERE {listed}type = 'PERSON' AND mention_count > 0"
+    ).fetchall()
+    count = 0
+    for (name,) in rows:
+        words = name.split()
+        if len(words) == 2 and len(words[0].rstrip(".")) == 1 and words[0][:1].isupper():
+            count += any(len(f.split()[0].rstrip(".")) > 1 for f in full.get(fold(words[1]), []))
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db")
     parser.add_argument("--list", type=int, default=0)
     parser.add_argument("--quotes", action="store_true")
     parser.add_argument("--shaped", action="store_true")
+    parser.add_argument("--initialled", action="store_true")
+    parser.add_argument("--categories", action="store_true")
     args = parser.parse_args()
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     bare, full = bare_surnames(db, args.shaped)
     print(f"bare-surname PERSON entities sharing a surname with a full name: {len(bare)}")
+    if args.categories:
+        for category, names in categories(db, bare).items():
+            print(f"{category}: {len(names)} ({', '.join(sorted(names)[:12])} …)")
+    if args.initialled:
+        print(f"initialled names sharing a surname with a full name: {initialled(db, full)}")
     if args.quotes:
         marks = ",".join("?" * len(bare))
         (quotes,) = db.execute(

@@ -19,6 +19,7 @@ from app.corpus.peoplewords import (
     initial_before,
     is_initialled,
     stray_context,
+    titled,
     written_as_word,
 )
 from app.db.folding import folded
@@ -142,9 +143,12 @@ def blocked_out(
     type's name in the same article (``Leicester City``) nor written there in lower case
     (``jobs``), no mention where a longer name is
     (``peoplewords.stray_context``), each with how it is written (``Flags``). An initial
-    makes a person of any word ("A Persico (Agen)", typed otherwise elsewhere)."""
+    makes a person of any word ("A Persico (Agen)", typed otherwise elsewhere), a courtesy title
+    a surname of a given name or common word ("Mr Howard", "Mrs Green")."""
     keys = {own: folded(names[own]) or "" for _, own in units}
-    wanted = {k for k in keys.values() if k not in GIVEN_NAMES | COMMON_WORDS | MONONYMS}
+    # a given name or common word is a surname only after a courtesy title ("Mr Howard")
+    plain = {k for k in keys.values() if k not in GIVEN_NAMES | COMMON_WORDS}
+    wanted = {k for k in keys.values() if k not in MONONYMS}
     if wanted:
         # typed otherwise at least half as often as the person: a club, a party, a place
         otherwise = dict(
@@ -210,9 +214,11 @@ def blocked_out(
         initials = {i for b, _ in spans[unit] if (i := initial_before(body, b))}
         if is_initialled(names[unit[1]]):
             initials.add((folded(names[unit[1]]) or " ")[:1])
+        key = keys[unit[1]]
+        usable = key in wanted and (key in plain or any(titled(body, b) for b, _ in spans[unit]))
         if (
             len(initials) > 1
-            or (keys[unit[1]] not in wanted and not initials)
+            or (not usable and not initials)
             or any(
                 stray_context(body, b, e) and initial_before(body, b) is None
                 for b, e in spans[unit]

@@ -144,6 +144,15 @@ def initial_before(body: str, start: int) -> str | None:
     return found.group(1).lower() if found else None
 
 
+_TITLE_BEFORE = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Lady|Lord|Dame)\.?\s+$")
+
+
+def titled(body: str, start: int) -> bool:
+    """Whether a courtesy title is written just before a name ("Mr Howard", "Lady Hale"):
+    what follows is a surname, whatever else the word may be."""
+    return _TITLE_BEFORE.search(body[max(0, start - 8) : start]) is not None
+
+
 def is_initialled(name: str) -> bool:
     """A surname after one initial, as line-ups write a player ("G Bulloch", "J. Worsley")."""
     words = name.split()

@@ -7,7 +7,15 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from app.nlp.interviews import turn_labels
-from app.nlp.names import GLUED_RE, leading_words, not_a_person
+from app.nlp.names import GLUED_RE, ROLE_WORDS, leading_words, not_a_person
+from app.nlp.personfix import (
+    couples,
+    org_before,
+    persons_thing,
+    retype,
+    whole_name,
+    work_title,
+)
 
 # spaCy labels worth linking; numbers, dates, money and the like are not things an article mentions
 ENTITY_LABELS = frozenset(
@@ -199,18 +207,31 @@ def extract_entities(doc: Doc) -> list[EntityMention]:
         text = body[start:end]
         if not any(ch.isalpha() for ch in text):
             continue
+        if mentions and start < mentions[-1].end:
+            continue  # within the name before it, made whole ("Bush-Cheney")
         # a title makes a person: "Dr Houck" is not an organisation whatever the model says
         titled = _honorific_re.match(_leading_the_re.sub("", ent.text))
         label = "PERSON" if titled else _team_or(ent.label_, body, end)
         if label == "PERSON":
             start = _name_start(ent, body, start, end)
+            start, end = whole_name(ent, body, start, end, ROLE_WORDS)
             text = body[start:end]
-            label = not_a_person(text) or label
+            label = not_a_person(text) or work_title(body, start, end) or label
+            if (last := mentions[-1] if mentions else None) and org_before(last, body, start, end):
+                # "Lockheed Martin": a one-word person right after an organisation is its end
+                text = body[last.start : end]
+                name, label = canonical(text, last.label)
+                mentions[-1] = EntityMention(text, last.start, end, label, name)
+                continue
         name, label = canonical(text, label)
         mentions.append(EntityMention(text=text, start=start, end=end, label=label, name=name))
     mentions = _with_interview_speakers(body, mentions)
     mentions = _with_table_teams(body, mentions)
-    return link_mentions(mentions)
+    return link_mentions(couples(body, mentions, _renamed))
+
+
+def _renamed(mention: EntityMention, name: str) -> EntityMention:
+    return replace(mention, name=name)
 
 
 def _name_start(ent: Span, body: str, start: int, end: int) -> int:
@@ -308,7 +329,11 @@ def link_mentions(mentions: list[EntityMention]) -> list[EntityMention]:
     elsewhere (``_link_short_names``), then each name takes the type most of its mentions have
     (``_by_majority_type``). Run over each doc, and again over the mentions of all the parts
     of a text annotated in parts (``app.ingest.annotate``)."""
-    return _by_majority_type(_link_short_names(mentions))
+    return _by_majority_type(_link_short_names(retype(mentions, _relabel)))
+
+
+def _relabel(mention: EntityMention, label: str) -> EntityMention:
+    return replace(mention, label=label)
 
 
 def _link_short_names(mentions: list[EntityMention]) -> list[EntityMention]:
@@ -362,7 +387,10 @@ def _expansion(short: EntityMention, mentions: list[EntityMention]) -> EntityMen
 
     candidates = [m for m in longer if fits(m)]
     if short.label == "PERSON":
-        candidates = [m for m in candidates if m.label == "PERSON"] or candidates
+        # "Bush" is not the "Bush Administration" (app.nlp.personfix)
+        candidates = [m for m in candidates if m.label == "PERSON"] or [
+            m for m in candidates if not persons_thing(m.name)
+        ]
     names = {m.name for m in candidates}
     if not names:
         return None

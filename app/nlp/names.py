@@ -59,6 +59,18 @@ NOT_PEOPLE: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^(?:vivendi universal|booz allen hamilton|rocky linux|linux)$", re.I),
         "ORG",
     ),
+    # countries and nations alone: "England" in a match report is the team's country
+    (
+        re.compile(
+            r"^(?:england|scotland|wales|ireland|britain|america|france|germany|italy|spain|"
+            r"portugal|russia|china|japan|india|pakistan|australia|canada|brazil|argentina|"
+            r"mexico|israel|iran|iraq|syria|egypt|kenya|nigeria|africa|europe|asia)$",
+            re.IGNORECASE,
+        ),
+        "GPE",
+    ),
+    # a plural of capitals: "MPs", "CEOs"
+    (re.compile(r"^[A-Z]{2,}s$"), "NORP"),
     # parts of a country: "North Devon", "South Wales"
     (re.compile(r"^(?:north|south|east|west)(?:ern)? [A-Z]\w+$"), "GPE"),
 )

@@ -29,7 +29,8 @@ _EXCLUDED_COMPONENTS = ["lemmatizer"]
 # `corpus reannotate` redoes the articles annotated before (issue 20)
 # 2: role words and names that are not people (app.nlp.names); 3: readers' comments and
 # interviewers' questions are no quotes, narrower reported speech and speakers (issue 20)
-EXTRACTION_VERSION = 3
+# 4: person names made whole and retyped (app.nlp.personfix)
+EXTRACTION_VERSION = 4
 
 
 @dataclass(frozen=True)

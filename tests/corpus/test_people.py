@@ -18,6 +18,7 @@ from app.corpus.peoplewords import (
     is_initialled,
     person_shaped,
     stray_context,
+    titled,
     written_as_word,
 )
 from app.db.migrations import alembic_config
@@ -91,6 +92,27 @@ ARTICLES: dict[str, dict[str, Any]] = {
         "source": "Wire",
         "published": "2005-02-09",
     },
+    # a given name is a surname only after a courtesy title
+    "spencer-full": {
+        "title": "Library plans",
+        "body": "Councillor Imelda Spencer unveiled the plans for a new library at the town "
+        "hall on Monday.",
+        "source": "Wire",
+        "published": "2005-04-04",
+    },
+    "spencer-titled": {
+        "title": "Library to open",
+        "body": "Mrs Spencer said the library would open next spring and the council had "
+        "agreed to pay for it.",
+        "source": "Wire",
+        "published": "2005-04-06",
+    },
+    "spencer-plain": {
+        "title": "Cafe opens",
+        "body": "Spencer and his brother opened a cafe in the market square on Saturday.",
+        "source": "Wire",
+        "published": "2005-04-07",
+    },
     "brown-alone": {
         "title": "Seen in town",
         "body": "Brown was seen leaving a restaurant in London on Friday night with friends.",
@@ -135,6 +157,8 @@ CASES = [
     ("brown-alone", "Brown", "Brown"),  # several Browns, no evidence for one: apart
     ("wes", "Wes Brown", "Wes Brown"),
     ("gordon", "Gordon Brown", "Gordon Brown"),
+    ("spencer-titled", "Spencer", "Imelda Spencer"),  # "Mrs Spencer": a surname
+    ("spencer-plain", "Spencer", "Spencer"),  # a given name alone: apart
 ]
 
 
@@ -452,3 +476,18 @@ def test_the_migration_links_the_people_already_stored(engine: Engine, tmp_path:
     upgrade(config, "head")
     assert entity_of(engine, "bush", "Bush") == "George W. Bush"
     assert entity_of(engine, "gwb-variant", "George W Bush") == "George W. Bush"
+
+
+@pytest.mark.parametrize(
+    ("body", "word", "titled_before"),
+    [
+        ("Mr Spencer said so.", "Spencer", True),
+        ("Mrs. Spencer said so.", "Spencer", True),
+        ("Lady Hollis and Lord Spencer left.", "Spencer", True),
+        ("It was Spencer who said so.", "Spencer", False),
+        ("Hmr Spencer said so.", "Spencer", False),
+        ("Councillor Spencer said so.", "Spencer", False),
+    ],
+)
+def test_titled(body: str, word: str, titled_before: bool) -> None:
+    assert titled(body, body.index(word)) is titled_before
