@@ -116,6 +116,9 @@ DATA_NOUNS = frozenset(
 INNER_SPEECH = frozenset({"wonder"})
 # a clause a verb of belief reports has a finite verb: found [that it failed], not found [him]
 FINITE_TAGS = frozenset("VBD VBZ VBP MD".split())
+# marks that end a statement: a clause before them is not reported by a verb after them
+# ("A began; Lee promised …"; "?" and "!" end what is asked or cried: "Why?" she asked)
+STATEMENT_ENDS = frozenset(". ;".split())
 # how a second speech verb hangs inside a reported clause when the parser runs two statements
 # together: "… and said", "…, claiming", "with 40% saying"
 NEXT_STATEMENT_DEPS = frozenset("conj advcl pcomp".split())

@@ -18,6 +18,7 @@ from app.nlp.cues import (
     NOT_YET_VERBS,
     PLACEHOLDERS,
     REPORTING_FORMS,
+    STATEMENT_ENDS,
     WRITER_POSSESSIVES,
     WRITER_SUBJECTS,
     clause_content,
@@ -83,7 +84,13 @@ def _parenthetical_clause(verb: Token) -> Span | None:
     words = [t for t in verb.head.subtree if t.i not in inner]
     if not words:
         return None
-    return trim_span(verb.doc[words[0].i : words[-1].i + 1])
+    doc = verb.doc
+    start, end = words[0].i, words[-1].i + 1
+    # "A, she said, and B; C": the statement ends at the semicolon (issue 20)
+    stops = [t.i for t in doc[start:end] if t.text == ";" and not _within_marks(t)]
+    start = max([start, *(i + 1 for i in stops if i < verb.i)])
+    end = min([end, *(i for i in stops if i > verb.i)])
+    return trim_span(doc[start:end])
 
 
 def _speech_topic(token: Token) -> Span | None:
@@ -322,16 +329,33 @@ def _reported_clause(verb: Token) -> Span | None:
     """The clause a speech verb reports: after it ("said that …", "said the plan failed"), or
     before it when the speaker follows ("The plan failed, the minister said")."""
     subject = next((c for c in verb.children if c.dep_ in SPEAKER_DEPS), None)
-    for clause in verb.children:
-        if clause.dep_ != "ccomp":
-            continue
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    for clause in clauses:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
+        if clause.i < verb.i and _sentence_between(clause.right_edge, verb):
+            continue  # "A began; Lee promised …", "A. He added:": the writer's clause
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
         span = verb.doc[words[0].i : words[-1].i + 1]
         if clause.i > verb.i:
-            span = _run_on(span) or span
-        return trim_span(_in_paragraph(_before_next_statement(span)))
+            span = _second_clause(span, clauses) or _run_on(span) or span
+        return trim_span(_in_paragraph(_before_next_statement(span), after=clause.i > verb.i))
+    return None
+
+
+def _sentence_between(last: Token, verb: Token) -> bool:
+    """A semicolon or a full stop between a clause and the speech verb after it: the clause is
+    a sentence of its own, not what the verb reports (issue 20)."""
+    return any(t.text in STATEMENT_ENDS for t in last.doc[last.i + 1 : verb.i])
+
+
+def _second_clause(span: Span, clauses: list[Token]) -> Span | None:
+    """ "said [it was satisfied] the question was fair": the parser made the clause of the
+    adjective a second clause of the verb; the statement runs over both (issue 20)."""
+    doc = span.doc
+    for other in clauses:
+        if other.left_edge.i == span.end and not doc[span.end - 1].is_punct:
+            return doc[span.start : other.right_edge.i + 1]
     return None
 
 
@@ -348,12 +372,29 @@ def _run_on(clause: Span) -> Span | None:
     return doc[clause.start : doc[i].sent.end]
 
 
-def _in_paragraph(span: Span) -> Span:
-    """A reported clause never runs over a paragraph break (issue 20)."""
+def _in_paragraph(span: Span, after: bool = True) -> Span:
+    """A reported clause never runs over a paragraph break, nor over a semicolon outside
+    quotation marks: after the verb it ends there, before it ("A; B, she said") it starts
+    after it (issue 20: the writer's clause or another's view merged in)."""
     for token in span[1:]:
         if "\n" in token.text or (token.i and "\n" in token.doc[token.i - 1].whitespace_):
-            return span.doc[span.start : token.i]
+            span = span.doc[span.start : token.i]
+            break
+    stops = [t for t in span[1:-1] if t.text == ";" and not _within_marks(t)]
+    if stops and after:
+        return span.doc[span.start : stops[0].i]
+    if stops:
+        return span.doc[stops[-1].i + 1 : span.end]
     return span
+
+
+def _within_marks(token: Token) -> bool:
+    """Whether ``token`` stands inside quotation marks or brackets in its sentence ("$5bn;
+    £3bn)" lists amounts, it ends nothing)."""
+    before = token.doc[token.sent.start : token.i]
+    if sum(t.text in QUOTE_MARKS for t in before) % 2 == 1:
+        return True
+    return sum(t.text == "(" for t in before) > sum(t.text == ")" for t in before)
 
 
 def _before_next_statement(clause: Span) -> Span:
@@ -389,6 +430,29 @@ def _according_to_content(according: Token) -> Span | None:
     before = sentence.doc[sentence.start : first]
     after = sentence.doc[last + 1 : sentence.end]
     span = after if len(after) > len(before) else before
+    rest = [t for t in after if not (t.is_punct or t.is_space)]
+    if trim_span(before) and rest:
+        # the verb the phrase stands before: its head, or the first word after it
+        verb = according.head if according.head.i > last else rest[0]
+        if (
+            verb.dep_ in ("conj", "relcl")
+            and verb.pos_ in ("VERB", "AUX")
+            # "which, according to X, omits …", not "…, according to X, who said …"
+            and not any(t.tag_ in ("WP", "WDT") for t in sentence.doc[last + 1 : verb.i])
+        ):
+            span = _clause_around(verb)
     while len(span) and (span[0].is_punct or span[0].is_space):
         span = span[1:]
     return trim_span(span)
+
+
+def _clause_around(verb: Token) -> Span:
+    """The statement an "according to" set inside a relative clause or a second conjunct
+    attributes, the phrase left in: "an edition [which, according to X, omits reports]" with
+    its noun, "[men robbed the shop, then, according to X, fled]" (issue 20: one side of the
+    phrase alone was a cut statement)."""
+    while verb.dep_ == "conj" and verb.head is not verb:
+        verb = verb.head
+    if verb.dep_ == "relcl":
+        verb = verb.head
+    return verb.doc[verb.left_edge.i : verb.right_edge.i + 1]

@@ -181,6 +181,8 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
             controller = next((c for c in candidate.head.children if c.dep_ == "dobj"), None)
             if controller is not None and controller.i < candidate.i:
                 return None if inside(controller.idx, quoted) else controller
+        if candidate is verb and verb.dep_ == "acl" and _with_noun(verb.head):
+            return verb.head  # "…, with reports saying …": the reports, not the main subject
         if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
             # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
             root = verb.sent.root
@@ -311,9 +313,11 @@ def resolve(
     candidates = subjects or earlier
     if not candidates:
         return None
-    if word in _PRONOUNS and _unnamed_subject_between(subject, candidates[-1], quoted):
-        # "A spokesman said … "…," he said": he is the spokesman, not the person named
-        # before him (issue 20)
+    if (word in _PRONOUNS or word in _PROXY_NOUNS) and _unnamed_subject_between(
+        subject, candidates[-1], quoted
+    ):
+        # "A spokesman said … "…," he said" (or "the spokesman said"): he is the spokesman,
+        # not the person named before him (issue 20)
         return None
     return candidates[-1]
 
@@ -363,6 +367,11 @@ def _unnamed_subject_between(
         if verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None:
             return True
     return False
+
+
+def _with_noun(noun: Token) -> bool:
+    """The noun of "with X doing", whose participle has X for its subject."""
+    return noun.dep_ == "pobj" and noun.head.lower_ == "with" and noun.pos_ in ("NOUN", "PROPN")
 
 
 def _looks_like_a_name(token: Token) -> bool:
