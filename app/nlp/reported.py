@@ -333,8 +333,8 @@ def _reported_clause(verb: Token) -> Span | None:
     for clause in clauses:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
-        if clause.i < verb.i and _sentence_between(clause.right_edge, verb):
-            continue  # "A began; Lee promised …", "A. He added:": the writer's clause
+        if clause.i < verb.i and (_sentence_between(clause.right_edge, verb) or _leads(verb)):
+            continue  # "A began; Lee promised …", "A. He added: "…"": the writer's clause
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
         span = verb.doc[words[0].i : words[-1].i + 1]
         if clause.i > verb.i:
@@ -347,6 +347,12 @@ def _sentence_between(last: Token, verb: Token) -> bool:
     """A semicolon or a full stop between a clause and the speech verb after it: the clause is
     a sentence of its own, not what the verb reports (issue 20)."""
     return any(t.text in STATEMENT_ENDS for t in last.doc[last.i + 1 : verb.i])
+
+
+def _leads(verb: Token) -> bool:
+    """ "He added: "…"": a verb before a colon introduces what follows it."""
+    doc = verb.doc
+    return verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":"
 
 
 def _second_clause(span: Span, clauses: list[Token]) -> Span | None:

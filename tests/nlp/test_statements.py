@@ -103,3 +103,12 @@ def test_a_billing_in_marks_is_no_quote(quotes_of: Extract) -> None:
         'weekend". Tickets go on sale in June.'
     )
     assert quotes_of(text) == []
+
+
+def test_a_sentence_before_a_colon_lead_is_the_writers(quotes_of: Extract) -> None:
+    # the parser runs the two sentences together when the first ends in "60m."
+    text = (
+        "Reed will race in the indoor meeting in Leeds on 3 March over 60m. He added: "
+        '"I feel quick and I want to win there."'
+    )
+    assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == []
