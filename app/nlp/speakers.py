@@ -181,7 +181,7 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
             controller = next((c for c in candidate.head.children if c.dep_ == "dobj"), None)
             if controller is not None and controller.i < candidate.i:
                 return None if inside(controller.idx, quoted) else controller
-        if candidate is verb and verb.dep_ == "acl" and _with_noun(verb.head):
+        if candidate is verb and verb.dep_ == "acl" and _with_noun(verb.head, verb):
             return verb.head  # "…, with reports saying …": the reports, not the main subject
         if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
             # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
@@ -369,9 +369,12 @@ def _unnamed_subject_between(
     return False
 
 
-def _with_noun(noun: Token) -> bool:
-    """The noun of "with X doing", whose participle has X for its subject."""
-    return noun.dep_ == "pobj" and noun.head.lower_ == "with" and noun.pos_ in ("NOUN", "PROPN")
+def _with_noun(noun: Token, verb: Token) -> bool:
+    """The noun of "with X doing", whose participle has X for its subject (not "with a
+    reference to the film, remarking": a comma sets the participle apart)."""
+    if noun.dep_ != "pobj" or noun.head.lower_ != "with" or noun.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return noun.i < verb.i and not any(t.is_punct for t in noun.doc[noun.i : verb.i])
 
 
 def _looks_like_a_name(token: Token) -> bool:
