@@ -103,7 +103,9 @@ DEMONSTRATIVES = frozenset("this that these those such".split())
 WRITER_SUBJECTS = frozenset("i we you me us this that these those".split())
 WRITER_POSSESSIVES = frozenset("my our your".split())
 # subjects that name nobody in particular: "everybody knows …", "nobody believes …" (issue 20)
-GENERIC_SUBJECTS = frozenset("everybody everyone nobody anybody anyone somebody someone".split())
+GENERIC_SUBJECTS = frozenset(
+    "everybody everyone nobody anybody anyone somebody someone many".split()
+)
 # what "according to" may name that is nobody's statement: "according to [the latest figures]",
 # "according to data" (issue 20); with a named body in the phrase ("figures from the Labor
 # Department") the body speaks

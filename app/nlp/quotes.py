@@ -71,7 +71,7 @@ def _unattributed_phrase(quote: QuoteSpan) -> bool:
     return (
         quote.kind == "direct"
         and not quote.text.rstrip(" ,.").endswith(("!", "?"))  # a cry or a question is said
-        and quote.cue is None
+        # a cue with nobody to say it is a name or a term too ('what it called "bot nets"')
         and quote.speaker_text is None
         and len(quote.text.split()) <= PHRASE_WORDS
     )

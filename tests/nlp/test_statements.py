@@ -3,6 +3,7 @@ case a shape the judged samples found, in sentences written for these tests."""
 
 import pytest
 
+from app.nlp.quotes import QuoteSpan, _unattributed_phrase
 from tests.nlp.test_quotes import Extract
 
 
@@ -112,3 +113,28 @@ def test_a_sentence_before_a_colon_lead_is_the_writers(quotes_of: Extract) -> No
         '"I feel quick and I want to win there."'
     )
     assert [q.text for q in quotes_of(text) if q.kind == "indirect"] == []
+
+
+def test_a_short_phrase_with_a_cue_and_nobody_to_say_it_is_a_term() -> None:
+    # a cue found elsewhere in the sentence ("called on X to see if he met his "…"") with
+    # nobody said to speak the phrase: a term, as without a cue
+    term = QuoteSpan("harbour rule", 10, 22, "direct", cue="called")
+    said = QuoteSpan("harbour rule", 10, 22, "direct", cue="called", speaker_text="Reed")
+    cry = QuoteSpan("Stop the ferry!", 10, 25, "direct", cue="called")
+    assert [_unattributed_phrase(q) for q in (term, said, cry)] == [True, False, False]
+
+
+def test_many_as_a_subject_names_nobody(quotes_of: Extract) -> None:
+    text = "Many believe the harbour tunnel will never be finished."
+    assert indirect(quotes_of, text) == []
+
+
+def test_a_colon_lead_without_a_subject_does_not_give_the_addressee(
+    quotes_of: Extract,
+) -> None:
+    text = (
+        "Tom Reed said he had not read the harbour report. But told Radio Leeds: "
+        '"As far as I am concerned, the matter is closed."'
+    )
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert quote.speaker is None or quote.speaker.name != "Radio Leeds"
