@@ -49,7 +49,8 @@ _PERSON_NOUNS = frozenset(
     inspector detective superintendent commissioner negotiator adviser advisor nominee
     billionaire congressman congresswoman striker midfielder defender goalkeeper keeper winger
     skipper batsman bowler golfer sprinter athlete boxer rider champion rapper musician
-    campaigner activist presenter""".split()
+    campaigner activist presenter wing flanker hooker fly-half scrum-half full-back forward
+    playmaker""".split()
 )
 _ORG_NOUNS = frozenset(
     "company firm group ministry department agency government organisation organization "
