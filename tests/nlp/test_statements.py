@@ -138,4 +138,3 @@ def test_a_colon_lead_without_a_subject_does_not_give_the_addressee(
     )
     [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
     assert quote.speaker is None or quote.speaker.name != "Radio Leeds"
-
