@@ -14,11 +14,9 @@ from app.nlp.cues import (
     GENERIC_SUBJECTS,
     INNER_SPEECH,
     NAMING_VERBS,
-    NEXT_STATEMENT_DEPS,
     NOT_YET_VERBS,
     PLACEHOLDERS,
     REPORTING_FORMS,
-    STATEMENT_ENDS,
     WRITER_POSSESSIVES,
     WRITER_SUBJECTS,
     clause_content,
@@ -42,6 +40,16 @@ from app.nlp.speakers import (
     speaker_of,
     verb_lemma,
 )
+from app.nlp.statements import (
+    according_to_content,
+    before_next_statement,
+    in_paragraph,
+    leads,
+    run_on,
+    second_clause,
+    sentence_between,
+    within_marks,
+)
 
 SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
 
@@ -62,7 +70,7 @@ class ReportRule:
 
 
 def _according_to(token: Token) -> Span | None:
-    return _according_to_content(token) if is_according_to(token) else None
+    return according_to_content(token) if is_according_to(token) else None
 
 
 def _speech_clause(token: Token) -> Span | None:
@@ -87,7 +95,7 @@ def _parenthetical_clause(verb: Token) -> Span | None:
     doc = verb.doc
     start, end = words[0].i, words[-1].i + 1
     # "A, she said, and B; C": the statement ends at the semicolon (issue 20)
-    stops = [t.i for t in doc[start:end] if t.text == ";" and not _within_marks(t)]
+    stops = [t.i for t in doc[start:end] if t.text == ";" and not within_marks(t)]
     start = max([start, *(i + 1 for i in stops if i < verb.i)])
     end = min([end, *(i for i in stops if i > verb.i)])
     return trim_span(doc[start:end])
@@ -333,132 +341,11 @@ def _reported_clause(verb: Token) -> Span | None:
     for clause in clauses:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
-        if clause.i < verb.i and (_sentence_between(clause.right_edge, verb) or _leads(verb)):
+        if clause.i < verb.i and (sentence_between(clause.right_edge, verb) or leads(verb)):
             continue  # "A began; Lee promised …", "A. He added: "…"": the writer's clause
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
         span = verb.doc[words[0].i : words[-1].i + 1]
         if clause.i > verb.i:
-            span = _second_clause(span, clauses) or _run_on(span) or span
-        return trim_span(_in_paragraph(_before_next_statement(span), after=clause.i > verb.i))
+            span = second_clause(span, clauses) or run_on(span) or span
+        return trim_span(in_paragraph(before_next_statement(span), after=clause.i > verb.i))
     return None
-
-
-def _sentence_between(last: Token, verb: Token) -> bool:
-    """A semicolon or a full stop between a clause and the speech verb after it: the clause is
-    a sentence of its own, not what the verb reports (issue 20)."""
-    return any(t.text in STATEMENT_ENDS for t in last.doc[last.i + 1 : verb.i])
-
-
-def _leads(verb: Token) -> bool:
-    """ "He added: "…"": a verb before a colon introduces what follows it."""
-    doc = verb.doc
-    return verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":"
-
-
-def _second_clause(span: Span, clauses: list[Token]) -> Span | None:
-    """ "said [it was satisfied] the question was fair": the parser made the clause of the
-    adjective a second clause of the verb; the statement runs over both (issue 20)."""
-    doc = span.doc
-    for other in clauses:
-        if other.left_edge.i == span.end and not doc[span.end - 1].is_punct:
-            return doc[span.start : other.right_edge.i + 1]
-    return None
-
-
-def _run_on(clause: Span) -> Span | None:
-    """A clause the parser cut before its own verb: "said [the UK wanted budgets] were
-    limited", "said [who issued the orders] was not the issue": it runs to the end of its
-    sentence (issue 20: reported clauses cut before their end)."""
-    doc = clause.doc
-    i = clause.end
-    while i < len(doc) and doc[i].text in QUOTE_MARKS:
-        i += 1
-    if i >= len(doc) or doc[i].tag_ not in FINITE_TAGS or doc[i].sent != clause[0].sent:
-        return None
-    return doc[clause.start : doc[i].sent.end]
-
-
-def _in_paragraph(span: Span, after: bool = True) -> Span:
-    """A reported clause never runs over a paragraph break, nor over a semicolon outside
-    quotation marks: after the verb it ends there, before it ("A; B, she said") it starts
-    after it (issue 20: the writer's clause or another's view merged in)."""
-    for token in span[1:]:
-        if "\n" in token.text or (token.i and "\n" in token.doc[token.i - 1].whitespace_):
-            span = span.doc[span.start : token.i]
-            break
-    stops = [t for t in span[1:-1] if t.text == ";" and not _within_marks(t)]
-    if stops and after:
-        return span.doc[span.start : stops[0].i]
-    if stops:
-        return span.doc[stops[-1].i + 1 : span.end]
-    return span
-
-
-def _within_marks(token: Token) -> bool:
-    """Whether ``token`` stands inside quotation marks or brackets in its sentence ("$5bn;
-    £3bn)" lists amounts, it ends nothing)."""
-    before = token.doc[token.sent.start : token.i]
-    if sum(t.text in QUOTE_MARKS for t in before) % 2 == 1:
-        return True
-    return sum(t.text == "(" for t in before) > sum(t.text == ")" for t in before)
-
-
-def _before_next_statement(clause: Span) -> Span:
-    """A clause up to a second speech verb it runs into: "told the paper [truancy was bad]
-    and said action was needed", "said [they backed him], with 40% saying they did not"
-    (issue 20: two statements are two quotes, not one)."""
-    for token in clause[1:]:
-        lemma = verb_lemma(token.text)
-        own_subject = any(c.dep_ in SPEAKER_DEPS for c in token.children)
-        if (
-            token.dep_ in NEXT_STATEMENT_DEPS
-            and lemma is not None
-            and lemma not in NAMING_VERBS
-            # "… and the rivals were not asking questions" is still the same statement
-            and not own_subject
-        ):
-            cut = token.left_edge.i
-            while cut > clause.start and (
-                clause.doc[cut - 1].dep_ in ("cc", "punct", "prep") or clause.doc[cut - 1].is_space
-            ):
-                cut -= 1
-            if cut > clause.start:
-                return clause.doc[clause.start : cut]
-    return clause
-
-
-def _according_to_content(according: Token) -> Span | None:
-    """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
-    attribution phrase; "<subject>, according to X, <predicate>": the longer side of it."""
-    sentence = according.sent
-    phrase = list(according.subtree)
-    first, last = phrase[0].i, phrase[-1].i
-    before = sentence.doc[sentence.start : first]
-    after = sentence.doc[last + 1 : sentence.end]
-    span = after if len(after) > len(before) else before
-    rest = [t for t in after if not (t.is_punct or t.is_space)]
-    if trim_span(before) and rest:
-        # the verb the phrase stands before: its head, or the first word after it
-        verb = according.head if according.head.i > last else rest[0]
-        if (
-            verb.dep_ in ("conj", "relcl")
-            and verb.pos_ in ("VERB", "AUX")
-            # "which, according to X, omits …", not "…, according to X, who said …"
-            and not any(t.tag_ in ("WP", "WDT") for t in sentence.doc[last + 1 : verb.i])
-        ):
-            span = _clause_around(verb)
-    while len(span) and (span[0].is_punct or span[0].is_space):
-        span = span[1:]
-    return trim_span(span)
-
-
-def _clause_around(verb: Token) -> Span:
-    """The statement an "according to" set inside a relative clause or a second conjunct
-    attributes, the phrase left in: "an edition [which, according to X, omits reports]" with
-    its noun, "[men robbed the shop, then, according to X, fled]" (issue 20: one side of the
-    phrase alone was a cut statement)."""
-    while verb.dep_ == "conj" and verb.head is not verb:
-        verb = verb.head
-    if verb.dep_ == "relcl":
-        verb = verb.head
-    return verb.doc[verb.left_edge.i : verb.right_edge.i + 1]
