@@ -161,10 +161,12 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
         return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     candidate = verb
     for _ in range(4):
-        subject = next(
-            (c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)),
-            None,
-        )
+        subjects = [
+            c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)
+        ]
+        # "The charity's head of policy, Simon Wright said": two subjects, the name the second
+        subject = next((c for c in subjects[1:] if c.ent_type_ == "PERSON"), None)
+        subject = subject or next(iter(subjects), None)
         if (
             subject is not None
             and subject.lower_ in _RELATIVE_PRONOUNS
@@ -247,9 +249,11 @@ def resolve(
     if word not in _PROXY_NOUNS | _ORG_NOUNS:
         described = _describing_spans(subject)
         named = [m for m in named if not inside(m.start, described)]
-    # "The finance minister, Jane Okafor, said": the name in apposition; "said BIFA founder
-    # and director Elliot Grove": the name the role is coordinated with
-    for appos in (c for c in subject.children if c.dep_ in ("appos", "conj")):
+    # "The minister, Jane Okafor, said" (or "The head, Chief Inspector, Jo Bell, said"): the name
+    # in apposition; "said founder and director Elliot Grove": the name coordinated with
+    named_by = [c for c in subject.children if c.dep_ in ("appos", "conj")]
+    named_by += [g for c in named_by for g in c.children if g.dep_ == "appos"]
+    for appos in named_by:
         for mention in mentions:
             if mention.start <= appos.idx < mention.end and mention.label in SPEAKER_LABELS:
                 return mention
@@ -371,8 +375,7 @@ def _unnamed_subject_between(
 
 
 def _with_noun(noun: Token, verb: Token) -> bool:
-    """The noun of "with X doing", whose participle has X for its subject (not "with a
-    reference to the film, remarking": a comma sets the participle apart)."""
+    """X of "with X doing" (not "with a reference to it, remarking": a comma sets it apart)."""
     if noun.dep_ != "pobj" or noun.head.lower_ != "with" or noun.pos_ not in ("NOUN", "PROPN"):
         return False
     return noun.i < verb.i and not any(t.is_punct for t in noun.doc[noun.i : verb.i])

@@ -138,3 +138,19 @@ def test_a_colon_lead_without_a_subject_does_not_give_the_addressee(
     )
     [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
     assert quote.speaker is None or quote.speaker.name != "Radio Leeds"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the parser makes both the role and the name subjects of "said"
+        "Ana Silva opened the fair. The trust's head of harbour policy in Leeds, Tom Reed said: "
+        '"The pier must stay open all year."',
+        # a role, a rank and then the name
+        'The head of the harbour unit, Acting Chief Inspector, Tom Reed, said: "The pier is '
+        'safe again."',
+    ],
+)
+def test_a_role_then_the_name_after_a_comma_is_that_name(quotes_of: Extract, text: str) -> None:
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert quote.speaker is not None and quote.speaker.name == "Tom Reed"
