@@ -154,3 +154,14 @@ def test_a_colon_lead_without_a_subject_does_not_give_the_addressee(
 def test_a_role_then_the_name_after_a_comma_is_that_name(quotes_of: Extract, text: str) -> None:
     [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
     assert quote.speaker is not None and quote.speaker.name == "Tom Reed"
+
+
+def test_a_question_then_a_new_sentence_is_not_attributed_to_its_subject(
+    quotes_of: Extract,
+) -> None:
+    text = (
+        'The film star drew on a moustache and asked: "How do I look?" His assistant said that '
+        "he looked like a gangster."
+    )
+    [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
+    assert quote.speaker_text != "His assistant"
