@@ -8,7 +8,7 @@ from spacy.tokens import Doc, Token
 
 from app.nlp.cues import REPORTING_FORMS, lemmas_of
 from app.nlp.entities import EntityMention
-from app.nlp.roles import holding_role
+from app.nlp.roles import describing_spans, holding_role
 
 SPEECH_VERBS = frozenset(
     """say tell add state stress warn argue insist explain write claim note announce declare
@@ -247,7 +247,7 @@ def resolve(
     # (but "a spokesman for Acme", "the Acme campaign" speak for Acme: below)
     word = subject.lower_
     if word not in _PROXY_NOUNS | _ORG_NOUNS:
-        described = _describing_spans(subject)
+        described = describing_spans(subject)
         named = [m for m in named if not inside(m.start, described)]
     # "The minister, Jane Okafor, said" (or "The head, Chief Inspector, Jo Bell, said"): the name
     # in apposition; "said founder and director Elliot Grove": the name coordinated with
@@ -277,7 +277,10 @@ def resolve(
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
-    # "the Russian said": a person named before, not Russia ("one Republican" is someone new)
+    # "the Russian said": a person named before, not Russia ("one Republican" is someone new);
+    # "the Tories say": a party or a people, no one person
+    if subject.ent_type_ == "NORP" and subject.tag_ in ("NNS", "NNPS"):
+        return None
     nationality = subject.ent_type_ == "NORP" and any(c.lower_ == "the" for c in subject.children)
     if _looks_like_a_name(subject) and not named and not nationality:
         # a surname the model did not tag ("Okafor wrote") joins the full name written before
@@ -334,17 +337,6 @@ def _topics(verb: Token) -> list[tuple[int, int]]:
     verbs = [verb, *(c for c in verb.children if c.dep_ == "advcl" and c.lower_ in _TALKING)]
     preps = [c for v in verbs for c in v.children if c.dep_ == "prep" and c.lower_ in _ABOUT]
     return [(p.idx, p.right_edge.idx + len(p.right_edge)) for p in preps]
-
-
-def _describing_spans(subject: Token) -> list[tuple[int, int]]:
-    """Where the words that describe a subject lie: its possessor ("Castro's aide") and the
-    phrases after it ("the account for the show", "the aide who …")."""
-    spans = []
-    for child in subject.children:
-        if child.dep_ in ("poss", "acl", "relcl"):
-            left, right = child.left_edge, child.right_edge
-            spans.append((left.idx, right.idx + len(right)))
-    return spans
 
 
 def _unnamed_subject_between(

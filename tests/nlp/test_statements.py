@@ -165,3 +165,12 @@ def test_a_question_then_a_new_sentence_is_not_attributed_to_its_subject(
     )
     [quote] = [q for q in quotes_of(text) if q.kind == "direct"]
     assert quote.speaker_text != "His assistant"
+
+
+def test_a_party_in_the_plural_is_no_person_named_before(quotes_of: Extract) -> None:
+    text = (
+        "Tom Reed cut the stamp duty on small homes. The Tories say whatever the chancellor "
+        "gives away will be taken back in higher taxes."
+    )
+    [quote] = [q for q in quotes_of(text) if q.speaker_text == "The Tories"]
+    assert quote.speaker is None or quote.speaker.name != "Tom Reed"
