@@ -5,9 +5,10 @@ add a function, its entry in ``RULES`` and a row to ``tests/nlp/test_attribution
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from app.nlp.context import QuoteContext
+from app.nlp.entities import EntityMention
 from app.nlp.spans import NO_ATTRIBUTION, Attribution, sentences_of
 from app.nlp.speakers import (
     SPEAKER_LABELS,
@@ -23,6 +24,7 @@ from app.nlp.speakers import (
 )
 
 _DASHES = ("-", "–", "—")
+_OBJECT_DEPS = frozenset("dobj dative iobj pobj".split())
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "we", "i"})
 # verbs that announce a quotation on their own ("X said in a statement.")
 _SAY = frozenset("say add write tell state explain tweet post respond reply declare".split())
@@ -198,8 +200,16 @@ def colon_lead(c: QuoteContext) -> Speaker | None:
     lead_start, lead_end = words[0].idx, colon.idx
     for mention in c.mentions:
         if lead_start <= mention.start < lead_end and mention.label in ("PERSON", "ORG"):
+            if _addressed(c.doc, mention):
+                continue  # "But told BBC News: "…"": whom the words were said to (issue 20)
             return Speaker(None, mention.text, mention.start, mention.end, mention)
     return None
+
+
+def _addressed(doc: Doc, mention: EntityMention) -> bool:
+    """Whether a name is the object of a verb or preposition, not someone who speaks."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    return span is not None and span.root.dep_ in _OBJECT_DEPS
 
 
 def cue_in_sentence(c: QuoteContext) -> Speaker | None:

@@ -68,8 +68,13 @@ class QuoteContext:
 
     @property
     def ends_sentence(self) -> bool:
-        """The quote closes its sentence ("…." rather than "…," or "…?")."""
-        return self.text[self.start : self.end].rstrip()[-1:] == "."
+        """The quote closes its sentence ("…." rather than "…,"; "…?" only when a capital that
+        is no name follows: '"How do I look?" His aide said that …' is a new sentence)."""
+        last = self.text[self.start : self.end].rstrip()[-1:]
+        if last in "?!" and last:
+            words = [t for t in self.tail if not (t.is_punct or t.is_space)]
+            return bool(words) and words[0].text[:1].isupper() and words[0].pos_ in ("DET", "PRON")
+        return last == "."
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,9 @@ DEMONSTRATIVES = frozenset("this that these those such".split())
 WRITER_SUBJECTS = frozenset("i we you me us this that these those".split())
 WRITER_POSSESSIVES = frozenset("my our your".split())
 # subjects that name nobody in particular: "everybody knows …", "nobody believes …" (issue 20)
-GENERIC_SUBJECTS = frozenset("everybody everyone nobody anybody anyone somebody someone".split())
+GENERIC_SUBJECTS = frozenset(
+    "everybody everyone nobody anybody anyone somebody someone many".split()
+)
 # what "according to" may name that is nobody's statement: "according to [the latest figures]",
 # "according to data" (issue 20); with a named body in the phrase ("figures from the Labor
 # Department") the body speaks
@@ -116,6 +118,9 @@ DATA_NOUNS = frozenset(
 INNER_SPEECH = frozenset({"wonder"})
 # a clause a verb of belief reports has a finite verb: found [that it failed], not found [him]
 FINITE_TAGS = frozenset("VBD VBZ VBP MD".split())
+# marks that end a statement: a clause before them is not reported by a verb after them
+# ("A began; Lee promised …"; "?" and "!" end what is asked or cried: "Why?" she asked)
+STATEMENT_ENDS = frozenset(". ;".split())
 # how a second speech verb hangs inside a reported clause when the parser runs two statements
 # together: "… and said", "…, claiming", "with 40% saying"
 NEXT_STATEMENT_DEPS = frozenset("conj advcl pcomp".split())

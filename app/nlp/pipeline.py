@@ -28,9 +28,11 @@ _EXCLUDED_COMPONENTS = ["lemmatizer"]
 # the version of the rules in app/nlp: raise it with any change to what they extract, so that
 # `corpus reannotate` redoes the articles annotated before (issue 20)
 # 2: role words and names that are not people (app.nlp.names); 3: readers' comments and
-# interviewers' questions are no quotes, narrower reported speech and speakers (issue 20)
-# 4: person names made whole and retyped (app.nlp.personfix)
-EXTRACTION_VERSION = 4
+# interviewers' questions are no quotes, narrower reported speech and speakers (issue 20);
+# 4: person names made whole and retyped (app.nlp.personfix); 5: reported statements
+# end at a semicolon and keep a closing "%", "according to" inside a clause, terms in marks
+# with a cue, "the spokesman" after an unnamed one, "The Tories" (issue 20)
+EXTRACTION_VERSION = 5
 
 
 @dataclass(frozen=True)

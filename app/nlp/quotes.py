@@ -57,6 +57,7 @@ def extract_quotes(doc: Doc, mentions: Sequence[EntityMention]) -> list[QuoteSpa
             q
             for q in kept
             if not _unattributed_phrase(q)
+            and not _named_as(body, q)
             and (q.rule == "interview_turn" or not inside(q.start, sections))
         ),
         key=lambda q: (q.start, q.end),
@@ -70,10 +71,19 @@ def _unattributed_phrase(quote: QuoteSpan) -> bool:
     return (
         quote.kind == "direct"
         and not quote.text.rstrip(" ,.").endswith(("!", "?"))  # a cry or a question is said
-        and quote.cue is None
+        # a cue with nobody to say it is a name or a term too ('what it called "bot nets"')
         and quote.speaker_text is None
         and len(quote.text.split()) <= PHRASE_WORDS
     )
+
+
+def _named_as(body: str, quote: QuoteSpan) -> bool:
+    """A quote that nobody is said to say, written after "as" ('is billed as "…"',
+    'was described as "…"'), is a billing or a label (issue 20)."""
+    if quote.kind != "direct" or quote.cue is not None or quote.speaker_text is not None:
+        return False
+    before = body[max(0, quote.start - 12) : quote.start].rstrip(QUOTE_MARKS + " ")
+    return before.lower().endswith(" as")
 
 
 # a quoted phrase of at most this many words right after a word is part of the writer's

@@ -14,7 +14,6 @@ from app.nlp.cues import (
     GENERIC_SUBJECTS,
     INNER_SPEECH,
     NAMING_VERBS,
-    NEXT_STATEMENT_DEPS,
     NOT_YET_VERBS,
     PLACEHOLDERS,
     REPORTING_FORMS,
@@ -41,6 +40,16 @@ from app.nlp.speakers import (
     speaker_of,
     verb_lemma,
 )
+from app.nlp.statements import (
+    according_to_content,
+    before_next_statement,
+    in_paragraph,
+    leads,
+    run_on,
+    second_clause,
+    sentence_between,
+    within_marks,
+)
 
 SpeakerFinder = Callable[[Token, Sequence[EntityMention], Sequence[tuple[int, int]]], Speaker]
 
@@ -61,7 +70,7 @@ class ReportRule:
 
 
 def _according_to(token: Token) -> Span | None:
-    return _according_to_content(token) if is_according_to(token) else None
+    return according_to_content(token) if is_according_to(token) else None
 
 
 def _speech_clause(token: Token) -> Span | None:
@@ -83,7 +92,13 @@ def _parenthetical_clause(verb: Token) -> Span | None:
     words = [t for t in verb.head.subtree if t.i not in inner]
     if not words:
         return None
-    return trim_span(verb.doc[words[0].i : words[-1].i + 1])
+    doc = verb.doc
+    start, end = words[0].i, words[-1].i + 1
+    # "A, she said, and B; C": the statement ends at the semicolon (issue 20)
+    stops = [t.i for t in doc[start:end] if t.text == ";" and not within_marks(t)]
+    start = max([start, *(i + 1 for i in stops if i < verb.i)])
+    end = min([end, *(i for i in stops if i > verb.i)])
+    return trim_span(doc[start:end])
 
 
 def _speech_topic(token: Token) -> Span | None:
@@ -322,73 +337,15 @@ def _reported_clause(verb: Token) -> Span | None:
     """The clause a speech verb reports: after it ("said that …", "said the plan failed"), or
     before it when the speaker follows ("The plan failed, the minister said")."""
     subject = next((c for c in verb.children if c.dep_ in SPEAKER_DEPS), None)
-    for clause in verb.children:
-        if clause.dep_ != "ccomp":
-            continue
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    for clause in clauses:
         if clause.i < verb.i and (subject is None or subject.i < clause.i):
             continue  # "X, who said …": a clause before both subject and verb is not reported
+        if clause.i < verb.i and (sentence_between(clause.right_edge, verb) or leads(verb)):
+            continue  # "A began; Lee promised …", "A. He added: "…"": the writer's clause
         words = [t for t in clause.subtree if not (t.dep_ == "mark" and t.lower_ == "that")]
         span = verb.doc[words[0].i : words[-1].i + 1]
         if clause.i > verb.i:
-            span = _run_on(span) or span
-        return trim_span(_in_paragraph(_before_next_statement(span)))
+            span = second_clause(span, clauses) or run_on(span) or span
+        return trim_span(in_paragraph(before_next_statement(span), after=clause.i > verb.i))
     return None
-
-
-def _run_on(clause: Span) -> Span | None:
-    """A clause the parser cut before its own verb: "said [the UK wanted budgets] were
-    limited", "said [who issued the orders] was not the issue": it runs to the end of its
-    sentence (issue 20: reported clauses cut before their end)."""
-    doc = clause.doc
-    i = clause.end
-    while i < len(doc) and doc[i].text in QUOTE_MARKS:
-        i += 1
-    if i >= len(doc) or doc[i].tag_ not in FINITE_TAGS or doc[i].sent != clause[0].sent:
-        return None
-    return doc[clause.start : doc[i].sent.end]
-
-
-def _in_paragraph(span: Span) -> Span:
-    """A reported clause never runs over a paragraph break (issue 20)."""
-    for token in span[1:]:
-        if "\n" in token.text or (token.i and "\n" in token.doc[token.i - 1].whitespace_):
-            return span.doc[span.start : token.i]
-    return span
-
-
-def _before_next_statement(clause: Span) -> Span:
-    """A clause up to a second speech verb it runs into: "told the paper [truancy was bad]
-    and said action was needed", "said [they backed him], with 40% saying they did not"
-    (issue 20: two statements are two quotes, not one)."""
-    for token in clause[1:]:
-        lemma = verb_lemma(token.text)
-        own_subject = any(c.dep_ in SPEAKER_DEPS for c in token.children)
-        if (
-            token.dep_ in NEXT_STATEMENT_DEPS
-            and lemma is not None
-            and lemma not in NAMING_VERBS
-            # "… and the rivals were not asking questions" is still the same statement
-            and not own_subject
-        ):
-            cut = token.left_edge.i
-            while cut > clause.start and (
-                clause.doc[cut - 1].dep_ in ("cc", "punct", "prep") or clause.doc[cut - 1].is_space
-            ):
-                cut -= 1
-            if cut > clause.start:
-                return clause.doc[clause.start : cut]
-    return clause
-
-
-def _according_to_content(according: Token) -> Span | None:
-    """ "According to X, <clause>" or "<clause>, according to X": the sentence without the
-    attribution phrase; "<subject>, according to X, <predicate>": the longer side of it."""
-    sentence = according.sent
-    phrase = list(according.subtree)
-    first, last = phrase[0].i, phrase[-1].i
-    before = sentence.doc[sentence.start : first]
-    after = sentence.doc[last + 1 : sentence.end]
-    span = after if len(after) > len(before) else before
-    while len(span) and (span[0].is_punct or span[0].is_space):
-        span = span[1:]
-    return trim_span(span)

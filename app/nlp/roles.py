@@ -1,5 +1,5 @@
 """Which people a role description ("the deputy mayor") may refer back to, by the titles written
-before their names (``app.nlp.speakers``)."""
+before their names, and which words only describe a subject (``app.nlp.speakers``)."""
 
 from spacy.tokens import Doc, Token
 
@@ -32,3 +32,14 @@ def _title_of(doc: Doc, mention: EntityMention) -> set[str]:
         words.add(doc[i].lower_)
         i -= 1
     return words
+
+
+def describing_spans(subject: Token) -> list[tuple[int, int]]:
+    """Where the words that describe a subject lie: its possessor ("Castro's aide") and the
+    phrases after it ("the account for the show", "the aide who …")."""
+    spans = []
+    for child in subject.children:
+        if child.dep_ in ("poss", "acl", "relcl"):
+            left, right = child.left_edge, child.right_edge
+            spans.append((left.idx, right.idx + len(right)))
+    return spans

@@ -68,9 +68,15 @@ def make_quote(text: str, start: int, end: int, kind: str, attribution: Attribut
     )
 
 
+# what spaCy counts as punctuation but belongs to the words before it ("from 70% to 49%")
+KEPT_MARKS = frozenset("% ‰".split())
+
+
 def trim_span(span: Span) -> Span:
-    """``span`` without punctuation or spaces at its end."""
+    """``span`` without punctuation or spaces at its end (but "49%" keeps its sign: issue 20)."""
     while len(span) and (span[-1].is_punct or span[-1].is_space):
+        if span[-1].text in KEPT_MARKS:
+            break
         span = span[:-1]
     return span
 

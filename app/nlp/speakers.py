@@ -8,7 +8,7 @@ from spacy.tokens import Doc, Token
 
 from app.nlp.cues import REPORTING_FORMS, lemmas_of
 from app.nlp.entities import EntityMention
-from app.nlp.roles import holding_role
+from app.nlp.roles import describing_spans, holding_role
 
 SPEECH_VERBS = frozenset(
     """say tell add state stress warn argue insist explain write claim note announce declare
@@ -49,7 +49,8 @@ _PERSON_NOUNS = frozenset(
     inspector detective superintendent commissioner negotiator adviser advisor nominee
     billionaire congressman congresswoman striker midfielder defender goalkeeper keeper winger
     skipper batsman bowler golfer sprinter athlete boxer rider champion rapper musician
-    campaigner activist presenter""".split()
+    campaigner activist presenter wing flanker hooker fly-half scrum-half full-back forward
+    playmaker""".split()
 )
 _ORG_NOUNS = frozenset(
     "company firm group ministry department agency government organisation organization "
@@ -160,10 +161,12 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
         return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     candidate = verb
     for _ in range(4):
-        subject = next(
-            (c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)),
-            None,
-        )
+        subjects = [
+            c for c in candidate.children if c.dep_ in SPEAKER_DEPS and not inside(c.idx, quoted)
+        ]
+        # "The charity's head of policy, Simon Wright said": two subjects, the name the second
+        subject = next((c for c in subjects[1:] if c.ent_type_ == "PERSON"), None)
+        subject = subject or next(iter(subjects), None)
         if (
             subject is not None
             and subject.lower_ in _RELATIVE_PRONOUNS
@@ -181,6 +184,8 @@ def subject_of(verb: Token, quoted: Sequence[tuple[int, int]] = ()) -> Token | N
             controller = next((c for c in candidate.head.children if c.dep_ == "dobj"), None)
             if controller is not None and controller.i < candidate.i:
                 return None if inside(controller.idx, quoted) else controller
+        if candidate is verb and verb.dep_ == "acl" and _with_noun(verb.head, verb):
+            return verb.head  # "…, with reports saying …": the reports, not the main subject
         if candidate is verb and verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj"):
             # "X told Newsmax that Y "…," adding, "…"": the one adding is the main subject
             root = verb.sent.root
@@ -242,11 +247,13 @@ def resolve(
     # (but "a spokesman for Acme", "the Acme campaign" speak for Acme: below)
     word = subject.lower_
     if word not in _PROXY_NOUNS | _ORG_NOUNS:
-        described = _describing_spans(subject)
+        described = describing_spans(subject)
         named = [m for m in named if not inside(m.start, described)]
-    # "The finance minister, Jane Okafor, said": the name in apposition; "said BIFA founder
-    # and director Elliot Grove": the name the role is coordinated with
-    for appos in (c for c in subject.children if c.dep_ in ("appos", "conj")):
+    # "The minister, Jane Okafor, said" (or "The head, Chief Inspector, Jo Bell, said"): the name
+    # in apposition; "said founder and director Elliot Grove": the name coordinated with
+    named_by = [c for c in subject.children if c.dep_ in ("appos", "conj")]
+    named_by += [g for c in named_by for g in c.children if g.dep_ == "appos"]
+    for appos in named_by:
         for mention in mentions:
             if mention.start <= appos.idx < mention.end and mention.label in SPEAKER_LABELS:
                 return mention
@@ -270,7 +277,10 @@ def resolve(
         return named[0] if named else None
     if any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children):
         return None  # "a spokesperson" introduces someone new; only "the executive" refers back
-    # "the Russian said": a person named before, not Russia ("one Republican" is someone new)
+    # "the Russian said": a person named before, not Russia ("one Republican" is someone new);
+    # "the Tories say": a party or a people, no one person
+    if subject.ent_type_ == "NORP" and subject.tag_ in ("NNS", "NNPS"):
+        return None
     nationality = subject.ent_type_ == "NORP" and any(c.lower_ == "the" for c in subject.children)
     if _looks_like_a_name(subject) and not named and not nationality:
         # a surname the model did not tag ("Okafor wrote") joins the full name written before
@@ -311,9 +321,11 @@ def resolve(
     candidates = subjects or earlier
     if not candidates:
         return None
-    if word in _PRONOUNS and _unnamed_subject_between(subject, candidates[-1], quoted):
-        # "A spokesman said … "…," he said": he is the spokesman, not the person named
-        # before him (issue 20)
+    if (word in _PRONOUNS or word in _PROXY_NOUNS) and _unnamed_subject_between(
+        subject, candidates[-1], quoted
+    ):
+        # "A spokesman said … "…," he said" (or "the spokesman said"): he is the spokesman,
+        # not the person named before him (issue 20)
         return None
     return candidates[-1]
 
@@ -325,17 +337,6 @@ def _topics(verb: Token) -> list[tuple[int, int]]:
     verbs = [verb, *(c for c in verb.children if c.dep_ == "advcl" and c.lower_ in _TALKING)]
     preps = [c for v in verbs for c in v.children if c.dep_ == "prep" and c.lower_ in _ABOUT]
     return [(p.idx, p.right_edge.idx + len(p.right_edge)) for p in preps]
-
-
-def _describing_spans(subject: Token) -> list[tuple[int, int]]:
-    """Where the words that describe a subject lie: its possessor ("Castro's aide") and the
-    phrases after it ("the account for the show", "the aide who …")."""
-    spans = []
-    for child in subject.children:
-        if child.dep_ in ("poss", "acl", "relcl"):
-            left, right = child.left_edge, child.right_edge
-            spans.append((left.idx, right.idx + len(right)))
-    return spans
 
 
 def _unnamed_subject_between(
@@ -363,6 +364,13 @@ def _unnamed_subject_between(
         if verb.dep_ == "ROOT" or verb_lemma(verb.text) is not None:
             return True
     return False
+
+
+def _with_noun(noun: Token, verb: Token) -> bool:
+    """X of "with X doing" (not "with a reference to it, remarking": a comma sets it apart)."""
+    if noun.dep_ != "pobj" or noun.head.lower_ != "with" or noun.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return noun.i < verb.i and not any(t.is_punct for t in noun.doc[noun.i : verb.i])
 
 
 def _looks_like_a_name(token: Token) -> bool:
