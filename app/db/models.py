@@ -22,8 +22,7 @@ class QuoteKind(StrEnum):
     stance = "stance"
 
 
-# what the quote lists show unless `kind` asks otherwise (issue 20): speech, not stances, of
-# which a judged sample held 22 % real attributions against 92-100 % for the others
+# the quote lists' default (issue 20): speech; only 22 % of a judged sample of stances was speech
 SPEECH_KINDS = frozenset(k.value for k in QuoteKind if k is not QuoteKind.stance)
 ALL_KINDS = frozenset(k.value for k in QuoteKind)
 
@@ -122,16 +121,13 @@ class Mention(SQLModel, table=True):
     local_entity_id: int | None = Field(default=None, index=True)
 
 
-_QUOTE_ORDER = ("article_id", "field", "start", "id", "kind")
-
-
 class Quote(SQLModel, table=True):
-    # `speaker=` compares folded names on every engine; each speaker index carries the list's
-    # whole order and the kind, so a page or a bounded count reads it alone (issue 21)
+    # speaker indexes hold the list's whole order and the kind: a page or a count reads them alone
     __table_args__ = (
-        Index("ix_quote_speaker_key", "speaker_key", *_QUOTE_ORDER),
-        Index("ix_quote_speaker_text_key", "speaker_text_key", *_QUOTE_ORDER),
-        Index("ix_quote_speaker_entity_id", "speaker_entity_id", *_QUOTE_ORDER),
+        *(
+            Index(f"ix_quote_{key}", key, "article_id", "field", "start", "id", "kind")
+            for key in ("speaker_key", "speaker_text_key", "speaker_entity_id")
+        ),
         _NEVER_REUSED,
     )
 
@@ -151,8 +147,7 @@ class Quote(SQLModel, table=True):
     speaker_start: int | None = None
     speaker_end: int | None = None
     speaker_entity_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL")),
+        default=None, sa_column=Column(Integer, ForeignKey("entity.id", ondelete="SET NULL"))
     )
     speaker_key: str | None = Field(
         default=None, sa_column_kwargs={"default": _folded_column("speaker")}

@@ -7,19 +7,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.engines.common import (
-    MARK_CLOSE,
-    MARK_OPEN,
     ArticleFilters,
     Highlight,
     SearchIndex,
     bounded_total,
     candidate_page,
-    highlighted,
     hit,
     known_past_bound,
     sampled_facets,
@@ -27,6 +24,7 @@ from app.engines.common import (
 from app.engines.facets import facet_counts
 from app.engines.filters import filter_clauses
 from app.engines.postgres_marks import mark_rows
+from app.engines.postgres_marks import quote_snippets as quote_snippets  # the engine's
 from app.engines.tsquery import render_prefilter, render_tsquery
 from app.errors import InvalidSearchQuery, SearchTimeout
 from app.search.language import Node
@@ -41,15 +39,12 @@ _WEIGHTS = "'{0.1, 0.1, 0.1, 1.0}'"
 # FTS5's bm25 (10 queries on the development corpus: 0.94 of the same articles, against 0.76
 # without; by length 0.91). Without it the longest articles lead, and marking them is slow.
 _NORMALIZATION = 8
-_QUOTE_HEADLINE = f"'MaxWords=32, MinWords=12, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}'"
 _ORDER_BY = {
     "relevance": "score DESC, a.id",
     "published": "a.published ASC NULLS LAST, a.id",
     "-published": "a.published DESC NULLS LAST, a.id DESC",
 }
 # the text as the migration indexes it: angle brackets as spaces (see postgres_search)
-_PLAIN = "translate({}, '<>', '  ')"
-_BRACKETS = str.maketrans("<>", "  ")
 # rows per fetch and per word lookup in an export
 _CHUNK = 200
 
@@ -393,32 +388,6 @@ def _facet_groups(
         f"{_FROM} WHERE {where}{limit}) AS m"
     )
     return list(_rows(session, _GROUPS.format(matches=matches), {**params, "sample": sample}).all())
-
-
-def quote_snippets(
-    session: Session, *, expression: Node, quote_ids: list[int], highlight: Highlight
-) -> dict[int, str]:
-    """Highlighted fragments of the given quotes matching ``query``, with '…' where text was
-    left out (as FTS5's snippet())."""
-    if not quote_ids:
-        return {}
-    sql = text(
-        f"SELECT qt.id, qt.text, "
-        f"ts_headline('corpus', {_PLAIN.format('qt.text')}, q.q, {_QUOTE_HEADLINE}) AS s "
-        "FROM quote qt CROSS JOIN to_tsquery('corpus', :tsquery) AS q(q) "
-        "WHERE qt.id IN :ids AND qt.search @@ q.q"
-    ).bindparams(bindparam("ids", expanding=True))
-    rows = session.connection().execute(
-        sql, {"tsquery": render_tsquery(expression), "ids": quote_ids}
-    )
-    snippets = {}
-    for row in rows:
-        text_seen = row.text.translate(_BRACKETS)
-        plain = row.s.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
-        fragment = ("" if text_seen.startswith(plain) else "…") + row.s
-        fragment += "" if text_seen.endswith(plain) else "…"
-        snippets[row.id] = highlighted(fragment, highlight)
-    return snippets
 
 
 def entity_articles(

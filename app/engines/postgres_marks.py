@@ -1,16 +1,24 @@
 """Matches marked in titles and bodies for PostgreSQL hits, without ts_headline, which parses
 and normalizes every word of every body (about 1 ms per 4 kB): only the page's words that could
-be a query's lexeme (same first letters) are normalized, by PostgreSQL, in one statement."""
+be a query's lexeme (same first letters) are normalized, by PostgreSQL, in one statement.
+Quotes, short, get ts_headline's snippets (``quote_snippets``)."""
 
 import re
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from app.db.folding import folded
-from app.engines.common import MARK_CLOSE, MARK_OPEN
+from app.engines.common import MARK_CLOSE, MARK_OPEN, Highlight, highlighted
+from app.engines.tsquery import render_tsquery
+from app.search.language import Node
 
+# a quote's snippet: ts_headline over its text (angle brackets made spaces, as FTS5 sees
+# them), with the marks of FTS5's snippet()
+_QUOTE_HEADLINE = f"'MaxWords=32, MinWords=12, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}'"
+_PLAIN = "translate({}, '<>', '  ')"
+_BRACKETS = str.maketrans("<>", "  ")
 # the rest of a word from where it starts, as PostgreSQL's parser mostly sees words (letters
 # and digits; `[^\W_]` is str.isalnum())
 _word_re = re.compile(r"[^\W_]+")
@@ -184,3 +192,29 @@ def _marked(value: str, spans: list[Span]) -> str:
         parts += [value[last:start], MARK_OPEN, value[start:end], MARK_CLOSE]
         last = end
     return "".join([*parts, value[last:]])
+
+
+def quote_snippets(
+    session: Session, *, expression: Node, quote_ids: list[int], highlight: Highlight
+) -> dict[int, str]:
+    """Highlighted fragments of the given quotes matching ``query``, with '…' where text was
+    left out (as FTS5's snippet())."""
+    if not quote_ids:
+        return {}
+    sql = text(
+        f"SELECT qt.id, qt.text, "
+        f"ts_headline('corpus', {_PLAIN.format('qt.text')}, q.q, {_QUOTE_HEADLINE}) AS s "
+        "FROM quote qt CROSS JOIN to_tsquery('corpus', :tsquery) AS q(q) "
+        "WHERE qt.id IN :ids AND qt.search @@ q.q"
+    ).bindparams(bindparam("ids", expanding=True))
+    rows = session.connection().execute(
+        sql, {"tsquery": render_tsquery(expression), "ids": quote_ids}
+    )
+    snippets = {}
+    for row in rows:
+        text_seen = row.text.translate(_BRACKETS)
+        plain = row.s.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+        fragment = ("" if text_seen.startswith(plain) else "…") + row.s
+        fragment += "" if text_seen.endswith(plain) else "…"
+        snippets[row.id] = highlighted(fragment, highlight)
+    return snippets

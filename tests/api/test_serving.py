@@ -23,6 +23,7 @@ from sqlmodel import Session
 from starlette.types import Message, Receive, Scope, Send
 
 from app.engines import sqlite as search
+from app.engines import sqlite_dates
 from app.engines.connect import create_db_engine
 from app.web.admission import AdmissionMiddleware
 from app.web.requests import RequestIdMiddleware
@@ -389,13 +390,13 @@ class TestDateOrder:
             ]
 
         sorted_in_memory = pages()
-        monkeypatch.setattr(search, "DATE_WALK_MIN_HITS", 0)
+        monkeypatch.setattr(sqlite_dates, "DATE_WALK_MIN_HITS", 0)
         walked = pages()
         assert walked == sorted_in_memory and sum(map(len, walked)) == 30
         # probing row by row: enough rows for every page, then too few for the deeper ones
-        monkeypatch.setattr(search, "DATE_PROBE_MIN_HITS", 0)
+        monkeypatch.setattr(sqlite_dates, "DATE_PROBE_MIN_HITS", 0)
         for rows in (100, 12):
-            monkeypatch.setattr(search, "DATE_PROBE_ROWS", rows)
+            monkeypatch.setattr(sqlite_dates, "DATE_PROBE_ROWS", rows)
             assert pages() == sorted_in_memory
 
     def test_probing_row_by_row_gives_the_same_pages(
@@ -433,9 +434,9 @@ class TestDateOrder:
         ]
         expected = [pages(shape) for shape in shapes]
         assert sum(map(len, expected[0])) == 24 and sum(map(len, expected[1])) == 16
-        monkeypatch.setattr(search, "DATE_PROBE_MIN_HITS", 0)
+        monkeypatch.setattr(sqlite_dates, "DATE_PROBE_MIN_HITS", 0)
         for rows in (200, 20, 1):
-            monkeypatch.setattr(search, "DATE_PROBE_ROWS", rows)
+            monkeypatch.setattr(sqlite_dates, "DATE_PROBE_ROWS", rows)
             assert [pages(shape) for shape in shapes] == expected
 
 
