@@ -377,15 +377,13 @@ def _facet_groups(
     at 100,000 articles: 63,509 rows and ~300 ms of Python before). With ``sample``, over
     that many matches, the ones added last (the highest ids), as on SQLite: ``newest``, when
     the index beside the database gave them, else found here."""
-    limit = "" if sample is None else " ORDER BY a.id DESC LIMIT :sample"
+    source, limit = _FROM, "" if sample is None else " ORDER BY a.id DESC LIMIT :sample"
     if newest is not None:
-        where, limit, params = "a.id = ANY(:newest)", "", {"newest": newest}
+        source, where, limit = "FROM article AS a", "a.id = ANY(:newest)", ""
+        params = {"newest": newest}
     matches = (
         f"(SELECT a.source, {_MONTH} AS month, {_PACKED[entities]} AS entity_ids "
-        f"FROM article AS a WHERE {where}{limit}) AS m"
-        if newest is not None
-        else f"(SELECT a.source, {_MONTH} AS month, {_PACKED[entities]} AS entity_ids "
-        f"{_FROM} WHERE {where}{limit}) AS m"
+        f"{source} WHERE {where}{limit}) AS m"
     )
     return list(_rows(session, _GROUPS.format(matches=matches), {**params, "sample": sample}).all())
 

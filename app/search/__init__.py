@@ -108,21 +108,22 @@ def rank_articles(
 
 
 def _asked(ranker: Ranker, expression: Node, page_end: int) -> SearchIndex:
-    """The index asked about one search: a count (asked first, when asked) brings the page's
-    candidates in the same pass, which a search without filters then takes (a phrase at a
-    million articles: 19 ms a pass)."""
-    first: list[tuple[int, float]] | None = None
+    """The index asked about one search: a count (asked first, when asked; once, however often
+    the engine asks) brings the page's candidates in the same pass, which a search without
+    filters then takes (a phrase at a million articles: 19 ms a pass)."""
+    found: tuple[list[tuple[int, float]], int | None] | None = None
+    asked = False
 
     def count() -> int | None:
-        nonlocal first
-        found = ranker.search(expression, page_end, count=True)
-        if found is None:
-            return None
-        first = found[0]
-        return found[1]
+        nonlocal found, asked
+        if not asked:
+            found, asked = ranker.search(expression, page_end, count=True), True
+        return None if found is None else found[1]
 
     def top(n: int) -> list[tuple[int, float]] | None:
-        return first[:n] if first is not None and n <= page_end else ranker.top(expression, n)
+        if found is not None and n <= page_end:
+            return found[0][:n]
+        return ranker.top(expression, n)
 
     return SearchIndex(top=top, count=count, newest=lambda n: ranker.newest(expression, n))
 

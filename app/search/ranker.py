@@ -77,15 +77,11 @@ class Ranker:
         found = self.search(expression, n, count=False)
         return None if found is None else found[0]
 
-    def count(self, expression: Node) -> int | None:
-        """How many articles the index holds that match a query; None as for ``top``."""
-        found = self.search(expression, 1, count=True)
-        return None if found is None else found[1]
-
     def search(
         self, expression: Node, n: int, *, count: bool
     ) -> tuple[list[tuple[int, float]], int | None] | None:
-        """``top`` and, with ``count``, ``count`` in one pass over the matches."""
+        """``top``, and with ``count`` how many articles the index holds that match, in one
+        pass over the matches."""
         if (query := self._built_query(expression)) is None:
             return None
         searcher = self.index.searcher()
